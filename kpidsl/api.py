@@ -1,0 +1,80 @@
+"""The small public API that the command line (and any editor integration) uses."""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+from . import compiler, parser, syntax
+from .evaluator import Evaluation
+from .evaluator import evaluate as _evaluate
+from .findings import Finding, FindingSink, KpiError, Span
+from .model import Model
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def parse(text: str, path: str | None = None) -> syntax.File:
+    """Parse source text into a syntax tree; raises ``KpiError`` with E001/E002 findings."""
+    sink = FindingSink(path or "<text>")
+    tree = parser.parse_text(text, sink)
+    if tree is None or sink.items:
+        raise KpiError(sink.items)
+    return tree
+
+
+def read_source(path: str) -> tuple[str | None, list[Finding]]:
+    """Read and decode a file: its text, or None and an E000 finding. OSError for I/O problems."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a directory")
+    size = os.path.getsize(path)
+    if size > MAX_FILE_BYTES:
+        raise OSError(f"{path} is {size // (1024 * 1024)} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    with open(path, "rb") as fh:
+        data = fh.read()
+    sink = FindingSink(path)
+    text = parser.decode(data, sink)
+    return text, sink.items
+
+
+def compile_text(text: str, path: str = "<text>") -> tuple[Model | None, list[Finding]]:
+    """Parse and compile ``text``: the model (None after a syntax error) and every finding."""
+    sink = FindingSink(path)
+    tree = parser.parse_text(text, sink)
+    if tree is None or sink.items:  # E001/E002: the model is not compiled
+        return None, list(sink.items)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    model = compiler.compile_tree(tree, text, sink)
+    return model, list(model.findings)
+
+
+def load_text(text: str, path: str = "<text>") -> Model:
+    """Compile ``text`` into a model; raises ``KpiError`` after E000–E002 (syntax) findings."""
+    model, findings = compile_text(text, path)
+    if model is None:
+        raise KpiError(findings)
+    return model
+
+
+def load(path: str | os.PathLike) -> Model:
+    """Read, parse and compile a ``.kpi`` file; raises ``KpiError`` after E000–E002 findings
+    and ``OSError`` when the file cannot be read. Other findings are in ``model.findings``."""
+    path = os.fspath(path)
+    text, findings = read_source(path)
+    if text is None:
+        raise KpiError(findings)
+    return load_text(text, path)
+
+
+def check(model: Model) -> list[Finding]:
+    """Every finding for a compiled model, sorted by position."""
+    return list(model.findings)
+
+
+def evaluate(model: Model, values: Mapping[str, float], **kw) -> Evaluation:
+    """Evaluate one scenario's values; see ``kpidsl.evaluator.evaluate`` for the options."""
+    return _evaluate(model, values, **kw)
+
+
+__all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "read_source", "Span"]

@@ -1,0 +1,634 @@
+"""Syntax tree to compiled model, as an explicit, ordered tuple of passes.
+
+Each pass is a plain function ``pass_(ctx)`` that reads the syntax tree or what earlier passes
+built, and reports findings; every pass runs, so one run reports every error it can.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import attrs
+
+from . import expressions, syntax
+from .findings import FindingSink
+from .model import PERIODS, PERSPECTIVES, TYPES, Indicator, Model, Scenario, Target
+
+#: Entries each kind of declaration may have (nested declarations are checked separately).
+_COMMON = {"value", "unit", "baseline", "target", "stretch", "owner", "due", "period", "perspective",
+           "type", "source", "description"}
+ALLOWED = {
+    "model": {"owner", "period", "due", "cap", "green", "amber", "description"},
+    "kgi": _COMMON,
+    "kpi": _COMMON | {"parent", "weight"},
+    "veto": {"parent", "value", "unit", "target", "owner", "period", "source", "description"},
+    "metric": {"value", "unit", "target", "baseline", "stretch", "owner", "period", "source", "description"},
+    "input": {"unit", "source", "period", "owner", "description"},
+}
+KNOWN_KEYS = set().union(*ALLOWED.values())
+_WORDS = {"period": PERIODS, "perspective": PERSPECTIVES, "type": TYPES}
+
+
+@attrs.define
+class Context:
+    """What the passes share: the tree, the model being built and the findings sink."""
+
+    model: Model
+    sink: FindingSink
+    names: dict[str, object] = attrs.Factory(dict)  # name -> Indicator | Scenario
+
+
+def closest(name: str, candidates) -> str:
+    """`` (did you mean `x`?)`` for the closest candidate, or an empty string."""
+    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean `{match[0]}`?" if match else ""
+
+
+def number_of(value) -> float | None:
+    """The float of ``N`` (a number literal with an optional leading ``-``), else None."""
+    if isinstance(value, syntax.Number):
+        return value.value
+    if isinstance(value, syntax.Neg) and isinstance(value.operand, syntax.Number):
+        v = value.operand.value
+        return None if v is None else -v
+    return None
+
+
+def source_text(model: Model, node) -> str:
+    """The text of ``node`` as written (one line)."""
+    s = node.span
+    lines = model.text.split("\n")
+    if s.line == s.end_line:
+        return lines[s.line - 1][s.column - 1 : s.end_column - 1]
+    return lines[s.line - 1][s.column - 1 :].strip() + " …"
+
+
+# ---------------------------------------------------------------------------------------------
+# Pass 1: declarations, names, entries.
+
+
+def collect_declarations(ctx: Context) -> None:
+    """Create an Indicator or Scenario per declaration; E102 duplicates, nesting rules (E004/E207)."""
+    model, sink = ctx.model, ctx.sink
+    model_decls = 0
+
+    def declare(name: syntax.Ident, obj) -> bool:
+        if name.text in ctx.names:
+            first = ctx.names[name.text]
+            sink.add("E102", name.span,
+                     f"`{name.text}` is already declared on line {first.span.line}; names are unique "
+                     "across every kind of declaration: rename one of them")
+            return False
+        ctx.names[name.text] = obj
+        return True
+
+    def visit(decl, nested_in: Indicator | None) -> None:
+        nonlocal model_decls
+        if isinstance(decl, syntax.ModelDecl):
+            model_decls += 1
+            if model_decls > 1:
+                sink.add("E102", decl.span, "a second `model` header; a file has at most one: merge them")
+                return
+            model.settings.decl = decl
+            model.settings.label = decl.label.value if decl.label else None
+            return
+        if isinstance(decl, syntax.ScenarioDecl):
+            sc = Scenario(decl.name.text, decl, label=decl.label.value if decl.label else None,
+                          extends=decl.extends.text if decl.extends else None)
+            if declare(decl.name, sc):
+                model.scenarios[sc.name] = sc
+            return
+        ind = Indicator(decl.name.text, decl.kind, decl, len(model.indicators),
+                        label=decl.label.value if decl.label else None)
+        if nested_in is not None:
+            ind.nested_in = nested_in.name
+            if decl.kind == "kgi":
+                sink.add("E207", decl.name.span,
+                         f"kgi `{ind.name}` is written inside `{nested_in.name}`; a kgi is the top of a "
+                         "tree and has no parent: move it out, or make it a `kpi`")
+            elif decl.kind in ("metric", "input"):
+                sink.add("E004", decl.name.span,
+                         f"a {decl.kind} cannot be written inside `{nested_in.name}`; only `kpi` and "
+                         f"`veto` nest: move `{ind.name}` out of the block")
+            elif nested_in.kind not in ("kgi", "kpi"):
+                sink.add("E004", decl.name.span,
+                         f"a {decl.kind} cannot be written inside {nested_in.kind} `{nested_in.name}`; "
+                         "a parent is a kgi or a kpi")
+        registered = declare(decl.name, ind)
+        if registered:
+            model.indicators[ind.name] = ind
+        for item in decl.body.items:
+            if isinstance(item, syntax.IndicatorDecl):
+                visit(item, ind if registered else None)
+
+    for decl in model.tree.decls:
+        visit(decl, None)
+
+
+def _read_entry(ctx: Context, kind: str, entry: syntax.Entry):
+    """Check one entry's form; returns its meaning or None (after reporting a finding)."""
+    key, value, sink = entry.key.text, entry.value, ctx.sink
+    where = entry.value.span
+
+    def expected(what: str, hint: str = "") -> None:
+        found = source_text(ctx.model, value)
+        sink.add("E001", where, f"found `{found}` after `{key}:`; expected {what}{hint}")
+
+    if key == "value":
+        if isinstance(value, (syntax.Threshold, syntax.Band, syntax.String, syntax.Date)):
+            return expected("a formula")
+        return value
+    if key == "target":
+        if isinstance(value, syntax.Threshold):
+            n = number_of(value.value)
+            if n is None:
+                return expected("a number after `" + value.op + "` (a target is a number literal)")
+            return Target(value.op, value=n, text=source_text(ctx.model, entry.value))
+        if isinstance(value, syntax.Band):
+            lo, hi = number_of(value.low), number_of(value.high)
+            if lo is None or hi is None:
+                return expected("numbers at both ends of the band (`30% .. 40%`)")
+            return Target("..", low=lo, high=hi, text=source_text(ctx.model, entry.value))
+        hint = ""
+        if number_of(value) is not None:
+            hint = f"; did you mean `>= {source_text(ctx.model, value)}`?"
+        return expected("`>=`, `<=`, `==` or a band (`lo .. hi`)", hint)
+    if key in ("baseline", "stretch", "weight", "cap", "green", "amber", "_scenario"):
+        n = number_of(value)
+        if n is None:
+            return expected("a number")
+        return n
+    if key == "unit":
+        if isinstance(value, syntax.String):
+            return value.value
+        if isinstance(value, syntax.Ref):
+            return value.name.text
+        return expected('a unit name or a string (`unit: JPY`, `unit: "%"`)')
+    if key in ("owner", "source", "description"):
+        if isinstance(value, syntax.String):
+            return value.value
+        hint = f' (`{key}: "{source_text(ctx.model, value)}"`)' if isinstance(value, syntax.Ref) else ""
+        return expected("a string in double quotes" + hint)
+    if key == "due":
+        if isinstance(value, syntax.Date):
+            return value.value
+        return expected("a date such as `2025-12-31`")
+    if key in _WORDS:
+        words = _WORDS[key]
+        if isinstance(value, syntax.Ref) and value.name.text in words:
+            return value.name.text
+        name = value.name.text if isinstance(value, syntax.Ref) else source_text(ctx.model, value)
+        return expected("one of " + ", ".join(f"`{w}`" for w in words), closest(name, words))
+    if key == "parent":
+        if isinstance(value, syntax.Ref):
+            return value.name
+        return expected("the name of a kgi or kpi")
+    return None
+
+
+def read_entries(ctx: Context) -> None:
+    """Read every entry of the model header and of each indicator (E003, E004, E204, E001 forms)."""
+    model, sink = ctx.model, ctx.sink
+
+    def entries_of(kind: str, label: str, block: syntax.Block) -> dict[str, syntax.Entry]:
+        seen: dict[str, syntax.Entry] = {}
+        allowed = ALLOWED[kind]
+        for item in block.items:
+            if isinstance(item, syntax.Expect):
+                sink.add("E004", item.keyword.span,
+                         f"`expect` belongs in a scenario, not in {label}; move it into a `scenario` block")
+                continue
+            if not isinstance(item, syntax.Entry):
+                continue
+            key = item.key.text
+            if key in seen:
+                sink.add("E003", item.key.span,
+                         f"`{key}` is given twice in {label} (first on line {seen[key].key.span.line}); "
+                         "keep one")
+                continue
+            if key == "weight" and kind in ("kgi", "veto", "metric", "input", "model"):
+                why = {"kgi": "a kgi is the top of its tree", "veto": "a veto is a pass/fail gate",
+                       "metric": "a metric is monitored outside the scorecard",
+                       "input": "an input is raw data", "model": "the model is the file's header"}[kind]
+                sink.add("E204", item.key.span,
+                         f"{label} has a `weight`, but {why}; only a `kpi` carries a weight: remove it")
+                continue
+            if key not in allowed:
+                if key in KNOWN_KEYS:
+                    msg = f"{label} cannot have `{key}`"
+                else:
+                    msg = f"unknown entry `{key}` in {label}" + closest(key, allowed)
+                sink.add("E004", item.key.span,
+                         msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed)))
+                continue
+            seen[key] = item
+        return seen
+
+    settings = model.settings
+    if settings.decl is not None:
+        for key, entry in entries_of("model", "the model", settings.decl.body).items():
+            val = _read_entry(ctx, "model", entry)
+            if val is not None:
+                setattr(settings, key, val)
+    for ind in model.indicators.values():
+        ind.entries = entries_of(ind.kind, f"{ind.kind} `{ind.name}`", ind.decl.body)
+        for key, entry in ind.entries.items():
+            val = _read_entry(ctx, ind.kind, entry)
+            if val is None:
+                continue
+            if key == "value":
+                ind.formula = val
+            elif key == "parent":
+                ind.parent = val  # an Ident until link_tree resolves it
+            else:
+                setattr(ind, key, val)
+        if ind.kind == "metric" and "value" not in ind.entries:
+            sink.add("E004", ind.span, f"metric `{ind.name}` has no `value`; a metric is computed: add "
+                     "`value: FORMULA`, or make it an `input` if a scenario supplies it")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pass 2: the tree.
+
+
+def link_tree(ctx: Context) -> None:
+    """Resolve parents (E101, E103, E207), find parent cycles (E206) and orphans (E205)."""
+    model, sink = ctx.model, ctx.sink
+    broken: set[str] = set()
+    for ind in model.indicators.values():
+        ref = ind.parent
+        ind.parent = ind.nested_in
+        if ref is None:
+            continue
+        entry = ind.entries["parent"]
+        if ind.kind == "kgi":
+            sink.add("E207", entry.key.span, f"kgi `{ind.name}` has a `parent`; a kgi is the top of a tree: "
+                     "remove `parent:`, or make it a `kpi`")
+            continue
+        if ind.nested_in is not None:
+            sink.add("E207", entry.key.span,
+                     f"`{ind.name}` is written inside `{ind.nested_in}` and also has `parent: {ref.text}`; "
+                     "give the parent one way: remove `parent:` or move the declaration out of the block")
+            continue
+        target = ctx.names.get(ref.text)
+        if target is None:
+            sink.add("E101", ref.span, f"`{ref.text}` is not declared" + closest(ref.text, _tree_names(model)))
+            broken.add(ind.name)
+            continue
+        if not isinstance(target, Indicator) or target.kind not in ("kgi", "kpi"):
+            what = "a scenario" if isinstance(target, Scenario) else f"a {target.kind}"
+            sink.add("E103", ref.span, f"`parent: {ref.text}` names {what}; a parent must be a kgi or a kpi")
+            broken.add(ind.name)
+            continue
+        ind.parent = target.name
+
+    # parent cycles: each node has one parent, so walk the chains
+    state: dict[str, int] = {}
+    in_cycle: set[str] = set()
+    for start in model.indicators:
+        path, name = [], start
+        while name is not None and name not in state:
+            state[name] = 1
+            path.append(name)
+            name = model.indicators[name].parent
+        if name is not None and state.get(name) == 1 and name in path:
+            cycle = path[path.index(name):]
+            in_cycle.update(cycle)
+            first = min(cycle, key=lambda n: model.indicators[n].index)
+            i = cycle.index(first)
+            ordered = cycle[i:] + cycle[:i] + [first]
+            sink.add("E206", model.indicators[first].span,
+                     "parents form a cycle: " + " → ".join(f"`{n}`" for n in ordered)
+                     + "; point one `parent:` at a kgi")
+        for n in path:
+            state[n] = 2
+
+    for ind in model.indicators.values():
+        if ind.parent is not None and ind.name not in in_cycle:
+            parent = model.indicators[ind.parent]
+            (parent.vetoes if ind.kind == "veto" else parent.children).append(ind.name)
+    for ind in model.indicators.values():
+        if ind.kind not in ("kpi", "veto") or ind.name in in_cycle:
+            continue
+        name, seen = ind.name, set()
+        while model.indicators[name].parent is not None and name not in seen:
+            seen.add(name)
+            name = model.indicators[name].parent
+        top = model.indicators[name]
+        if top.kind == "kgi" or name in broken or name in in_cycle or seen & in_cycle:
+            continue
+        if top is ind:
+            msg = (f"{ind.kind} `{ind.name}` does not link to a kgi; every KPI must drive a goal: nest it "
+                   "in a kgi or kpi, or add `parent: NAME`")
+        else:
+            msg = (f"{ind.kind} `{ind.name}` does not link to a kgi: its chain of parents ends at "
+                   f"{top.kind} `{top.name}`, which has no parent")
+        sink.add("E205", ind.span, msg)
+    for ind in model.indicators.values():
+        key = lambda n: model.indicators[n].index  # noqa: E731
+        ind.children.sort(key=key)
+        ind.vetoes.sort(key=key)
+
+
+def _tree_names(model: Model) -> list[str]:
+    return [n for n, i in model.indicators.items() if i.kind in ("kgi", "kpi")]
+
+
+def check_weights(ctx: Context) -> None:
+    """E202 mixed weights, E203 out of range, E201 sum; fill in effective weights."""
+    model, sink = ctx.model, ctx.sink
+    for node in model.indicators.values():
+        kids = [model.indicators[c] for c in node.children]
+        if not kids:
+            continue
+        given = [k for k in kids if "weight" in k.entries]
+        bad_range = False
+        for k in given:
+            w = k.weight
+            if w is not None and not (0 < w <= 1 + 1e-9):
+                bad_range = True
+                raw = source_text(model, k.entries["weight"].value)
+                hint = ""
+                if 1 < w <= 100 and not raw.endswith("%"):
+                    hint = f"; did you mean `{raw}%`?"
+                sink.add("E203", k.entries["weight"].key.span,
+                         f"weight `{raw}` of `{k.name}` is outside (0, 100%]{hint}")
+        if given and len(given) != len(kids):
+            without = [k.name for k in kids if "weight" not in k.entries]
+            sink.add("E202", node.span,
+                     f"under `{node.name}`, {len(given)} of {len(kids)} kpis have a weight and "
+                     + ", ".join(f"`{n}`" for n in without)
+                     + " do not; give every child a weight, or none for equal weights")
+            continue
+        if not given:
+            for k in kids:
+                k.effective_weight = 1 / len(kids)
+            continue
+        if bad_range or any(k.weight is None for k in given):
+            continue
+        total = sum(k.weight for k in kids)
+        if abs(total - 1) > 1e-9:
+            parts = " + ".join(_pct(k.weight) for k in kids)
+            sink.add("E201", node.span,
+                     f"weights under `{node.name}` sum to {_pct(total)} ({parts}); they must sum to 100%")
+        for k in kids:
+            k.effective_weight = k.weight
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.10g}%"
+
+
+def check_thresholds(ctx: Context) -> None:
+    """E401 levels out of order, E402 veto/exact/band misuse, E403 reversed bands."""
+    model, sink = ctx.model, ctx.sink
+    for ind in model.indicators.values():
+        t = ind.target
+        has_levels = [k for k in ("baseline", "stretch") if k in ind.entries]
+        if ind.kind == "veto":
+            if "target" not in ind.entries:
+                sink.add("E402", ind.span, f"veto `{ind.name}` has no target; a veto is a pass/fail gate: "
+                         "add one such as `target: == 0`")
+            continue
+        if t is None:
+            continue
+        if t.op in ("==", "..") and has_levels:
+            for k in has_levels:
+                sink.add("E402", ind.entries[k].key.span,
+                         f"`{ind.name}` has an {'exact' if t.op == '==' else 'band'} target, which is met or "
+                         f"missed; `{k}` applies only to `>=` and `<=` targets: remove it")
+        if t.op == ".." and t.low is not None and t.high is not None and t.low > t.high:
+            sink.add("E403", ind.entries["target"].key.span,
+                     f"the band `{t.text}` of `{ind.name}` runs backwards (lower end above upper end); "
+                     "write it `lo .. hi`")
+        if t.op in (">=", "<=") and t.value is not None:
+            b, s, v = ind.baseline, ind.stretch, t.value
+            up = t.op == ">="
+            order_ok = ((b is None or (b < v if up else b > v)) and (s is None or (s > v if up else s < v)))
+            if not order_ok:
+                want = "baseline < target < stretch" if up else "baseline > target > stretch"
+                got = ", ".join(f"{k} {source_text(model, ind.entries[k].value)}"
+                                for k in ("baseline", "target", "stretch") if k in ind.entries)
+                sink.add("E401", ind.entries["target"].key.span,
+                         f"`{ind.name}` has {got}; for a `{t.op}` target they must run {want}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pass 3: formulas.
+
+
+def resolve_formulas(ctx: Context) -> None:
+    """Check every formula (E101, E103, E302, E303, E503) and record what each one reads."""
+    model = ctx.model
+    for ind in model.indicators.values():
+        if ind.formula is None:
+            continue
+        uses = expressions.safe_check(ind.formula, ctx, expect=False, want=expressions.NUM)
+        model.uses[ind.name] = uses
+
+
+def check_formula_cycles(ctx: Context) -> None:
+    """E301 for each set of formulas that reach each other; then order formulas by dependency."""
+    model, sink = ctx.model, ctx.sink
+    graph = {n: sorted(u for u in uses if u in model.uses) for n, uses in model.uses.items()}
+    index, low, on_stack, stack, sccs = {}, {}, set(), [], []
+    counter = [0]
+
+    def strongconnect(v: str) -> None:  # iterative Tarjan
+        work = [(v, iter(graph[v]))]
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        while work:
+            node, it = work[-1]
+            advanced = False
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = counter[0]
+                    counter[0] += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(graph[w])))
+                    advanced = True
+                    break
+                if w in on_stack:
+                    low[node] = min(low[node], index[w])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.append(w)
+                    if w == node:
+                        break
+                sccs.append(comp)
+
+    for v in graph:
+        if v not in index:
+            strongconnect(v)
+    cyclic: set[str] = set()
+    order: list[str] = []
+    for comp in sccs:  # Tarjan yields components in reverse topological order: dependencies first
+        if len(comp) > 1 or comp[0] in graph[comp[0]]:
+            cyclic.update(comp)
+            first = min(comp, key=lambda n: model.indicators[n].index)
+            path = _cycle_path(first, set(comp), graph)
+            sink.add("E301", model.indicators[first].entries["value"].key.span,
+                     "formulas refer to each other in a cycle: " + " → ".join(f"`{n}`" for n in path)
+                     + "; one of these values must come from data (an `input`)")
+        else:
+            order.append(comp[0])
+    model.formula_order = [n for n in order if n not in cyclic]
+
+
+def _cycle_path(first: str, comp: set[str], graph) -> list[str]:
+    path, seen, node = [first], {first}, first
+    while True:
+        nxt = next((w for w in graph[node] if w in comp), None)
+        if nxt is None:
+            return path
+        path.append(nxt)
+        if nxt in seen:
+            return path[path.index(nxt):] if nxt != first else path
+        seen.add(nxt)
+        node = nxt
+
+
+# ---------------------------------------------------------------------------------------------
+# Pass 4: scenarios.
+
+
+def resolve_scenarios(ctx: Context) -> None:
+    """Read scenario values (E501), ``extends`` (E502) and ``expect`` conditions (E503)."""
+    model, sink = ctx.model, ctx.sink
+    for sc in model.scenarios.values():
+        seen: dict[str, syntax.Entry] = {}
+        for item in sc.decl.body.items:
+            if isinstance(item, syntax.Expect):
+                expressions.safe_check(item.condition, ctx, expect=True, want=expressions.BOOL)
+                sc.expects.append(item)
+                continue
+            if isinstance(item, syntax.IndicatorDecl):
+                sink.add("E004", item.name.span,
+                         f"a {item.kind} cannot be declared inside scenario `{sc.name}`; move it out")
+                continue
+            key = item.key.text
+            if key in seen:
+                sink.add("E003", item.key.span, f"`{key}` is given twice in scenario `{sc.name}` (first on "
+                         f"line {seen[key].key.span.line}); keep one")
+                continue
+            seen[key] = item
+            target = ctx.names.get(key)
+            if not isinstance(target, Indicator):
+                sink.add("E501", item.key.span,
+                         f"scenario `{sc.name}` assigns `{key}`, which is not an input or indicator"
+                         + closest(key, model.indicators))
+                continue
+            if target.formula is not None or "value" in target.entries:
+                sink.add("E501", item.key.span,
+                         f"scenario `{sc.name}` assigns `{key}`, which is computed by its `value` formula; "
+                         "assign the inputs the formula reads instead")
+                continue
+            n = number_of(item.value)
+            if n is None:
+                sink.add("E001", item.value.span,
+                         f"found `{source_text(model, item.value)}` after `{key}:`; expected a number "
+                         "(a scenario assigns number literals such as `1_150`, `71%`, `833万`)")
+                continue
+            sc.values[key] = n
+        if sc.extends is not None:
+            base = ctx.names.get(sc.extends)
+            ext = sc.decl.extends
+            if base is None:
+                sink.add("E502", ext.span, f"scenario `{sc.name}` extends `{sc.extends}`, which is not "
+                         "declared" + closest(sc.extends, model.scenarios))
+                sc.extends = None
+            elif not isinstance(base, Scenario):
+                sink.add("E502", ext.span, f"scenario `{sc.name}` extends `{sc.extends}`, which is a "
+                         f"{base.kind}, not a scenario")
+                sc.extends = None
+    # extends cycles
+    reported: set[str] = set()
+    for sc in model.scenarios.values():
+        chain, name = [], sc.name
+        while name is not None and name not in chain:
+            chain.append(name)
+            name = model.scenarios[name].extends if name in model.scenarios else None
+        if name is not None and name not in reported:
+            cycle = chain[chain.index(name):]
+            reported.update(cycle)
+            first = min(cycle, key=lambda n: model.scenarios[n].decl.name.span)
+            i = cycle.index(first)
+            ordered = cycle[i:] + cycle[:i] + [first]
+            sink.add("E502", model.scenarios[first].decl.extends.span,
+                     "scenarios extend each other in a cycle: " + " → ".join(f"`{n}`" for n in ordered))
+            for n in cycle:
+                model.scenarios[n].extends = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Pass 5: order and program.
+
+
+def order_indicators(ctx: Context) -> None:
+    """Tree order (kgis depth first in file order), then metrics, then inputs."""
+    model = ctx.model
+    order: list[str] = []
+    placed: set[str] = set()
+
+    def walk(name: str) -> None:
+        if name in placed:
+            return
+        placed.add(name)
+        order.append(name)
+        ind = model.indicators[name]
+        for child in sorted(ind.children + ind.vetoes, key=lambda n: model.indicators[n].index):
+            walk(child)
+
+    for ind in model.indicators.values():
+        if ind.kind == "kgi":
+            walk(ind.name)
+    for kind in ("kpi", "veto"):  # orphans (E205) still get a place
+        order += [n for n, i in model.indicators.items() if i.kind == kind and n not in placed]
+    for kind in ("metric", "input"):
+        order += [n for n, i in model.indicators.items() if i.kind == kind]
+    model.order = order
+
+
+def build_program(ctx: Context) -> None:
+    """Generate the evaluation program, only for a model without errors."""
+    if not any(f.is_error for f in ctx.sink.items):
+        from .program import build
+
+        ctx.model.program = build(ctx.model)
+
+
+PASSES = (
+    collect_declarations,
+    read_entries,
+    link_tree,
+    check_weights,
+    check_thresholds,
+    resolve_formulas,
+    check_formula_cycles,
+    resolve_scenarios,
+    order_indicators,
+    build_program,
+)
+
+
+def compile_tree(tree: syntax.File, text: str, sink: FindingSink) -> Model:
+    """Run every pass over ``tree``; findings go to ``sink`` and into ``model.findings``."""
+    model = Model(path=sink.path, text=text, tree=tree)
+    ctx = Context(model, sink)
+    for pass_ in PASSES:
+        pass_(ctx)
+    model.findings = sorted(sink.items, key=lambda f: (f.span, f.code))
+    return model
+

@@ -1,0 +1,89 @@
+"""Findings: what the parser, the compiler and the checker report, with a code and a place."""
+
+from __future__ import annotations
+
+import attrs
+
+from .rules import RULES
+
+
+@attrs.frozen(order=True)
+class Span:
+    """A range of source text: 1-based line and column (in code points); the end column is exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def of_token(cls, tok) -> "Span":
+        """The span of a lark token."""
+        return cls(tok.line, tok.column, tok.end_line, tok.end_column)
+
+    def to(self, other: "Span") -> "Span":
+        """The span from the start of this one to the end of ``other``."""
+        return Span(self.line, self.column, other.end_line, other.end_column)
+
+
+UNKNOWN_SPAN = Span(1, 1, 1, 1)
+
+
+@attrs.frozen(order=True)
+class Finding:
+    """One problem found in a file: a rule code, where it starts and ends, and a message."""
+
+    path: str = attrs.field(order=True)
+    span: Span = attrs.field(order=True)
+    code: str = attrs.field(order=True)
+    message: str = attrs.field(order=False)
+
+    @property
+    def severity(self) -> str:
+        """``error`` or ``warning``, from the rule registry."""
+        return RULES[self.code].severity
+
+    @property
+    def is_error(self) -> bool:
+        """Whether the finding is an error (it stops ``eval`` and ``test``)."""
+        return self.severity == "error"
+
+    def to_json(self) -> dict:
+        """The finding as SPEC §7's JSON object."""
+        s = self.span
+        return {
+            "path": self.path,
+            "line": s.line,
+            "column": s.column,
+            "end_line": s.end_line,
+            "end_column": s.end_column,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+class KpiError(Exception):
+    """A file or model that cannot be used; carries the findings that say why."""
+
+    def __init__(self, findings: list[Finding] | tuple[Finding, ...], message: str | None = None):
+        self.findings = tuple(findings)
+        super().__init__(message or "; ".join(f"{f.code} {f.message}" for f in self.findings))
+
+
+class FindingSink:
+    """Collects findings for one file, in the order they are reported."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.items: list[Finding] = []
+
+    def add(self, code: str, span: Span | None, message: str) -> None:
+        """Report a finding with ``code`` at ``span`` (the start of the file when unknown)."""
+        if code not in RULES:  # a programming error: every code lives in the registry
+            raise KeyError(code)
+        self.items.append(Finding(self.path, span or UNKNOWN_SPAN, code, message))
+
+    def codes(self) -> set[str]:
+        """The codes reported so far."""
+        return {f.code for f in self.items}

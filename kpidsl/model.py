@@ -1,0 +1,147 @@
+"""The compiled model: declarations resolved into indicators, a tree, scenarios and settings."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import attrs
+
+from . import syntax
+from .findings import Finding, Span
+
+KINDS = ("kgi", "kpi", "veto", "metric", "input")
+PERIODS = ("daily", "weekly", "monthly", "quarterly", "yearly")
+PERSPECTIVES = ("financial", "customer", "process", "learning")
+TYPES = ("result", "process")
+
+
+@attrs.frozen
+class Target:
+    """A target: ``op`` is ``>=``, ``<=``, ``==`` or ``..``; ``text`` is its spelling in the file."""
+
+    op: str
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    text: str = ""
+
+    def to_json(self) -> dict:
+        """SPEC §7's shape: ``{"op", "value"}`` or ``{"op": "..", "low", "high"}``."""
+        if self.op == "..":
+            return {"op": "..", "low": self.low, "high": self.high}
+        return {"op": self.op, "value": self.value}
+
+
+@attrs.define(eq=False)
+class Indicator:
+    """A ``kgi``, ``kpi``, ``veto``, ``metric`` or ``input`` with its entries read and linked."""
+
+    name: str
+    kind: str
+    decl: syntax.IndicatorDecl
+    index: int
+    label: str | None = None
+    entries: dict[str, syntax.Entry] = attrs.Factory(dict)
+    nested_in: str | None = None
+    parent: str | None = None
+    children: list[str] = attrs.Factory(list)
+    vetoes: list[str] = attrs.Factory(list)
+    weight: float | None = None
+    effective_weight: float | None = None
+    target: Target | None = None
+    baseline: float | None = None
+    stretch: float | None = None
+    formula: Any = None
+    unit: str | None = None
+    owner: str | None = None
+    due: datetime.date | None = None
+    period: str | None = None
+    perspective: str | None = None
+    type: str | None = None
+    source: str | None = None
+    description: str | None = None
+
+    @property
+    def span(self) -> Span:
+        """Where findings about this declaration start: its name."""
+        return self.decl.name.span
+
+    @property
+    def scored(self) -> bool:
+        """Whether it gets a score and a status (a target, or kpi children)."""
+        return self.kind != "input" and (self.target is not None or bool(self.children))
+
+
+@attrs.define(eq=False)
+class Scenario:
+    """A scenario of the file: its own values, the one it extends, and its ``expect`` lines."""
+
+    name: str
+    decl: syntax.ScenarioDecl
+    label: str | None = None
+    extends: str | None = None
+    values: dict[str, float] = attrs.Factory(dict)
+    expects: list[syntax.Expect] = attrs.Factory(list)
+
+    @property
+    def span(self) -> Span:
+        """Where findings about this scenario start: its name."""
+        return self.decl.name.span
+
+
+@attrs.define(eq=False)
+class Settings:
+    """The ``model`` header: label, defaults for owner/period/due, cap and status bands."""
+
+    label: str | None = None
+    owner: str | None = None
+    period: str | None = None
+    due: datetime.date | None = None
+    description: str | None = None
+    cap: float = 1.2
+    green: float = 1.0
+    amber: float = 0.8
+    decl: syntax.ModelDecl | None = None
+
+
+@attrs.define(eq=False)
+class Model:
+    """A compiled model: what ``kpidsl.load`` returns and ``check``/``evaluate`` take."""
+
+    path: str
+    text: str
+    tree: syntax.File
+    settings: Settings = attrs.Factory(Settings)
+    indicators: dict[str, Indicator] = attrs.Factory(dict)
+    scenarios: dict[str, Scenario] = attrs.Factory(dict)
+    findings: list[Finding] = attrs.Factory(list)
+    #: Output order: the trees depth first, then metrics, then inputs.
+    order: list[str] = attrs.Factory(list)
+    #: Names whose formulas the program computes, in dependency order.
+    formula_order: list[str] = attrs.Factory(list)
+    #: Names each formula reads.
+    uses: dict[str, set[str]] = attrs.Factory(dict)
+    program: Any = None
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether any compile finding is an error (the model cannot be evaluated)."""
+        return any(f.is_error for f in self.findings)
+
+    @property
+    def kgis(self) -> list[Indicator]:
+        """The kgis, in file order."""
+        return [i for i in self.indicators.values() if i.kind == "kgi"]
+
+    def scenario_values(self, name: str) -> dict[str, float]:
+        """The values of an in-file scenario, with those of the scenarios it extends beneath."""
+        chain, seen = [], set()
+        while name in self.scenarios and name not in seen:
+            seen.add(name)
+            chain.append(self.scenarios[name])
+            name = self.scenarios[name].extends
+        values: dict[str, float] = {}
+        for sc in reversed(chain):
+            values.update(sc.values)
+        return values
