@@ -20,19 +20,23 @@ _NUMBER = re.compile(
 _EXPONENT_LIMIT = 400  # 10**400 overflows a float long before this; stops giant exponents early
 
 
+def _show(raw: str) -> str:
+    return raw if len(raw) <= 24 else raw[:20] + "…"
+
+
 def read_number(raw: str) -> tuple[float | None, str | None]:
     """Read a number literal such as ``1_000``, ``3.5e6``, ``75%`` or ``833万``."""
     m = _NUMBER.fullmatch(raw)
     if m is None:
-        return None, f"`{raw}` is not a number: write digits with an optional fraction, exponent and suffix"
+        return None, f"`{_show(raw)}` is not a number: write digits with an optional fraction, exponent and suffix"
     suffix = m.group("suffix")
+    if "_" in suffix or "__" in raw or "_." in raw or "._" in raw:
+        return None, f"`{_show(raw)}`: `_` may only stand between two digits (`1_000`)"
     if suffix not in SHIFTS:
         return None, (
-            f"`{raw}` has the unknown suffix `{suffix}`; a number may end in one of "
+            f"`{_show(raw)}` has the unknown suffix `{_show(suffix)}`; a number may end in one of "
             "`%`, `k`, `M`, `B`, `万` or `亿` (units go in `unit:`)"
         )
-    if "__" in raw or "_." in raw or "._" in raw:
-        return None, f"`{raw}`: `_` may only stand between two digits"
     exp = int(m.group("exp").replace("_", "")) if m.group("exp") else 0
     exp += SHIFTS[suffix]
     if abs(exp) > _EXPONENT_LIMIT:
@@ -41,7 +45,7 @@ def read_number(raw: str) -> tuple[float | None, str | None]:
         # one decimal string, so that `1.1亿` is exactly 110000000.0 and `35%` exactly 0.35
         value = float(f"{m.group('mantissa').replace('_', '')}e{exp}")
     if not math.isfinite(value):
-        return None, f"`{raw}` is too large to be a number (the limit is about 1.8e308)"
+        return None, f"`{_show(raw)}` is too large to be a number (the limit is about 1.8e308)"
     return value, None
 
 

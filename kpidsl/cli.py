@@ -1,0 +1,231 @@
+"""The ``kpi`` command line. It calls the public API and the renderers, nothing deeper.
+
+Exit codes: 0 success and nothing found; 1 findings, or a model that cannot be evaluated;
+2 usage or I/O errors. No input prints a traceback: an unexpected failure is one line.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, api
+from .data import DataError, select
+from .evaluator import MissingValues
+from .findings import Finding, KpiError
+from .model import Model
+from .report import json_findings, plain, statistics, summary, text_finding
+from .rules import RULES
+
+
+def _style_for(stream) -> object:
+    """click.style on a terminal (unless NO_COLOR is set), plain text otherwise."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return click.style if tty and not os.environ.get("NO_COLOR") else plain
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"kpi: {message}", err=True)
+    sys.exit(code)
+
+
+def _source_lines(path: str) -> list[str] | None:
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            return fh.read().split("\n")
+    except OSError:
+        return None
+
+
+def _print_findings(findings: list[Finding], err: bool = False) -> None:
+    stream = sys.stderr if err else sys.stdout
+    style = _style_for(stream)
+    cache: dict[str, list[str] | None] = {}
+    for f in findings:
+        if f.path not in cache:
+            cache[f.path] = _source_lines(f.path)
+        click.echo(text_finding(f, cache[f.path], style), err=err)
+
+
+def _discover(paths: tuple[str, ...]) -> list[str]:
+    """Files named on the command line, and ``*.kpi`` files under folders (sorted)."""
+    files: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            found = []
+            for root, dirs, names in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found += [os.path.join(root, n) for n in names if n.endswith(".kpi")]
+            files += sorted(found)
+        elif os.path.exists(p):
+            files.append(p)
+        else:
+            _fail(f"no such file or folder: {p}")
+    return files
+
+
+def _silenced(code: str, select_: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
+    if not RULES[code].silenceable:
+        return False
+    if select_ and not any(code.startswith(s) for s in select_):
+        return True
+    return any(code.startswith(i) for i in ignore)
+
+
+def _codes(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
+    for c in codes:
+        if not any(code.startswith(c) for code in RULES):
+            raise click.BadParameter(f"`{c}` matches no rule code; see `kpi rule` for the list")
+    return codes
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="kpi")
+def cli() -> None:
+    """kpi: check, evaluate and explain KPI trees written in .kpi files."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--select", "select_", metavar="CODES", help="Only these codes (comma-separated prefixes).")
+@click.option("--ignore", metavar="CODES", help="Skip these codes (comma-separated prefixes).")
+@click.option("--statistics", "show_stats", is_flag=True, help="Print a count per code after the findings.")
+def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | None, show_stats: bool) -> None:
+    """Lint .kpi files and folders (folders are searched for *.kpi)."""
+    sel, ign = _codes(select_), _codes(ignore)
+    files = _discover(paths)
+    findings: list[Finding] = []
+    io_errors = 0
+    for path in files:
+        try:
+            fs = _findings_for(path)
+        except OSError as exc:
+            io_errors += 1
+            click.echo(f"kpi: cannot read {path}: {exc.strerror or exc}", err=True)
+            continue
+        findings += [f for f in fs if not _silenced(f.code, sel, ign)]
+    if fmt == "json":
+        click.echo(json_findings(findings))
+    else:
+        _print_findings(findings)
+        if show_stats and findings:
+            click.echo(statistics(findings))
+        click.echo(summary(findings))
+    sys.exit(2 if io_errors else 1 if findings else 0)
+
+
+def _findings_for(path: str) -> list[Finding]:
+    text, findings = api.read_source(path)
+    if text is None:
+        return findings
+    _, findings = api.compile_text(text, path)
+    return findings
+
+
+def _load_for_eval(path: str) -> Model:
+    if not os.path.exists(path):
+        _fail(f"no such file: {path}")
+    try:
+        model = api.load(path)
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror or exc}")
+    except KpiError as exc:
+        _print_findings(list(exc.findings), err=True)
+        _fail(f"{path} has errors; fix them first (`kpi check {path}`)", 1)
+    errors = [f for f in model.findings if f.is_error]
+    if errors:
+        _print_findings(errors, err=True)
+        _fail(f"{path} has {len(errors)} error{'s' if len(errors) != 1 else ''} and cannot be evaluated", 1)
+    return model
+
+
+@cli.command(name="eval")
+@click.argument("model_path", metavar="MODEL")
+@click.option("--scenario", "scenarios", multiple=True, metavar="NAME", help="Evaluate this scenario (repeatable).")
+@click.option("--data", "data_files", multiple=True, metavar="FILE",
+              help="Scenario values from a .toml, .json, .yaml or .csv file (repeatable).")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a value in every scenario.")
+@click.option("--format", "fmt", type=click.Choice(["table", "tree", "json", "csv"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("--allow-missing", is_flag=True, help="Evaluate missing values as unknown instead of failing.")
+def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
+          fmt: str, allow_missing: bool) -> None:
+    """Evaluate scenarios of a model side by side."""
+    from . import render_eval
+
+    model = _load_for_eval(model_path)
+    try:
+        chosen = select(model, scenarios, data_files, sets)
+    except DataError as exc:
+        _fail(str(exc))
+    if not chosen:
+        _fail(f"{model_path} has no scenarios to evaluate: add a `scenario` block, or pass --data or --set", 1)
+    evals, missing = [], []
+    for sc in chosen:
+        try:
+            evals.append(api.evaluate(model, sc.values, name=sc.name, label=sc.label,
+                                      allow_missing=allow_missing))
+        except MissingValues as exc:
+            missing.append(exc)
+    if missing:
+        for exc in missing:
+            click.echo(f"kpi: scenario `{exc.scenario}` has no value for "
+                       + ", ".join(f"`{n}`" for n in exc.names), err=True)
+        _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
+    style = _style_for(sys.stdout)
+    if fmt == "json":
+        text = render_eval.to_json(model, evals)
+    elif fmt == "csv":
+        text = render_eval.to_csv(model, evals)
+    elif fmt == "tree":
+        text = render_eval.to_tree(model, evals, style)
+    else:
+        text = render_eval.to_table(model, evals, style)
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+@cli.command()
+@click.argument("code", required=False)
+def rule(code: str | None) -> None:
+    """Explain one rule, or list them all."""
+    if code is None:
+        for r in RULES.values():
+            click.echo(f"{r.code}  {r.severity:<7}  {r.summary}")
+        return
+    r = RULES.get(code.upper())
+    if r is None:
+        _fail(f"no rule `{code}`; `kpi rule` lists them all")
+    click.echo(f"{r.code} ({r.severity}): {r.summary}\n\n{r.explanation}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the command line with a last-resort guard around it."""
+    try:
+        cli.main(args=argv, prog_name="kpi", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("kpi: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)
+    except Exception as exc:  # the last resort: one line, never a traceback
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+        click.echo(f"kpi: internal error: {type(exc).__name__}: {exc}{where} (please report)", err=True)
+        sys.exit(2)

@@ -1,0 +1,48 @@
+"""Terminal text: display width of CJK text, padding, colour, and number formatting."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+STATUS_COLOURS = {"green": "green", "pass": "green", "amber": "yellow", "red": "red", "fail": "red",
+                  "vetoed": "magenta", "no-data": "bright_black"}
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (wide East Asian characters take two)."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1
+               for c in text)
+
+
+def pad(text: str, n: int, right: bool = False) -> str:
+    """Pad ``text`` to ``n`` columns (on the left when ``right``)."""
+    gap = " " * max(0, n - width(text))
+    return gap + text if right else text + gap
+
+
+def fmt_number(x: float | None) -> str:
+    """A readable number: thousands separators, at most six significant digits after the point."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "—"
+    if x == int(x) and abs(x) < 1e15:
+        return f"{int(x):,}"
+    if abs(x) >= 1000:
+        return f"{x:,.2f}".rstrip("0").rstrip(".")
+    return f"{x:.6g}"
+
+
+def fmt_value(x: float | None, unit: str | None) -> str:
+    """A value in its unit: ``"%"`` shows a fraction as a percentage."""
+    if x is None:
+        return "—"
+    if unit == "%":
+        return f"{x * 100:.4g}%"
+    return fmt_number(x) + (f" {unit}" if unit else "")
+
+
+def fmt_pct(x: float | None) -> str:
+    """A score as a percentage with one decimal."""
+    return "—" if x is None else f"{x * 100:.1f}%"
