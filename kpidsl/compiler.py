@@ -213,7 +213,7 @@ def read_entries(ctx: Context) -> None:
                 sink.add("E204", item.key.span,
                          f"{label} has a `weight`, but {why}; only a `kpi` carries a weight: remove it")
                 continue
-            if key not in allowed:
+            if key not in allowed and not (key == "parent" and kind == "kgi"):  # kgi parent: E207
                 if key in KNOWN_KEYS:
                     msg = f"{label} cannot have `{key}`"
                 else:

@@ -22,6 +22,7 @@ from .syntax import Ident
 _sink: contextvars.ContextVar[FindingSink] = contextvars.ContextVar("kpidsl_literal_sink")
 #: Tokens used only for the span of the node that holds them.
 _PUNCTUATION = {"LBRACE", "RBRACE"}
+RESERVED = frozenset("model kgi kpi veto metric input scenario extends and or not true false".split())
 #: Deeper nesting than this is reported instead of risking Python's recursion limit.
 MAX_DEPTH = 200
 
@@ -75,7 +76,11 @@ class _Callbacks(lark.Transformer):
     """Maps each grammar rule to the syntax class of the same name (built in ``_callbacks``)."""
 
     def NAME(self, tok):  # noqa: N802 - lark calls terminal callbacks by terminal name
-        return Ident(str(tok), span=Span.of_token(tok))
+        ident = Ident(str(tok), span=Span.of_token(tok))
+        if ident.text in RESERVED:  # the lexer read a keyword as a name where no keyword fits
+            _sink.get().add("E001", ident.span, f"`{ident.text}` is a reserved word and cannot be used as a "
+                            f"name; choose another name (e.g. `{ident.text}_count`)")
+        return ident
 
 
 def _callbacks() -> _Callbacks:

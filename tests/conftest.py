@@ -1,0 +1,25 @@
+"""Shared fixtures: the project root and golden-file comparison."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+@pytest.fixture
+def golden():
+    """Compare text with ``tests/golden/NAME``; ``KPI_UPDATE_GOLDEN=1`` rewrites the file."""
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if os.environ.get("KPI_UPDATE_GOLDEN"):
+            path.write_text(text, encoding="utf-8")
+        assert path.exists(), f"no golden file {path}; run with KPI_UPDATE_GOLDEN=1 to create it"
+        assert text == path.read_text(encoding="utf-8")
+
+    return check

@@ -1,0 +1,186 @@
+"""The command line: exit codes, golden outputs, and no traceback for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from kpidsl import api
+from kpidsl.cli import cli, main
+
+DATA = ROOT / "tests" / "data"
+ECOMMERCE = str(ROOT / "examples" / "ecommerce.kpi")
+
+
+@pytest.fixture
+def kpi(monkeypatch):
+    """Run `kpi ARGS` in-process from the tests folder, without colour; returns (exit code, output)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.chdir(ROOT / "tests")
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, list(args), prog_name="kpi")
+        assert "Traceback" not in result.output
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.output
+
+    return run
+
+
+def test_check_clean_file(kpi):
+    code, out = kpi("check", ECOMMERCE)
+    assert (code, out) == (0, "All checks passed.\n")
+
+
+def test_check_text_golden(kpi, golden):
+    code, out = kpi("check", "data/weights.kpi")
+    assert code == 1
+    golden("check_weights.txt", out)
+
+
+def test_check_json_golden(kpi, golden):
+    code, out = kpi("check", "--format", "json", "data/weights.kpi")
+    assert code == 1
+    findings = json.loads(out)
+    assert [(f["code"], f["line"]) for f in findings] == [("E201", 3), ("E203", 11), ("E205", 14)]
+    assert set(findings[0]) == {"path", "line", "column", "end_line", "end_column", "code", "severity",
+                                "message"}
+    golden("check_weights.json", out)
+
+
+def test_check_syntax_error_and_statistics(kpi, golden):
+    code, out = kpi("check", "--statistics", "data/syntax_error.kpi")
+    assert code == 1
+    golden("check_syntax_error.txt", out)
+
+
+def test_check_folder_finds_kpi_files(kpi):
+    code, out = kpi("check", "--format", "json", "data")
+    paths = {f["path"] for f in json.loads(out)}
+    assert code == 1
+    assert paths == {"data/weights.kpi", "data/syntax_error.kpi", "data/binary.kpi"}
+
+
+def test_check_select_and_ignore(kpi):
+    code, out = kpi("check", "--format", "json", "--select", "E2", "--ignore", "E205", "data/weights.kpi")
+    assert [f["code"] for f in json.loads(out)] == ["E201", "E203"]
+    code, out = kpi("check", "--format", "json", "--ignore", "E0", "data/binary.kpi")
+    assert [f["code"] for f in json.loads(out)] == ["E000"]  # E000-E002 cannot be silenced
+
+
+def test_binary_file_is_e000(kpi):
+    code, out = kpi("check", "--format", "json", "data/binary.kpi")
+    assert code == 1
+    assert [(f["code"], f["line"]) for f in json.loads(out)] == [("E000", 1)]
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "no/such.kpi"),
+    ("check", "--format", "yaml", ECOMMERCE),
+    ("check", "--select", "Z9", ECOMMERCE),
+    ("eval", "no/such.kpi"),
+    ("eval", "--set", "orders", ECOMMERCE),
+    ("eval", "--set", "orders=5kg", ECOMMERCE),
+    ("eval", "--set", "ordrs=5", ECOMMERCE),
+    ("eval", "--scenario", "nope", ECOMMERCE),
+    ("eval", "--data", "no/such.csv", ECOMMERCE),
+    ("eval", "--data", "data/weights.kpi", ECOMMERCE),
+    ("eval", "--bogus", ECOMMERCE),
+    ("rule", "E999"),
+    ("frobnicate",),
+])
+def test_usage_and_io_errors_exit_2(kpi, args):
+    code, out = kpi(*args)
+    assert code == 2
+    assert out.strip()
+
+
+@pytest.mark.parametrize("fmt,name", [("table", "eval_ecommerce_table.txt"), ("tree", "eval_ecommerce_tree.txt"),
+                                      ("json", "eval_ecommerce.json"), ("csv", "eval_ecommerce.csv")])
+def test_eval_golden(kpi, golden, fmt, name):
+    code, out = kpi("eval", "--format", fmt, "--scenario", "q3", "--scenario", "q3_push",
+                    "../examples/ecommerce.kpi")
+    assert code == 0
+    golden(name, out)
+
+
+def test_eval_json_shape(kpi):
+    code, out = kpi("eval", "--format", "json", ECOMMERCE)
+    doc = json.loads(out)
+    assert set(doc) == {"model", "scenarios"}
+    q3 = next(s for s in doc["scenarios"] if s["name"] == "q3")
+    assert set(q3) == {"name", "missing", "indicators", "drags"}
+    top = q3["indicators"][0]
+    assert set(top) == {"name", "kind", "label", "parent", "weight", "value", "unit", "target", "baseline",
+                        "stretch", "met", "achievement", "score", "status"}
+    assert top["name"] == "annual_sales" and top["target"] == {"op": ">=", "value": 100000000.0}
+    kinds = [i["kind"] for i in q3["indicators"]]
+    assert kinds.index("metric") > max(i for i, k in enumerate(kinds) if k in ("kgi", "kpi", "veto"))
+    assert kinds.index("input") > max(i for i, k in enumerate(kinds) if k == "metric")
+
+
+def test_eval_missing_values_exit_1_and_name_them(kpi):
+    code, out = kpi("eval", "data/conversion.kpi")
+    assert code == 1
+    assert "`orders`" in out
+
+
+def test_eval_allow_missing(kpi):
+    code, out = kpi("eval", "--format", "json", "--allow-missing", "data/conversion.kpi")
+    assert code == 0
+    sc = json.loads(out)["scenarios"][0]
+    assert sc["missing"] == ["orders"]
+    assert sc["indicators"][1]["status"] == "no-data"
+
+
+def test_eval_set_and_csv_batch(kpi):
+    code, out = kpi("eval", "--format", "json", "--set", "orders=25", "data/conversion.kpi")
+    assert code == 0
+    assert json.loads(out)["scenarios"][0]["indicators"][1]["value"] == 0.025
+    code, out = kpi("eval", "--format", "csv", "--data", "data/batch.csv", "data/conversion.kpi")
+    assert code == 0
+    rows = out.splitlines()
+    assert [r.split(",")[0] for r in rows] == ["scenario", "jan", "feb", "mar"]
+
+
+def test_eval_model_with_errors_exit_1(kpi):
+    code, out = kpi("eval", "data/weights.kpi")
+    assert code == 1
+    assert "E201" in out
+    code, out = kpi("eval", "data/syntax_error.kpi")
+    assert code == 1
+    assert "E001" in out
+
+
+def test_rule_list_and_explain(kpi):
+    code, out = kpi("rule")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()][:3] == ["E000", "E001", "E002"]
+    code, out = kpi("rule", "e201")
+    assert code == 0 and out.startswith("E201 (error)")
+
+
+def test_internal_error_is_one_line(monkeypatch, capsys):
+    def boom(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api, "compile_text", boom)
+    with pytest.raises(SystemExit) as exc:
+        main(["check", ECOMMERCE])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kpi: internal error: RuntimeError: boom") and "please report" in err
+    assert "Traceback" not in err
+
+
+def test_python_dash_m_runs_from_another_folder(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "kpidsl", "eval", "--format", "json", ECOMMERCE],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["scenarios"][0]["name"] == "q3"

@@ -1,0 +1,44 @@
+"""Every shipped example checks clean, has scenarios, and every `expect` line in it holds."""
+
+from __future__ import annotations
+
+import pytest
+
+import kpidsl
+from conftest import ROOT
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.kpi"))
+
+
+def test_the_four_examples_are_shipped():
+    assert {p.stem for p in EXAMPLES} >= {"ecommerce", "sales_department", "manufacturing", "customer_service"}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_checks_clean(path):
+    model = kpidsl.load(path)
+    assert [(f.code, f.span.line) for f in kpidsl.check(model)] == []
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_scenarios_meet_their_expectations(path):
+    model = kpidsl.load(path)
+    assert len(model.scenarios) >= 2
+    assert any(sc.extends for sc in model.scenarios.values())
+    total = 0
+    for name in model.scenarios:
+        ev = kpidsl.evaluate(model, model.scenario_values(name), name=name, expects=name)
+        assert ev.missing == ()
+        failed = [(name, e.expect.span.line) for e in ev.expects if e.passed is not True]
+        assert failed == []
+        total += len(ev.expects)
+    assert total >= 3
+
+
+def test_ecommerce_reproduces_the_worked_example():
+    model = kpidsl.load(ROOT / "examples" / "ecommerce.kpi")
+    ev = kpidsl.evaluate(model, model.scenario_values("q3"), name="q3")
+    assert ev["annual_sales"].score == pytest.approx(0.835551, abs=1e-6)
+    assert ev["annual_sales"].status == "amber"
+    assert [n for n, _ in ev.drags[:3]] == ["monthly_sales", "repeat_rate", "cart_abandonment"]
+    assert ev.drags[0][1] == pytest.approx(0.118797, abs=1e-6)
