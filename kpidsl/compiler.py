@@ -57,7 +57,7 @@ def number_of(value) -> float | None:
 def source_text(model: Model, node) -> str:
     """The text of ``node`` as written (one line)."""
     s = node.span
-    lines = model.text.split("\n")
+    lines = model.lines
     if s.line == s.end_line:
         return lines[s.line - 1][s.column - 1 : s.end_column - 1]
     return lines[s.line - 1][s.column - 1 :].strip() + " …"

@@ -17,7 +17,7 @@ FUNCTIONS = {
 }
 RESULTS = {"score": NUM, "achievement": NUM, "met": BOOL}
 #: Deeper formulas are reported rather than walked (the walk itself is iterative elsewhere).
-MAX_FORMULA_DEPTH = 400
+MAX_FORMULA_DEPTH = 200
 
 
 def check(expr, ctx: "Context", *, expect: bool, want: str) -> set[str]:
@@ -51,7 +51,7 @@ class _Checker:
 
     def infer(self, node, depth: int) -> str | None:
         if depth > MAX_FORMULA_DEPTH:
-            self.ctx.sink.add("E303", node.span, f"the formula nests deeper than {MAX_FORMULA_DEPTH} "
+            self.ctx.sink.add("E001", node.span, f"the formula nests deeper than {MAX_FORMULA_DEPTH} "
                               "levels; split it into named metrics")
             raise _TooDeep
         t = type(node)

@@ -123,6 +123,14 @@ class Model:
     #: Names each formula reads.
     uses: dict[str, set[str]] = attrs.Factory(dict)
     program: Any = None
+    _lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        """The source text split into lines (computed once)."""
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        return self._lines
 
     @property
     def has_errors(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import gc
 import re
 from importlib import resources
 from pathlib import Path
@@ -133,6 +134,8 @@ def parse_text(text: str, sink: FindingSink) -> syntax.File | None:
         sink.add("E001", depth_problem[0], depth_problem[1])
         return None
     token = _sink.set(sink)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the tree is acyclic; collecting while millions of nodes appear only costs time
     try:
         return _parser().parse(text)
     except UnexpectedInput as exc:
@@ -144,6 +147,8 @@ def parse_text(text: str, sink: FindingSink) -> syntax.File | None:
         return None
     finally:
         _sink.reset(token)
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _too_deep(text: str) -> tuple[Span, str] | None:
