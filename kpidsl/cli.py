@@ -196,6 +196,50 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+def test(paths: tuple[str, ...], fmt: str) -> None:
+    """Evaluate every scenario and check its `expect` lines."""
+    import json
+
+    from .testing import run_model
+
+    passed, failures, errors, io_errors = 0, [], [], 0
+    for path in _discover(paths):
+        try:
+            text, findings = api.read_source(path)
+        except OSError as exc:
+            io_errors += 1
+            click.echo(f"kpi: cannot read {path}: {exc.strerror or exc}", err=True)
+            continue
+        model = None
+        if text is not None:
+            model, findings = api.compile_text(text, path)
+        file_errors = [f for f in findings if f.is_error]
+        if file_errors or model is None:
+            errors += file_errors
+            continue
+        p, fs = run_model(model)
+        passed += p
+        failures += fs
+    failed = len(failures) + len({f.path for f in errors})
+    if fmt == "json":
+        click.echo(json.dumps({"passed": passed, "failed": failed, "failures": [f.to_json() for f in failures],
+                               "errors": [f.to_json() for f in errors]}, ensure_ascii=False, indent=1))
+    else:
+        style = _style_for(sys.stdout)
+        _print_findings(errors)
+        for f in failures:
+            click.echo(style(f"{f.path}:{f.line}:{f.column}:", bold=True) + " "
+                       + style("FAILED", fg="red", bold=True) + f" {f.scenario}: {f.what}")
+            for v in f.values:
+                click.echo(f"    {v}")
+        click.echo(f"{passed} passed, {failed} failed")
+    sys.exit(2 if io_errors else 1 if failed else 0)
+
+
+@cli.command()
 @click.argument("code", required=False)
 def rule(code: str | None) -> None:
     """Explain one rule, or list them all."""

@@ -184,3 +184,30 @@ def test_python_dash_m_runs_from_another_folder(tmp_path):
                           cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["scenarios"][0]["name"] == "q3"
+
+
+def test_kpi_test_passes_on_the_examples(kpi):
+    code, out = kpi("test", "../examples")
+    assert code == 0
+    assert out.splitlines()[-1].endswith(" passed, 0 failed")
+
+
+def test_kpi_test_reports_failures_with_values(kpi, tmp_path, golden):
+    model = tmp_path / "m.kpi"
+    model.write_text('model "x" { owner: "o"  period: yearly }\ninput a { source: "s" }\n'
+                     'kgi g "G" { value: a * 2  target: >= 100 }\n'
+                     'scenario s1 {\n  a: 40\n  expect g == 80\n  expect g.met or g.score > 90%\n}\n'
+                     'scenario s2 { expect g.met }\n', encoding="utf-8")
+    code, out = kpi("test", str(model))
+    assert code == 1
+    golden("test_failures.txt", out.replace(str(model), "m.kpi"))
+    code, out = kpi("test", "--format", "json", str(model))
+    doc = json.loads(out)
+    assert (doc["passed"], doc["failed"]) == (1, 2)
+    assert [(f["line"], f["scenario"]) for f in doc["failures"]] == [(7, "s1"), (9, "s2")]
+
+
+def test_kpi_test_fails_on_model_errors(kpi):
+    code, out = kpi("test", "data/weights.kpi")
+    assert code == 1
+    assert "E201" in out and out.splitlines()[-1] == "0 passed, 1 failed"
