@@ -7,6 +7,8 @@ built, and reports findings; every pass runs, so one run reports every error it 
 from __future__ import annotations
 
 import difflib
+import gc
+import sys
 
 import attrs
 
@@ -212,6 +214,10 @@ def read_entries(ctx: Context) -> None:
                        "input": "an input is raw data", "model": "the model is the file's header"}[kind]
                 sink.add("E204", item.key.span,
                          f"{label} has a `weight`, but {why}; only a `kpi` carries a weight: remove it")
+                continue
+            if kind == "veto" and key in ("baseline", "stretch"):
+                sink.add("E402", item.key.span, f"{label} has a `{key}`, but a veto is a pass/fail gate: "
+                         "it is met or missed; remove it")
                 continue
             if key not in allowed and not (key == "parent" and kind == "kgi"):  # kgi parent: E207
                 if key in KNOWN_KEYS:
@@ -627,8 +633,16 @@ def compile_tree(tree: syntax.File, text: str, sink: FindingSink) -> Model:
     """Run every pass over ``tree``; findings go to ``sink`` and into ``model.findings``."""
     model = Model(path=sink.path, text=text, tree=tree)
     ctx = Context(model, sink)
-    for pass_ in PASSES:
-        pass_(ctx)
+    limit, gc_was_enabled = sys.getrecursionlimit(), gc.isenabled()
+    sys.setrecursionlimit(max(limit, 20_000))  # formulas up to MAX_FORMULA_DEPTH; Python frames only
+    gc.disable()  # the model is built from acyclic data; collections would only cost time
+    try:
+        for pass_ in PASSES:
+            pass_(ctx)
+    finally:
+        sys.setrecursionlimit(limit)
+        if gc_was_enabled:
+            gc.enable()
     model.findings = sorted(sink.items, key=lambda f: (f.span, f.code))
     return model
 

@@ -17,7 +17,7 @@ FUNCTIONS = {
 }
 RESULTS = {"score": NUM, "achievement": NUM, "met": BOOL}
 #: Deeper formulas are reported rather than walked (the walk itself is iterative elsewhere).
-MAX_FORMULA_DEPTH = 200
+MAX_FORMULA_DEPTH = 2000
 
 
 def check(expr, ctx: "Context", *, expect: bool, want: str) -> set[str]:

@@ -25,7 +25,7 @@ _sink: contextvars.ContextVar[FindingSink] = contextvars.ContextVar("kpidsl_lite
 _PUNCTUATION = {"LBRACE", "RBRACE"}
 RESERVED = frozenset("model kgi kpi veto metric input scenario extends and or not true false".split())
 #: Deeper nesting than this is reported instead of risking Python's recursion limit.
-MAX_DEPTH = 200
+MAX_DEPTH = 500
 
 
 def grammar_text() -> str:
@@ -63,7 +63,7 @@ def _builder(cls, as_list: bool):
         node = cls(tuple(args), span=span) if as_list else cls(*args, span=span)
         problem = getattr(node, "problem", None)
         if problem:
-            _sink.get().add("E002", span, problem)
+            _sink.get().add(getattr(node, "problem_code", "E002"), span, problem)
         return node
 
     return build
@@ -139,7 +139,12 @@ def parse_text(text: str, sink: FindingSink) -> syntax.File | None:
     try:
         return _parser().parse(text)
     except UnexpectedInput as exc:
-        span, message = _describe(exc, text)
+        line, col = max(1, getattr(exc, "line", 1) or 1), max(1, getattr(exc, "column", 1) or 1)
+        span, message = Span(line, col, line, col + 1), "syntax error"
+        try:
+            span, message = _describe(exc, text)
+        except Exception:  # a message that cannot be worded still leaves a finding at the right place
+            pass
         sink.add("E001", span, message)
         return None
     except RecursionError:
@@ -267,7 +272,8 @@ def _describe(exc: UnexpectedInput, text: str) -> tuple[Span, str]:
     expected = _expected_words(exc.expected)
     key = _key_before(text, tok.start_pos or 0)
     message = f"found {found}; expected {expected}" + (f" after `{key}:`" if key else "")
-    prev = exc.interactive_parser.parser_state.value_stack[-1] if exc.interactive_parser else None
+    stack = exc.interactive_parser.parser_state.value_stack if exc.interactive_parser else []
+    prev = stack[-1] if stack else None
     if tok.type == "CMP_OP" and "CMP_OP" not in exc.expected:
         message = f"found a second comparison {found}; comparisons do not chain: write `a < b and b < c`"
     elif isinstance(prev, Ident) and "COLON" in exc.expected:

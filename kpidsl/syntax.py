@@ -212,6 +212,15 @@ class Expect:
     keyword: Ident
     condition: Expr
     span: Span = _span
+    problem_code = "E001"
+
+    @property
+    def problem(self) -> str | None:
+        """An item ``NAME EXPR`` is only valid when NAME is ``expect``."""
+        if self.keyword.text == "expect":
+            return None
+        return (f"found `{self.keyword.text}` followed by a formula; expected `:` after an entry's key "
+                "(`key: value`), or `expect` before a condition")
 
 
 @attrs.frozen
