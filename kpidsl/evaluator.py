@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Mapping
 
 import attrs
@@ -61,7 +62,18 @@ class MissingValues(KpiError):
         self.findings = ()
 
 
-def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario", label: str | None = None,
+def evaluate(model: Model, values: Mapping[str, float], **kw) -> Evaluation:
+    """Evaluate ``values`` (name → number) against ``model``; see ``_evaluate`` for the options."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # results are acyclic; collections over a large model's heap would dominate
+    try:
+        return _evaluate(model, values, **kw)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario", label: str | None = None,
              allow_missing: bool = False, expects: str | None = None) -> Evaluation:
     """Evaluate ``values`` (name → number) against ``model``.
 
