@@ -23,6 +23,15 @@ def _text(tok: Any) -> str:
     return str(tok)
 
 
+class _Literal:
+    """Reads ``raw`` once into ``value`` and ``problem`` (an E002 sentence, or None)."""
+
+    def __attrs_post_init__(self) -> None:
+        value, problem = self._read(self.raw)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "problem", problem)
+
+
 @attrs.frozen
 class Ident:
     """A name as written, with its place."""
@@ -32,7 +41,7 @@ class Ident:
 
 
 @attrs.frozen
-class Number:
+class Number(_Literal):
     """A number literal; ``raw`` keeps its spelling (``833万``), ``value`` is its float or None."""
 
     raw: str = attrs.field(converter=_text)
@@ -40,14 +49,11 @@ class Number:
     value: float | None = attrs.field(init=False, eq=False)
     problem: str | None = attrs.field(init=False, eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        value, problem = literals.read_number(self.raw)
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "problem", problem)
+    _read = staticmethod(literals.read_number)
 
 
 @attrs.frozen
-class String:
+class String(_Literal):
     """A quoted string; ``raw`` keeps the quotes and escapes, ``value`` is the decoded text."""
 
     raw: str = attrs.field(converter=_text)
@@ -55,14 +61,11 @@ class String:
     value: str | None = attrs.field(init=False, eq=False)
     problem: str | None = attrs.field(init=False, eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        value, problem = literals.read_string(self.raw)
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "problem", problem)
+    _read = staticmethod(literals.read_string)
 
 
 @attrs.frozen
-class Date:
+class Date(_Literal):
     """A ``YYYY-MM-DD`` date literal."""
 
     raw: str = attrs.field(converter=_text)
@@ -70,10 +73,7 @@ class Date:
     value: datetime.date | None = attrs.field(init=False, eq=False)
     problem: str | None = attrs.field(init=False, eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        value, problem = literals.read_date(self.raw)
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "problem", problem)
+    _read = staticmethod(literals.read_date)
 
 
 @attrs.frozen
