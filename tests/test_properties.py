@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+from pathlib import Path
 
 import lark
 from hypothesis import HealthCheck, assume, given, settings
@@ -96,16 +97,20 @@ def test_grammar_generated_spaced_text_never_crashes(text):
 
 
 # ---------------------------------------------------------------------------------------------
-# (1) mutations of the SPEC example
+# (1) mutations of the SPEC example and of every shipped example
 
 _TOKENS = ["{", "}", ":", '"', "#", "%", "..", ">=", "亿", "\x00", "\r", "\ufeff", "\n", "(", ")", "-",
            "expect ", "kpi ", "parent: ", "weight: 40 ", "1e999", "\\", "万", ";", ",", "=>", "^", "/ 0",
            "target: ", "extends ", "veto v { } ", ".score", "\t", "2025-02-30"]
 
 
+_BASES = [ECOMMERCE] + [p.read_text(encoding="utf-8")
+                         for p in sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.kpi"))]
+
+
 @st.composite
 def mutated(draw):
-    text = ECOMMERCE
+    text = draw(st.sampled_from(_BASES))
     for _ in range(draw(st.integers(1, 4))):
         n = len(text)
         op = draw(st.sampled_from(["delete", "duplicate", "insert", "insert", "swap"]))
