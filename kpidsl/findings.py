@@ -83,7 +83,3 @@ class FindingSink:
         if code not in RULES:  # a programming error: every code lives in the registry
             raise KeyError(code)
         self.items.append(Finding(self.path, span or UNKNOWN_SPAN, code, message))
-
-    def codes(self) -> set[str]:
-        """The codes reported so far."""
-        return {f.code for f in self.items}

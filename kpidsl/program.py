@@ -14,13 +14,9 @@ from typing import Callable
 import attrs
 
 from . import syntax
+from .scoring import tolerance as _tol
 
 NAN = math.nan
-TOL = 1e-9
-
-
-def _tol(b: float) -> float:
-    return TOL * max(1.0, abs(b))
 
 
 def _fin(x):
@@ -84,10 +80,6 @@ def _or(a, b):
     if a is True or b is True:
         return True
     return None if a is None or b is None else False
-
-
-def _bool(x):
-    return x
 
 
 def _any_nan(args) -> bool:

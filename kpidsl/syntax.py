@@ -277,8 +277,6 @@ class File:
 
 #: Classes whose children are gathered into one tuple (rules with a repeated part).
 LIST_RULES = {"file": File, "args": Args, "block": Block}
-#: Nodes that carry a literal which may be malformed (E002).
-LITERALS = (Number, String, Date)
 
 
 def iter_nodes(node: Any):
