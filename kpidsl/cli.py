@@ -15,7 +15,7 @@ import click
 from . import __version__, api
 from .data import DataError, select
 from .evaluator import MissingValues
-from .findings import Finding, KpiError
+from .findings import Finding
 from .model import Model
 from .report import json_findings, plain, statistics, summary, text_finding
 from .rules import RULES
@@ -35,22 +35,29 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-def _source_lines(path: str) -> list[str] | None:
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            return fh.read().split("\n")
-    except OSError:
-        return None
+#: The lines of each file read in this run, for the source line under a finding.
+_lines: dict[str, list[str]] = {}
+
+
+def _compile(path: str) -> tuple[Model | None, list[Finding]]:
+    """Read and compile one file (OSError passes through); remembers its lines for display."""
+    text, findings = api.read_source(path)
+    if text is None:
+        return None, findings
+    _lines[path] = text.lstrip("\ufeff").split("\n")
+    return api.compile_text(text, path)
 
 
 def _print_findings(findings: list[Finding], err: bool = False) -> None:
-    stream = sys.stderr if err else sys.stdout
-    style = _style_for(stream)
-    cache: dict[str, list[str] | None] = {}
+    style = _style_for(sys.stderr if err else sys.stdout)
     for f in findings:
-        if f.path not in cache:
-            cache[f.path] = _source_lines(f.path)
-        click.echo(text_finding(f, cache[f.path], style), err=err)
+        if f.path not in _lines:  # a file that is not UTF-8: show what can be shown
+            try:
+                with open(f.path, encoding="utf-8", errors="replace") as fh:
+                    _lines[f.path] = fh.read().split("\n")
+            except OSError:
+                _lines[f.path] = []
+        click.echo(text_finding(f, _lines[f.path], style), err=err)
 
 
 def _discover(paths: tuple[str, ...]) -> list[str]:
@@ -109,7 +116,7 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
     io_errors = 0
     for path in files:
         try:
-            fs = _findings_for(path)
+            _, fs = _compile(path)
         except OSError as exc:
             io_errors += 1
             click.echo(f"kpi: cannot read {path}: {exc.strerror or exc}", err=True)
@@ -125,23 +132,15 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
     sys.exit(2 if io_errors else 1 if findings else 0)
 
 
-def _findings_for(path: str) -> list[Finding]:
-    text, findings = api.read_source(path)
-    if text is None:
-        return findings
-    _, findings = api.compile_text(text, path)
-    return findings
-
-
 def _load_for_eval(path: str) -> Model:
     if not os.path.exists(path):
         _fail(f"no such file: {path}")
     try:
-        model = api.load(path)
+        model, findings = _compile(path)
     except OSError as exc:
         _fail(f"cannot read {path}: {exc.strerror or exc}")
-    except KpiError as exc:
-        _print_findings(list(exc.findings), err=True)
+    if model is None:
+        _print_findings(findings, err=True)
         _fail(f"{path} has errors; fix them first (`kpi check {path}`)", 1)
     errors = [f for f in model.findings if f.is_error]
     if errors:
@@ -208,14 +207,11 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
     passed, failures, errors, io_errors = 0, [], [], 0
     for path in _discover(paths):
         try:
-            text, findings = api.read_source(path)
+            model, findings = _compile(path)
         except OSError as exc:
             io_errors += 1
             click.echo(f"kpi: cannot read {path}: {exc.strerror or exc}", err=True)
             continue
-        model = None
-        if text is not None:
-            model, findings = api.compile_text(text, path)
         file_errors = [f for f in findings if f.is_error]
         if file_errors or model is None:
             errors += file_errors

@@ -46,6 +46,13 @@ def closest(name: str, candidates) -> str:
     return f"; did you mean `{match[0]}`?" if match else ""
 
 
+def cycle_text(cycle: list[str], position) -> str:
+    """``a`` → ``b`` → ``a``, starting from the member that comes first (``position`` orders them)."""
+    i = cycle.index(min(cycle, key=position))
+    ordered = cycle[i:] + cycle[:i] + [cycle[i]]
+    return " → ".join(f"`{n}`" for n in ordered)
+
+
 def number_of(value) -> float | None:
     """The float of ``N`` (a number literal with an optional leading ``-``), else None."""
     if isinstance(value, syntax.Number):
@@ -127,7 +134,7 @@ def collect_declarations(ctx: Context) -> None:
         visit(decl, None)
 
 
-def _read_entry(ctx: Context, kind: str, entry: syntax.Entry):
+def _read_entry(ctx: Context, entry: syntax.Entry):
     """Check one entry's form; returns its meaning or None (after reporting a finding)."""
     key, value, sink = entry.key.text, entry.value, ctx.sink
     where = entry.value.span
@@ -155,7 +162,7 @@ def _read_entry(ctx: Context, kind: str, entry: syntax.Entry):
         if number_of(value) is not None:
             hint = f"; did you mean `>= {source_text(ctx.model, value)}`?"
         return expected("`>=`, `<=`, `==` or a band (`lo .. hi`)", hint)
-    if key in ("baseline", "stretch", "weight", "cap", "green", "amber", "_scenario"):
+    if key in ("baseline", "stretch", "weight", "cap", "green", "amber"):
         n = number_of(value)
         if n is None:
             return expected("a number")
@@ -233,13 +240,13 @@ def read_entries(ctx: Context) -> None:
     settings = model.settings
     if settings.decl is not None:
         for key, entry in entries_of("model", "the model", settings.decl.body).items():
-            val = _read_entry(ctx, "model", entry)
+            val = _read_entry(ctx, entry)
             if val is not None:
                 setattr(settings, key, val)
     for ind in model.indicators.values():
         ind.entries = entries_of(ind.kind, f"{ind.kind} `{ind.name}`", ind.decl.body)
         for key, entry in ind.entries.items():
-            val = _read_entry(ctx, ind.kind, entry)
+            val = _read_entry(ctx, entry)
             if val is None:
                 continue
             if key == "value":
@@ -301,10 +308,8 @@ def link_tree(ctx: Context) -> None:
             cycle = path[path.index(name):]
             in_cycle.update(cycle)
             first = min(cycle, key=lambda n: model.indicators[n].index)
-            i = cycle.index(first)
-            ordered = cycle[i:] + cycle[:i] + [first]
             sink.add("E206", model.indicators[first].span,
-                     "parents form a cycle: " + " → ".join(f"`{n}`" for n in ordered)
+                     "parents form a cycle: " + cycle_text(cycle, lambda n: model.indicators[n].index)
                      + "; point one `parent:` at a kgi")
         for n in path:
             state[n] = 2
@@ -569,11 +574,10 @@ def resolve_scenarios(ctx: Context) -> None:
         if name is not None and name not in reported:
             cycle = chain[chain.index(name):]
             reported.update(cycle)
-            first = min(cycle, key=lambda n: model.scenarios[n].decl.name.span)
-            i = cycle.index(first)
-            ordered = cycle[i:] + cycle[:i] + [first]
+            position = lambda n: model.scenarios[n].decl.name.span  # noqa: E731
+            first = min(cycle, key=position)
             sink.add("E502", model.scenarios[first].decl.extends.span,
-                     "scenarios extend each other in a cycle: " + " → ".join(f"`{n}`" for n in ordered))
+                     "scenarios extend each other in a cycle: " + cycle_text(cycle, position))
             for n in cycle:
                 model.scenarios[n].extends = None
 
