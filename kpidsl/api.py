@@ -67,9 +67,12 @@ def load(path: str | os.PathLike) -> Model:
     return load_text(text, path)
 
 
-def check(model: Model) -> list[Finding]:
-    """Every finding for a compiled model, sorted by position."""
-    return list(model.findings)
+def check(model: Model, config=None) -> list[Finding]:
+    """Every finding for a compiled model — compile errors and practice rules — sorted by position,
+    less those silenced by ``# noqa`` comments and ``config`` (a ``kpidsl.config.Config``)."""
+    from .checker import lint
+
+    return lint(model, config)
 
 
 def evaluate(model: Model, values: Mapping[str, float], **kw) -> Evaluation:

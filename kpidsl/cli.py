@@ -17,7 +17,9 @@ from .data import DataError, select
 from .evaluator import MissingValues
 from .findings import Finding
 from .model import Model
-from .report import json_findings, plain, statistics, summary, text_finding
+from .config import ConfigError, codes_of, with_overrides
+from .config import for_file as config_for_file
+from .report import github_findings, json_findings, plain, sarif_findings, statistics, summary, text_finding
 from .rules import RULES
 
 
@@ -77,22 +79,13 @@ def _discover(paths: tuple[str, ...]) -> list[str]:
     return files
 
 
-def _silenced(code: str, select_: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
-    if not RULES[code].silenceable:
-        return False
-    if select_ and not any(code.startswith(s) for s in select_):
-        return True
-    return any(code.startswith(i) for i in ignore)
-
-
 def _codes(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
-    codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
-    for c in codes:
-        if not any(code.startswith(c) for code in RULES):
-            raise click.BadParameter(f"`{c}` matches no rule code; see `kpi rule` for the list")
-    return codes
+    try:
+        return codes_of(value, "--select/--ignore")
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -103,32 +96,42 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="Output format.")
 @click.option("--select", "select_", metavar="CODES", help="Only these codes (comma-separated prefixes).")
 @click.option("--ignore", metavar="CODES", help="Skip these codes (comma-separated prefixes).")
 @click.option("--statistics", "show_stats", is_flag=True, help="Print a count per code after the findings.")
 def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | None, show_stats: bool) -> None:
     """Lint .kpi files and folders (folders are searched for *.kpi)."""
     sel, ign = _codes(select_), _codes(ignore)
-    files = _discover(paths)
     findings: list[Finding] = []
     io_errors = 0
-    for path in files:
+    for path in _discover(paths):
         try:
-            _, fs = _compile(path)
+            config = with_overrides(config_for_file(path), sel, ign)
+        except ConfigError as exc:
+            _fail(str(exc))
+        try:
+            model, fs = _compile(path)
         except OSError as exc:
             io_errors += 1
             click.echo(f"kpi: cannot read {path}: {exc.strerror or exc}", err=True)
             continue
-        findings += [f for f in fs if not _silenced(f.code, sel, ign)]
+        findings += api.check(model, config) if model is not None else fs
     if fmt == "json":
         click.echo(json_findings(findings))
+    elif fmt == "sarif":
+        click.echo(sarif_findings(findings, __version__))
+    elif fmt == "github":
+        if findings:
+            click.echo(github_findings(findings))
     else:
         _print_findings(findings)
         if show_stats and findings:
             click.echo(statistics(findings))
         click.echo(summary(findings))
+    if show_stats and fmt != "text" and findings:
+        click.echo(statistics(findings), err=True)
     sys.exit(2 if io_errors else 1 if findings else 0)
 
 

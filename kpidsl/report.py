@@ -71,3 +71,74 @@ def statistics(findings: Iterable[Finding]) -> str:
 def json_findings(findings: Iterable[Finding]) -> str:
     """SPEC §7's JSON array of findings."""
     return json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=1)
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_findings(findings: Iterable[Finding]) -> str:
+    """GitHub Actions workflow commands: ``::error file=…,line=…::message``, escaped as GitHub requires."""
+    out = []
+    for f in findings:
+        s = f.span
+        props = (f"file={_github_property(f.path)},line={s.line},col={s.column},endLine={s.end_line},"
+                 f"endColumn={s.end_column},title={_github_property(f.code)}")
+        out.append(f"::{'error' if f.is_error else 'warning'} {props}::{_github_data(f.message)}")
+    return "\n".join(out)
+
+
+def sarif_findings(findings: Iterable[Finding], version: str) -> str:
+    """A SARIF 2.1.0 log with every rule in ``tool.driver.rules`` and relative artifact URIs."""
+    import os
+    from pathlib import PurePath
+    from urllib.parse import quote
+
+    from .rules import RULES
+
+    codes = list(RULES)
+    rules = [{
+        "id": r.code,
+        "name": r.code,
+        "shortDescription": {"text": r.summary},
+        "fullDescription": {"text": r.explanation},
+        "help": {"text": r.explanation},
+        "defaultConfiguration": {"level": r.severity},
+        "properties": {"tags": ["kpi"]},
+    } for r in RULES.values()]
+    results = []
+    for f in findings:
+        rel = f.path
+        if os.path.isabs(rel):
+            try:
+                rel = os.path.relpath(rel)
+            except ValueError:
+                pass
+        uri = quote(PurePath(rel).as_posix())
+        s = f.span
+        results.append({
+            "ruleId": f.code,
+            "ruleIndex": codes.index(f.code),
+            "level": f.severity,
+            "message": {"text": f.message},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": s.line, "startColumn": s.column, "endLine": s.end_line,
+                           "endColumn": s.end_column},
+            }}],
+        })
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "kpidsl", "version": version, "semanticVersion": version,
+                                "informationUri": "https://pypi.org/project/kpidsl/", "rules": rules}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+    return json.dumps(log, ensure_ascii=False, indent=1)

@@ -1,0 +1,84 @@
+"""``kpi check``: the compiler's findings plus the practice rules, less what is suppressed.
+
+``# noqa`` at the end of the line where a finding starts silences it; ``# noqa: W102, W103``
+silences those codes only. The configuration then selects and ignores codes. E000–E002 cannot be
+silenced.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .config import Config
+from .findings import Finding, FindingSink
+from .model import Model
+from .practice import CHECKS
+from .rules import RULES
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]*(?:\s*,\s*[A-Z]+[0-9]*)*))?", re.I)
+
+
+def _comment_of(line: str) -> str | None:
+    """The comment at the end of a source line (``#`` outside strings), or None."""
+    if "#" not in line:
+        return None
+    in_str = escaped = False
+    for i, ch in enumerate(line):
+        if in_str:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch == "#":
+            return line[i:]
+    return None
+
+
+def noqa_codes(line: str) -> tuple[str, ...] | None:
+    """None without ``# noqa``; () for a bare ``# noqa`` (everything); else the listed codes."""
+    comment = _comment_of(line)
+    if comment is None:
+        return None
+    m = _NOQA.search(comment)
+    if m is None:
+        return None
+    codes = m.group("codes")
+    if codes is None:
+        return ()
+    return tuple(c.strip().upper() for c in codes.split(",") if c.strip())
+
+
+def practice_findings(model: Model, max_children: int) -> list[Finding]:
+    """The findings of every practice rule for ``model``."""
+    sink = FindingSink(model.path)
+    for code, check in CHECKS.items():
+        for span, message in check(model, max_children):
+            sink.add(code, span, message)
+    return sink.items
+
+
+def suppress(findings: list[Finding], lines: list[str] | None, config: Config) -> list[Finding]:
+    """Drop findings silenced by ``# noqa`` on their line or by ``config``."""
+    out = []
+    for f in findings:
+        if RULES[f.code].silenceable:
+            if lines and 1 <= f.span.line <= len(lines):
+                codes = noqa_codes(lines[f.span.line - 1])
+                if codes is not None and (not codes or any(f.code.startswith(c) for c in codes)):
+                    continue
+            if config.silences(f.code, f.path):
+                continue
+        out.append(f)
+    return out
+
+
+def lint(model: Model, config: Config | None = None) -> list[Finding]:
+    """Every finding for ``model`` after suppression, sorted by position."""
+    config = config or Config()
+    findings = list(model.findings) + practice_findings(model, config.max_children)
+    findings.sort(key=lambda f: (f.span, f.code))
+    return suppress(findings, model.lines, config)

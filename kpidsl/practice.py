@@ -1,0 +1,143 @@
+"""The practice rules W101–W108: what KPI practice asks of a tree beyond being computable.
+
+Each rule is one function registered in ``CHECKS`` under its code; its summary and explanation
+live in ``kpidsl.rules``. A rule yields ``(span, message)`` pairs; the message ties the finding to
+the practice it protects.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Iterator
+
+from . import syntax
+from .findings import Span
+from .model import PERSPECTIVES, Indicator, Model
+
+Found = Iterator[tuple[Span, str]]
+CHECKS: dict[str, Callable[[Model, int], Iterable[tuple[Span, str]]]] = {}
+DEFAULT_MAX_CHILDREN = 10
+
+
+def rule(code: str):
+    """Register a practice rule under ``code``."""
+
+    def register(fn):
+        CHECKS[code] = fn
+        return fn
+
+    return register
+
+
+def _scorecard(model: Model) -> list[Indicator]:
+    return [i for i in model.indicators.values() if i.kind in ("kgi", "kpi")]
+
+
+def _ancestors(model: Model, ind: Indicator) -> Iterator[Indicator]:
+    """The indicator, then its parents up to the top (a cycle stops the walk)."""
+    seen = set()
+    while ind is not None and ind.name not in seen:
+        seen.add(ind.name)
+        yield ind
+        ind = model.indicators.get(ind.parent) if ind.parent else None
+
+
+def _tree(model: Model, kgi: Indicator) -> list[Indicator]:
+    out, stack, seen = [], [kgi], set()
+    while stack:
+        ind = stack.pop()
+        if ind.name in seen:
+            continue
+        seen.add(ind.name)
+        out.append(ind)
+        stack += [model.indicators[c] for c in ind.children + ind.vetoes]
+    return out
+
+
+@rule("W101")
+def no_target(model: Model, max_children: int) -> Found:
+    for ind in _scorecard(model):
+        if ind.target is None and "target" not in ind.entries:
+            yield ind.span, (f"{ind.kind} `{ind.name}` has no target, so nobody can say whether it was "
+                             "achieved; make it measurable with `target: >= N`, `<= N`, `== N` or a band")
+
+
+@rule("W102")
+def no_owner(model: Model, max_children: int) -> Found:
+    if model.settings.owner:
+        return
+    for ind in _scorecard(model):
+        if not any(a.owner or "owner" in a.entries for a in _ancestors(model, ind)):
+            yield ind.span, (f"{ind.kind} `{ind.name}` has no owner: a KPI nobody is accountable for is "
+                             "not managed; add `owner: \"…\"` to it, a parent, or the model")
+
+
+@rule("W103")
+def not_time_bound(model: Model, max_children: int) -> Found:
+    if model.settings.due or model.settings.period:
+        return
+    for ind in _scorecard(model):
+        if not any(a.due or a.period or "due" in a.entries or "period" in a.entries
+                   for a in _ancestors(model, ind)):
+            yield ind.span, (f"{ind.kind} `{ind.name}` is not time-bound: give `due: YYYY-MM-DD` or "
+                             "`period:` on it, a parent, or the model, so the target falls due")
+
+
+@rule("W104")
+def no_data_source(model: Model, max_children: int) -> Found:
+    for ind in model.indicators.values():
+        if ind.kind == "kpi" and not ind.children and "value" not in ind.entries and "source" not in ind.entries:
+            yield ind.span, (f"leaf kpi `{ind.name}` has neither a `value:` formula nor a `source:`; "
+                             "say where its number comes from (CRM, ERP, survey, …) so someone can collect it")
+
+
+@rule("W105")
+def too_many_children(model: Model, max_children: int) -> Found:
+    for ind in _scorecard(model):
+        if len(ind.children) > max_children:
+            yield ind.span, (f"more than {max_children} KPIs under `{ind.name}` ({len(ind.children)}): focus "
+                             "on the few that drive the goal and keep the rest as `metric`s")
+
+
+def _used_names(model: Model) -> set[str]:
+    used = set().union(*model.uses.values()) if model.uses else set()
+    for sc in model.scenarios.values():
+        for item in sc.decl.body.items:
+            if isinstance(item, syntax.Expect):
+                used |= {n.name.text for n in syntax.iter_nodes(item.condition) if isinstance(n, syntax.Ref)}
+    return used
+
+
+@rule("W106")
+def unused(model: Model, max_children: int) -> Found:
+    used = _used_names(model)
+    for ind in model.indicators.values():
+        if ind.name in used:
+            continue
+        if ind.kind == "input":
+            yield ind.span, (f"input `{ind.name}` is collected but no formula uses it; use it in a `value:` "
+                             "or remove it: data that drives nothing costs effort for nothing")
+        elif ind.kind == "metric" and ind.target is None and "target" not in ind.entries:
+            yield ind.span, (f"metric `{ind.name}` has no target and nothing refers to it; give it a target "
+                             "to monitor it, use it in a formula, or remove it")
+
+
+@rule("W107")
+def no_leading_indicator(model: Model, max_children: int) -> Found:
+    if not any("type" in i.entries for i in model.indicators.values()):
+        return
+    for kgi in model.kgis:
+        if not any(i.type == "process" for i in _tree(model, kgi)):
+            yield kgi.span, (f"the tree of kgi `{kgi.name}` has no process (leading) indicator; results alone "
+                             "cannot be steered: add a `type: process` KPI such as visits or conversion")
+
+
+@rule("W108")
+def unbalanced_perspectives(model: Model, max_children: int) -> Found:
+    if not any("perspective" in i.entries for i in model.indicators.values()):
+        return
+    for kgi in model.kgis:
+        covered = {i.perspective for i in _tree(model, kgi) if i.perspective}
+        if covered and len(covered) < len(PERSPECTIVES):
+            missing = ", ".join(p for p in PERSPECTIVES if p not in covered)
+            yield kgi.span, (f"the tree of kgi `{kgi.name}` covers only {', '.join(p for p in PERSPECTIVES if p in covered)}"
+                             f"; a balanced scorecard also looks at {missing}")
