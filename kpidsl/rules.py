@@ -1,253 +1,300 @@
 """The rule registry: every finding code, its severity, a one-line summary and its explanation.
 
 This is the one place a rule is described; ``kpi rule`` prints from here and ``docs/rules.md`` is
-generated from it. An explanation says what the rule finds, why it matters for a KPI tree, a bad
-and a good example, and how to fix it.
+generated from it (``markdown()``). Each rule says what it finds, why it matters for a KPI tree,
+a bad and a good example (complete ``.kpi`` files: the tests check that the bad one triggers the
+rule and the good one is clean), and how to fix it. Adding a rule: an entry here, the code that
+detects it (a compiler pass or ``kpidsl.practice``), and a test.
 """
 
 from __future__ import annotations
 
+import textwrap
+
 import attrs
+
+M = 'model "Sales" { owner: "Sales office"  period: quarterly }\n'
 
 
 @attrs.frozen
 class Rule:
-    """One finding code with its severity, summary and explanation."""
+    """One finding code: severity, summary, what it finds, why it matters, examples and the fix."""
 
     code: str
     severity: str
     summary: str
-    explanation: str
+    finds: str
+    why: str
+    bad: str | None
+    good: str | None
+    fix: str
     silenceable: bool = True
+
+    @property
+    def explanation(self) -> str:
+        """The text ``kpi rule CODE`` prints."""
+        parts = [_wrap(self.finds), "Why it matters: " + _wrap(self.why)]
+        if self.bad is not None:
+            parts.append("Bad:\n" + textwrap.indent(self.bad.rstrip(), "    "))
+        if self.good is not None:
+            parts.append("Good:\n" + textwrap.indent(self.good.rstrip(), "    "))
+        parts.append("Fix: " + _wrap(self.fix))
+        if not self.silenceable:
+            parts.append("This finding cannot be silenced with `# noqa` or configuration.")
+        return "\n\n".join(parts)
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(" ".join(text.split()), 100)
+
+
+def _r(code, severity, summary, finds, why, bad, good, fix, silenceable=True) -> Rule:
+    return Rule(code, severity, summary, finds, why, bad, good, fix, silenceable)
 
 
 _RULES = [
-    Rule("E000", "error", "the file is not valid UTF-8", """
-A `.kpi` file is UTF-8 text. This finding points at the line of the first byte that is not UTF-8:
-files saved as Shift-JIS, GBK or Latin-1 by a spreadsheet export, or binary files named `.kpi`.
-
-Fix: save the file as UTF-8 (most editors offer "Save with encoding"; `iconv -f GBK -t UTF-8`).
-""", silenceable=False),
-    Rule("E001", "error", "syntax error", """
-The parser found something it did not expect. The message says what was found, what was expected,
-and a hint where one helps.
-
-Bad:
-    kgi revenue { target: => 100 }
-Good:
-    kgi revenue { target: >= 100 }
-""", silenceable=False),
-    Rule("E002", "error", "bad literal: number suffix, calendar date or string escape", """
-Numbers may end in one suffix: `%` (x0.01), `k`, `M`, `B`, `万` or `亿`. Dates must exist in the
-calendar. Strings know the escapes `\\" \\\\ \\n \\t \\uXXXX`.
-
-Bad:
-    input weight_sold { unit: kg }          # fine
-    kpi shipped { target: >= 5kg }          # E002: units go in `unit:`
-    kgi g { due: 2025-02-30 }               # E002: February has no 30th
-Good:
-    kpi shipped { target: >= 5  unit: "kg" }
-""", silenceable=False),
-    Rule("E003", "error", "an entry appears twice in one block", """
-Each entry (`target`, `weight`, `owner`, …) may appear once per block; a second one would silently
-win in a spreadsheet. The finding starts at the second entry.
-
-Fix: keep the one you mean and delete the other.
-"""),
-    Rule("E004", "error", "an entry this kind of declaration cannot have, or a metric without `value`", """
-Each kind of declaration takes its own entries (SPEC §2): an `input` has no `target`, a `veto` no
-`stretch`, a `model` no `value`. A `metric` is computed, so it needs a `value:` formula.
-
-Bad:
-    input orders { target: >= 100 }
-Good:
-    input orders { source: "CRM" }
-    kpi order_count { value: orders  target: >= 100 }
-"""),
-    Rule("E101", "error", "undefined name", """
-A formula, `parent:`, `extends` or `expect` uses a name that no declaration in the file has. The
-message suggests the closest declared name; names are case-sensitive.
-
-Bad:
-    kgi sales { value: ordrs * avg_order_value }
-Good:
-    kgi sales { value: orders * avg_order_value }
-"""),
-    Rule("E102", "error", "a name declared twice", """
-Names are unique per file, across every kind of declaration, so that a formula or a `parent:` means
-one thing. The finding starts at the second declaration.
-
-Fix: rename one of them, or merge the two declarations.
-"""),
-    Rule("E103", "error", "a name used as the wrong kind", """
-A name is used where its kind does not fit: a `parent:` that is an `input` or `metric` (a parent must
-be a `kgi` or `kpi`), a scenario in a formula, a scenario that extends an indicator.
-
-Bad:
-    metric traffic { value: visits }
-    kpi churn { parent: traffic }
-Good:
-    kpi churn { parent: growth }        # growth is a kgi
-"""),
-    Rule("E201", "error", "the weights of a node's children do not sum to 100%", """
-The weights of a node's `kpi` children say how much each one counts; they must sum to exactly 100%,
-or the roll-up overstates or understates the goal. This happens quietly in spreadsheets after an edit.
-The message gives the sum and each part.
-
-Bad:
-    kgi revenue { kpi a { weight: 40% }  kpi b { weight: 25% }  kpi c { weight: 20% } }
-Good:
-    kgi revenue { kpi a { weight: 40% }  kpi b { weight: 35% }  kpi c { weight: 25% } }
-"""),
-    Rule("E202", "error", "some children of a node have weights and others do not", """
-Either every `kpi` child of a node has a `weight` or none does (then they count equally). A mix is
-almost always a forgotten weight.
-
-Fix: give the missing weights, or remove all of them for equal weights.
-"""),
-    Rule("E203", "error", "a weight outside (0, 100%]", """
-A weight is a share of the parent's score: more than 0 and at most 100%. A bare `40` means 4000%;
-write `40%`.
-
-Bad:
-    kpi sales { weight: 40 }
-Good:
-    kpi sales { weight: 40% }
-"""),
-    Rule("E204", "error", "a weight where none belongs", """
-Only a `kpi` carries a weight. A `kgi` is the top of its tree, a `veto` is a pass/fail gate, a
-`metric` is monitored outside the scorecard and an `input` is raw data.
-
-Fix: remove the `weight:` entry, or make the declaration a `kpi`.
-"""),
-    Rule("E205", "error", "a kpi or veto that does not link to a kgi", """
-Every KPI must drive a goal: following `parent:` links (or nesting) from a `kpi` or `veto` must reach
-a `kgi`. An orphan KPI is measured but moves nothing; practice says remove it or link it.
-
-Bad:
-    kpi signups { target: >= 50 }
-Good:
-    kpi signups { parent: growth  target: >= 50 }
-"""),
-    Rule("E206", "error", "a cycle of parents", """
-Parents form a tree; a chain of `parent:` links that comes back to where it started has no goal at
-its top. The message names the cycle.
-
-Fix: point one of the `parent:` entries at a `kgi` or at a kpi outside the cycle.
-"""),
-    Rule("E207", "error", "a kgi with a parent, or a parent given twice", """
-A `kgi` is the top of a tree and has no parent. A `kpi` or `veto` gets its parent either by being
-written inside it or by `parent:`, never both.
-
-Fix: remove the `parent:` entry, or move the declaration out of the block.
-"""),
-    Rule("E301", "error", "a cycle of formulas", """
-A formula refers to itself through a chain of names (`a` uses `b`, `b` uses `a`), so no value can be
-computed. The message names the path.
-
-Fix: break the chain: one of the values must come from data (an `input`).
-"""),
-    Rule("E302", "error", "unknown function or wrong number of arguments", """
-The functions are `min`, `max`, `sum`, `avg` (one or more arguments), `abs(x)`, `round(x)` or
-`round(x, n)`, `clamp(x, lo, hi)` and `if(cond, then, else)`.
-
-Bad:
-    metric m { value: average(a, b) }
-Good:
-    metric m { value: avg(a, b) }
-"""),
-    Rule("E303", "error", "a boolean where a number belongs, or a number where a condition belongs", """
-A `value` is a number; conditions (comparisons, `and`, `or`, `not`, `true`, `false`) belong in
-`if(…)` and `expect`.
-
-Bad:
-    metric m { value: a > b }
-Good:
-    metric m { value: if(a > b, 1, 0) }
-"""),
-    Rule("E401", "error", "baseline, target and stretch out of order for the direction", """
-For a higher-is-better target (`>=`) the baseline is below the target and the stretch above it; for a
-lower-is-better target (`<=`) the baseline is above and the stretch below. Out of order, the score
-runs backwards.
-
-Bad:
-    kgi g { baseline: 100  target: >= 90  stretch: 120 }
-Good:
-    kgi g { baseline: 80  target: >= 90  stretch: 120 }
-"""),
-    Rule("E402", "error", "a veto without a target, or a threshold that takes no baseline or stretch", """
-A `veto` is a pass/fail gate: it needs a `target` and has no baseline or stretch. An exact (`==`) or
-band target is met or missed, so it takes no baseline or stretch either.
-
-Bad:
-    veto safety { value: incidents }
-Good:
-    veto safety { value: incidents  target: == 0 }
-"""),
-    Rule("E403", "error", "a band whose lower end exceeds its upper end", """
-A band `lo .. hi` is met when lo ≤ value ≤ hi; with lo > hi it can never be met.
-
-Bad:
-    kpi margin { target: 40% .. 30% }
-Good:
-    kpi margin { target: 30% .. 40% }
-"""),
-    Rule("E501", "error", "a scenario assigns an unknown name, or a name that has a formula", """
-A scenario supplies inputs and indicators that have no `value:` formula. A name with a formula is
-computed, so assigning it would be ignored; an unknown name is usually a typo.
-
-Fix: assign the inputs the formula reads, or correct the name.
-"""),
-    Rule("E502", "error", "a scenario extends an unknown scenario, or scenarios extend in a cycle", """
-`scenario b extends a` starts `b` from `a`'s values; `a` must be a scenario of the same file, and
-the chain of `extends` may not come back to where it started.
-"""),
-    Rule("E503", "error", "an `expect` that is not a condition, or a result read outside `expect`", """
-`expect` takes a condition (`expect sales.score >= 95%`). `NAME.score`, `NAME.achievement` and
-`NAME.met` read evaluation results and exist only inside `expect`.
-
-Bad:
-    expect sales.score
-Good:
-    expect sales.score >= 90%
-"""),
-    Rule("W101", "warning", "a kgi or kpi without a target", """
-A KPI without a target is not measurable: nobody can say whether it was achieved. SMART targets are
-specific and measurable.
-
-Fix: add `target: >= N`, `<= N`, `== N` or a band.
-"""),
-    Rule("W102", "warning", "a kgi or kpi without an owner", """
-Every KPI needs someone accountable. The owner may be given on the indicator, inherited from a parent,
-or set on the model.
-
-Fix: add `owner: "…"` to it, a parent, or the model.
-"""),
-    Rule("W103", "warning", "a kgi or kpi that is not time-bound", """
-A target without a deadline or a measuring period is never due. Give `due: YYYY-MM-DD` or `period:`
-on it, a parent, or the model.
-"""),
-    Rule("W104", "warning", "a leaf kpi with neither a formula nor a source", """
-Where does its number come from? A leaf KPI needs a `value:` formula or a `source:` (CRM, ERP,
-survey, …) so that someone can collect it.
-"""),
-    Rule("W105", "warning", "too many kpis under one node", """
-More than `max-children` (default 10) KPIs under one node scatter attention: focus on the 3–5 that
-drive the goal and keep the rest as `metric`s, monitored outside the scorecard.
-"""),
-    Rule("W106", "warning", "an input or metric that nothing uses", """
-An input that no formula reads, or a metric nobody refers to, is data collected for nothing.
-
-Fix: use it in a formula, or remove it.
-"""),
-    Rule("W107", "warning", "a kgi tree without a process (leading) indicator", """
-Result (lagging) indicators say what happened; people steer by process (leading) indicators such as
-sales visits or lead conversion. Reported when some indicator in the file sets `type`.
-"""),
-    Rule("W108", "warning", "a kgi tree that covers only some balanced-scorecard perspectives", """
-A balanced scorecard looks at the financial, customer, process and learning perspectives. Reported
-when some indicator in the file sets `perspective` and a kgi's tree lacks one of the four.
-"""),
+    _r("E000", "error", "the file is not valid UTF-8",
+       "The file contains bytes that are not UTF-8; the finding points at the line of the first one.",
+       "A `.kpi` file is text that every tool must read the same way; spreadsheet exports often save "
+       "Shift-JIS, GBK or Latin-1, and binary files sometimes get a `.kpi` name.",
+       None, None,
+       "Save the file as UTF-8 (most editors offer \"Save with encoding\"; or `iconv -f GBK -t UTF-8`).",
+       silenceable=False),
+    _r("E001", "error", "syntax error",
+       "The parser found something it did not expect; the message says what it found, what it expected, "
+       "and a hint where one helps.",
+       "Nothing in a file with a syntax error can be trusted, so nothing else is checked until it is fixed.",
+       M + 'kgi revenue { target: => 100  source: "ERP" }\n',
+       M + 'kgi revenue { target: >= 100  source: "ERP" }\n',
+       "Write what the message expects (here `>=`); entries are `key: value`.", silenceable=False),
+    _r("E002", "error", "bad literal: number suffix, calendar date or string escape",
+       "A number with a suffix other than `%`, `k`, `M`, `B`, `万` or `亿`; a date that is not in the "
+       "calendar; a string escape other than `\\\" \\\\ \\n \\t \\uXXXX`; a number too large for a float.",
+       "`5kg` or `2025-02-30` would otherwise silently become a wrong number or date.",
+       M + 'kgi shipped { target: >= 5kg  due: 2025-02-30 }\n',
+       M + 'kgi shipped { target: >= 5  unit: "kg"  due: 2025-02-28 }\n',
+       "Put units in `unit:`; use a real date.", silenceable=False),
+    _r("E003", "error", "an entry appears twice in one block",
+       "The same entry (`target`, `weight`, `owner`, …) twice in one block; the finding starts at the second.",
+       "In a spreadsheet the last value silently wins; in a KPI definition that hides a decision.",
+       M + 'kgi revenue { target: >= 100  target: >= 120 }\n',
+       M + 'kgi revenue { target: >= 120 }\n',
+       "Keep the one you mean and delete the other."),
+    _r("E004", "error", "an entry this kind of declaration cannot have, or a metric without `value`",
+       "An entry the kind of declaration does not take (an `input` with a `target`, a `model` with a `value`), "
+       "an unknown entry, an `expect` outside a scenario, or a `metric` without a `value:` formula.",
+       "Each kind has a role: inputs are raw data, metrics are computed and monitored, KPIs are scored.",
+       M + 'input orders { target: >= 100 }\nkgi volume { value: orders  target: >= 100 }\n',
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n',
+       "Move the entry to a declaration that takes it, or change the declaration's kind."),
+    _r("E101", "error", "undefined name",
+       "A formula, `parent:` or `expect` uses a name no declaration has; the message suggests the closest one.",
+       "A typo in a formula would otherwise make the KPI impossible to compute.",
+       M + 'input orders { source: "CRM" }\nkgi volume { value: ordrs  target: >= 100 }\n',
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n',
+       "Correct the name (names are case-sensitive) or declare it."),
+    _r("E102", "error", "a name declared twice",
+       "Two declarations with the same name, of any kinds; the finding starts at the second.",
+       "A formula or `parent:` must mean one thing.",
+       M + 'kgi revenue { target: >= 100 }\nkgi revenue { target: >= 120 }\n',
+       M + 'kgi revenue { target: >= 100 }\nkgi revenue_2026 { target: >= 120 }\n',
+       "Rename one of them, or merge the two declarations."),
+    _r("E103", "error", "a name used as the wrong kind",
+       "A `parent:` that names an input, metric or veto (a parent is a kgi or kpi), or a scenario used in a formula.",
+       "A KPI can only contribute to a goal or to another KPI.",
+       M + 'input visits { source: "Web" }\nkgi growth { value: visits  target: >= 100 }\n'
+           'kpi churn { parent: visits  target: <= 5%  source: "App" }\n',
+       M + 'input visits { source: "Web" }\nkgi growth { value: visits  target: >= 100 }\n'
+           'kpi churn { parent: growth  target: <= 5%  source: "App" }\n',
+       "Point `parent:` at a kgi or kpi."),
+    _r("E201", "error", "the weights of a node's children do not sum to 100%",
+       "The `weight`s of a node's kpi children do not add up to 100%; the message gives the sum and each part.",
+       "The roll-up would overstate or understate the goal; after an edit in a spreadsheet this happens "
+       "quietly.",
+       M + 'kgi revenue {\n  target: >= 100\n  kpi a { weight: 40%  target: >= 1  source: "ERP" }\n'
+           '  kpi b { weight: 25%  target: >= 1  source: "ERP" }\n}\n',
+       M + 'kgi revenue {\n  target: >= 100\n  kpi a { weight: 60%  target: >= 1  source: "ERP" }\n'
+           '  kpi b { weight: 40%  target: >= 1  source: "ERP" }\n}\n',
+       "Adjust the weights so they sum to 100%."),
+    _r("E202", "error", "some children of a node have weights and others do not",
+       "Among a node's kpi children some have a `weight` and some do not.",
+       "A mix is almost always a forgotten weight; without any weights children count equally.",
+       M + 'kgi revenue {\n  target: >= 100\n  kpi a { weight: 60%  target: >= 1  source: "ERP" }\n'
+           '  kpi b { target: >= 1  source: "ERP" }\n}\n',
+       M + 'kgi revenue {\n  target: >= 100\n  kpi a { target: >= 1  source: "ERP" }\n'
+           '  kpi b { target: >= 1  source: "ERP" }\n}\n',
+       "Give every child a weight, or none for equal weights."),
+    _r("E203", "error", "a weight outside (0, 100%]",
+       "A weight of zero or less, or above 100%. A bare `40` means 4000%; the message suggests `40%`.",
+       "A weight is a share of the parent's score.",
+       M + 'kgi revenue {\n  target: >= 100\n  kpi a { weight: 40  target: >= 1  source: "ERP" }\n'
+           '  kpi b { weight: 60%  target: >= 1  source: "ERP" }\n}\n',
+       M + 'kgi revenue {\n  target: >= 100\n  kpi a { weight: 40%  target: >= 1  source: "ERP" }\n'
+           '  kpi b { weight: 60%  target: >= 1  source: "ERP" }\n}\n',
+       "Write the weight as a percentage such as `40%`."),
+    _r("E204", "error", "a weight where none belongs",
+       "A `weight` on a kgi, veto, metric, input or the model; only a kpi carries a weight.",
+       "A kgi is the top of its tree, a veto is a pass/fail gate, a metric is monitored outside the scorecard.",
+       M + 'kgi revenue { weight: 100%  target: >= 100  source: "ERP" }\n',
+       M + 'kgi revenue { target: >= 100  source: "ERP" }\n',
+       "Remove the `weight:` entry, or make the declaration a `kpi`."),
+    _r("E205", "error", "a kpi or veto that does not link to a kgi",
+       "Following parents (nesting or `parent:`) from a kpi or veto does not reach a kgi.",
+       "Every KPI must drive a goal; an orphan is measured but moves nothing.",
+       M + 'kgi growth { target: >= 100  source: "App" }\nkpi signups { target: >= 50  source: "App" }\n',
+       M + 'kgi growth { target: >= 100  source: "App" }\n'
+           'kpi signups { parent: growth  target: >= 50  source: "App" }\n',
+       "Nest it in a kgi or kpi, add `parent: NAME`, or remove it."),
+    _r("E206", "error", "a cycle of parents",
+       "A chain of `parent:` links that comes back to where it started; the message names the cycle.",
+       "A tree has a goal at its top; a cycle has none.",
+       M + 'kpi a { parent: b  target: >= 1  source: "ERP" }\nkpi b { parent: a  target: >= 1  source: "ERP" }\n',
+       M + 'kgi g { target: >= 1  source: "ERP" }\nkpi a { parent: g  target: >= 1  source: "ERP" }\n'
+           'kpi b { parent: a  target: >= 1  source: "ERP" }\n',
+       "Point one of the `parent:` entries at a kgi."),
+    _r("E207", "error", "a kgi with a parent, or a parent given twice",
+       "A kgi written inside a block or with `parent:`; a kpi or veto both nested and with `parent:`.",
+       "A kgi is the top of a tree; a kpi has one parent, given one way.",
+       M + 'kgi g {\n  target: >= 1\n  kpi a { parent: g  target: >= 1  source: "ERP" }\n}\n',
+       M + 'kgi g {\n  target: >= 1\n  kpi a { target: >= 1  source: "ERP" }\n}\n',
+       "Remove `parent:`, or move the declaration out of the block."),
+    _r("E301", "error", "a cycle of formulas",
+       "Formulas that refer to themselves through a chain of names; the message names the path.",
+       "No value in the cycle can be computed.",
+       M + 'metric a { value: b + 1 }\nmetric b { value: a * 2 }\nkgi g { value: a  target: >= 1 }\n',
+       M + 'input b { source: "ERP" }\nmetric a { value: b + 1 }\nkgi g { value: a  target: >= 1 }\n',
+       "One value in the chain must come from data: make it an `input`."),
+    _r("E302", "error", "unknown function or wrong number of arguments",
+       "A call to a function that does not exist, or with the wrong number of arguments. The functions are "
+       "`min`, `max`, `sum`, `avg` (one or more), `abs(x)`, `round(x)`/`round(x, n)`, `clamp(x, lo, hi)`, "
+       "`if(cond, then, else)`.",
+       "The formula cannot be computed.",
+       M + 'input a { source: "ERP" }\nkgi g { value: average(a, 1)  target: >= 1 }\n',
+       M + 'input a { source: "ERP" }\nkgi g { value: avg(a, 1)  target: >= 1 }\n',
+       "Use one of the functions, with its arguments."),
+    _r("E303", "error", "a boolean where a number belongs, or a number where a condition belongs",
+       "A `value` that is a condition, arithmetic on a condition, or a number where `if`, `and`, `or` or "
+       "`not` expect a condition.",
+       "A KPI's value is a number; conditions only choose between numbers.",
+       M + 'input a { source: "ERP" }\nkgi g { value: a > 5  target: >= 1 }\n',
+       M + 'input a { source: "ERP" }\nkgi g { value: if(a > 5, 1, 0)  target: >= 1 }\n',
+       "Turn the condition into a number with `if(condition, 1, 0)`."),
+    _r("E401", "error", "baseline, target and stretch out of order for the direction",
+       "For `>=` the baseline must lie below the target and the stretch above; for `<=` the other way round.",
+       "Out of order, the score runs backwards: doing better would score worse.",
+       M + 'kgi g { baseline: 100  target: >= 90  stretch: 120  source: "ERP" }\n',
+       M + 'kgi g { baseline: 80  target: >= 90  stretch: 120  source: "ERP" }\n',
+       "Reorder the levels, or check the direction of the target."),
+    _r("E402", "error", "a veto without a target, or a threshold that takes no baseline or stretch",
+       "A veto without `target`; a veto, an exact (`==`) or a band target with `baseline` or `stretch`.",
+       "A veto is a pass/fail gate, and exact and band targets are met or missed: partial scores do not apply.",
+       M + 'input incidents { source: "EHS" }\nkgi plant {\n  target: >= 1\n  source: "ERP"\n'
+           '  veto safety { value: incidents }\n}\n',
+       M + 'input incidents { source: "EHS" }\nkgi plant {\n  target: >= 1\n  source: "ERP"\n'
+           '  veto safety { value: incidents  target: == 0 }\n}\n',
+       "Give the veto a target such as `== 0`; remove baseline and stretch from pass/fail targets."),
+    _r("E403", "error", "a band whose lower end exceeds its upper end",
+       "A band target `lo .. hi` with lo > hi.",
+       "Such a band can never be met.",
+       M + 'kgi margin { target: 40% .. 30%  source: "ERP" }\n',
+       M + 'kgi margin { target: 30% .. 40%  source: "ERP" }\n',
+       "Write the band low end first."),
+    _r("E501", "error", "a scenario assigns an unknown name, or a name that has a formula",
+       "A scenario entry for a name that is not declared, or for an indicator computed by its `value:`.",
+       "The value would be ignored: usually a typo, or an assumption put in the wrong place.",
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n'
+           'scenario q1 { orders: 90  volume: 95 }\n',
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n'
+           'scenario q1 { orders: 95 }\n',
+       "Assign the inputs the formula reads, or correct the name."),
+    _r("E502", "error", "a scenario extends an unknown scenario, or scenarios extend in a cycle",
+       "`extends` names no scenario of the file, or scenarios extend each other in a circle.",
+       "The scenario's starting values are undefined.",
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n'
+           'scenario q1 extends base { orders: 95 }\n',
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n'
+           'scenario base { orders: 90 }\nscenario q1 extends base { orders: 95 }\n',
+       "Extend a scenario declared in the same file; break the circle."),
+    _r("E503", "error", "an `expect` that is not a condition, or a result read outside `expect`",
+       "An `expect` whose expression is a number, or `.score`, `.achievement`, `.met` used in a formula.",
+       "An expectation must be true or false; results exist only after evaluation.",
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n'
+           'scenario q1 { orders: 95\n  expect volume.score }\n',
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n'
+           'scenario q1 { orders: 95\n  expect volume.score >= 90% }\n',
+       "Compare the result: `expect volume.score >= 90%`."),
+    _r("W101", "warning", "a kgi or kpi without a target",
+       "A kgi or kpi with no `target`.",
+       "SMART targets are measurable: without a target nobody can say whether it was achieved.",
+       M + 'kgi revenue { source: "ERP" }\n',
+       M + 'kgi revenue { target: >= 6000万  source: "ERP" }\n',
+       "Add `target: >= N`, `<= N`, `== N` or a band `lo .. hi`."),
+    _r("W102", "warning", "a kgi or kpi without an owner",
+       "A kgi or kpi with no `owner`, none inherited from its parents, and none on the model.",
+       "A KPI nobody is accountable for is not managed.",
+       'model "Sales" { period: quarterly }\nkgi revenue { target: >= 100  source: "ERP" }\n',
+       'model "Sales" { period: quarterly }\nkgi revenue { target: >= 100  source: "ERP"  owner: "Sales director" }\n',
+       "Add `owner: \"…\"` to it, a parent, or the model."),
+    _r("W103", "warning", "a kgi or kpi that is not time-bound",
+       "A kgi or kpi with no `due` or `period` on it, its parents, or the model.",
+       "A target without a deadline or a measuring period never falls due.",
+       'model "Sales" { owner: "Sales office" }\nkgi revenue { target: >= 100  source: "ERP" }\n',
+       'model "Sales" { owner: "Sales office" }\nkgi revenue { target: >= 100  source: "ERP"  due: 2025-12-31 }\n',
+       "Give `due: YYYY-MM-DD` or `period:` on it, a parent, or the model."),
+    _r("W104", "warning", "a leaf kpi with neither a formula nor a source",
+       "A kpi without kpi children that has neither a `value:` formula nor a `source:`.",
+       "Where does its number come from? Data nobody knows how to collect is not measured.",
+       M + 'kgi revenue {\n  target: >= 100\n  kpi visits { target: >= 500 }\n}\n',
+       M + 'kgi revenue {\n  target: >= 100\n  kpi visits { target: >= 500  source: "Web analytics" }\n}\n',
+       "Add `source: \"CRM\"` (ERP, survey, …) or a `value:` formula."),
+    _r("W105", "warning", "too many kpis under one node",
+       "More than `max-children` (default 10; set it in `kpi.toml`) kpis under one kgi or kpi.",
+       "Too many KPIs scatter attention: focus on the 3–5 that drive the goal.",
+       M + 'kgi revenue {\n  target: >= 100\n'
+           + "".join(f'  kpi k{i} {{ target: >= 1  source: "ERP" }}\n' for i in range(11)) + "}\n",
+       M + 'kgi revenue {\n  target: >= 100\n'
+           + "".join(f'  kpi k{i} {{ target: >= 1  source: "ERP" }}\n' for i in range(4)) + "}\n",
+       "Keep the few that drive the goal as kpis and move the rest to `metric`s, monitored outside the "
+       "scorecard."),
+    _r("W106", "warning", "an input or metric that nothing uses",
+       "An input no formula or `expect` reads, or a metric without a target that nothing refers to.",
+       "Data collected for nothing costs effort; a metric without a target is not monitored.",
+       M + 'input orders { source: "CRM" }\ninput visits { source: "Web" }\n'
+           'kgi volume { value: orders  target: >= 100 }\n',
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n',
+       "Use it in a formula, give the metric a target, or remove it."),
+    _r("W107", "warning", "a kgi tree without a process (leading) indicator",
+       "When some indicator in the file sets `type`, a kgi whose tree has no `type: process` indicator.",
+       "Result (lagging) indicators say what happened; people steer by process (leading) ones such as "
+       "sales visits or lead conversion.",
+       M + 'kgi revenue {\n  target: >= 100\n  type: result\n  kpi sales { target: >= 1  source: "ERP"  type: result }\n}\n',
+       M + 'kgi revenue {\n  target: >= 100\n  type: result\n  kpi visits { target: >= 1  source: "CRM"  type: process }\n}\n',
+       "Add a leading KPI with `type: process` to the tree."),
+    _r("W108", "warning", "a kgi tree that covers only some balanced-scorecard perspectives",
+       "When some indicator in the file sets `perspective`, a kgi whose tree covers some but not all of "
+       "financial, customer, process and learning.",
+       "A balanced scorecard keeps long-term drivers (customers, processes, learning) beside the financial "
+       "result.",
+       M + 'kgi revenue {\n  target: >= 100\n  perspective: financial\n'
+           '  kpi csat { target: >= 90  source: "Survey"  perspective: customer }\n}\n',
+       M + 'kgi revenue {\n  target: >= 100\n  perspective: financial\n'
+           '  kpi csat { target: >= 90  source: "Survey"  perspective: customer }\n'
+           '  kpi cycle_time { target: <= 5  source: "ERP"  perspective: process }\n'
+           '  kpi training { target: >= 20  source: "HR"  perspective: learning }\n}\n',
+       "Add KPIs for the missing perspectives, or drop `perspective` if the file does not use a scorecard."),
 ]
 
-RULES: dict[str, Rule] = {r.code: attrs.evolve(r, explanation=r.explanation.strip()) for r in _RULES}
+RULES: dict[str, Rule] = {r.code: r for r in _RULES}
+
+
+def markdown() -> str:
+    """``docs/rules.md``: every rule with its severity, summary and explanation."""
+    out = ["# Rules", "",
+           "Every finding `kpi check` reports, generated from the rule registry (`kpidsl/rules.py`) with",
+           "`python -c 'import kpidsl.rules as r; print(r.markdown(), end=\"\")' > docs/rules.md`.",
+           "`kpi rule CODE` prints the same explanation in the terminal.", "",
+           "| code | severity | summary |", "|---|---|---|"]
+    out += [f"| [{r.code}](#{r.code.lower()}) | {r.severity} | {r.summary} |" for r in RULES.values()]
+    for r in RULES.values():
+        out += ["", f"## {r.code}", "", f"**{r.severity}**: {r.summary}", "", "```text", r.explanation, "```"]
+    return "\n".join(out) + "\n"

@@ -64,7 +64,7 @@ def test_check_folder_finds_kpi_files(kpi):
     code, out = kpi("check", "--format", "json", "data")
     paths = {f["path"] for f in json.loads(out)}
     assert code == 1
-    assert paths == {"data/weights.kpi", "data/syntax_error.kpi", "data/binary.kpi"}
+    assert paths == {"data/weights.kpi", "data/syntax_error.kpi", "data/binary.kpi", "data/warnings.kpi"}
 
 
 def test_check_select_and_ignore(kpi):
