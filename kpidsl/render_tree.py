@@ -24,12 +24,13 @@ Choices:
 - **Mermaid** (GitHub flavour): ``flowchart TD``; node ids are ``n0``, ``n1``, … in output order,
   never the declared names. Every label is ``nID["…"]`` with the lines joined by ``<br/>``; inside it
   ``"`` is ``#quot;``, ``<`` ``>`` ``&`` are ``#lt;`` ``#gt;`` ``#amp;``, and ``#`` ``|`` brackets,
-  braces, backslashes, backticks and ``;`` are numeric entity codes (``#35;`` …), so neither the
-  Mermaid parser nor the HTML label sees anything but text. A newline in a label becomes ``<br/>``;
-  other control characters a space. Edges are ``parent -->|40%| child``; veto edges
-  ``parent -.->|veto| child``. The ``veto`` class (a red dashed outline) is always defined and given to
-  veto nodes; with an evaluation the classes ``green amber red vetoed nodata pass fail`` are defined
-  and given by status (``no-data`` is the class ``nodata``), nodes without a status get none.
+  braces, backslashes, backticks, ``;`` and the second ``%`` of ``%%`` are numeric entity codes
+  (``#35;`` …), so neither the Mermaid parser nor the HTML label sees anything but text. A newline
+  in a label becomes ``<br/>``; other control characters a space. Edges are
+  ``parent -->|40%| child``; veto edges ``parent -.->|veto| child``. The ``veto`` class (a red dashed
+  outline) is always defined and given to veto nodes; with an evaluation the classes
+  ``green amber red vetoed nodata pass fail`` are defined and given by status (``no-data`` is the
+  class ``nodata``); nodes without a status get none.
 - **DOT**: ``digraph kpi``, ids ``n0``, ``n1``, …; labels are double-quoted with ``\\`` and ``"``
   escaped and lines joined by ``\\n``. Veto nodes and edges are dashed and red; with an evaluation
   nodes are filled by status. The model's label (and the scenario's name) is the graph's title.
@@ -252,8 +253,10 @@ _MERMAID_NUMERIC = set("#|[]{}`;\\")
 def mermaid_escape(text: str) -> str:
     """Text for the inside of a Mermaid ``"…"`` label (GitHub renders labels as HTML)."""
     out = []
-    for c in text:
-        if c in _MERMAID_NAMED:
+    for i, c in enumerate(text):
+        if c == "%" and i and text[i - 1] == "%":  # never a `%%` (a comment to older Mermaid)
+            out.append("#37;")
+        elif c in _MERMAID_NAMED:
             out.append(_MERMAID_NAMED[c])
         elif c in _MERMAID_NUMERIC:
             out.append(f"#{ord(c)};")
