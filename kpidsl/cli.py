@@ -239,6 +239,116 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("model_path", metavar="MODEL")
+@click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--scenario", metavar="NAME", help="Show each node's score and status in this scenario.")
+def tree(model_path: str, fmt: str, scenario: str | None) -> None:
+    """Draw the KPI tree with weights, targets and owners."""
+    from . import render_tree
+
+    model = _load_for_eval(model_path)
+    evaluation = None
+    if scenario is not None:
+        try:
+            (chosen,) = select(model, (scenario,))
+        except DataError as exc:
+            _fail(str(exc))
+        evaluation = api.evaluate(model, chosen.values, name=chosen.name, label=chosen.label, allow_missing=True)
+    text = render_tree.render(model, fmt, evaluation, _style_for(sys.stdout))
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+def _format_bytes(data: bytes, path: str) -> tuple[bytes | None, list[Finding]]:
+    """The formatted file, keeping its byte-order mark and line endings; None and findings on errors."""
+    from .findings import FindingSink, KpiError
+    from .formatter import format_source
+    from .parser import decode
+
+    sink = FindingSink(path)
+    text = decode(data, sink)
+    if text is None:
+        return None, sink.items
+    bom = text.startswith("\ufeff")
+    body = text[1:] if bom else text
+    crlf = body.count("\r\n") > body.count("\n") // 2
+    try:
+        out = format_source(body.replace("\r\n", "\n"), path)
+    except KpiError as exc:
+        return None, list(exc.findings)
+    if crlf:
+        out = out.replace("\n", "\r\n")
+    return (("\ufeff" if bom else "") + out).encode("utf-8"), []
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    """Write through a temporary file in the same folder and rename it over ``path``."""
+    import shutil
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".kpi-fmt-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if a file would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of the changes.")
+def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
+    """Rewrite .kpi files in the canonical style (`-` formats standard input to standard output)."""
+    import difflib
+
+    if paths == ("-",):
+        out, findings = _format_bytes(sys.stdin.buffer.read(), "<stdin>")
+        if out is None:
+            _print_findings(findings, err=True)
+            sys.exit(2)
+        sys.stdout.buffer.write(out)
+        sys.exit(0)
+    changed = unchanged = broken = 0
+    for path in _discover(paths):
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            _fail(f"cannot read {path}: {exc.strerror or exc}")
+        out, findings = _format_bytes(data, path)
+        if out is None:
+            broken += 1
+            _print_findings(findings, err=True)
+            continue
+        if out == data:
+            unchanged += 1
+            continue
+        changed += 1
+        if show_diff:
+            before = data.decode("utf-8").splitlines(keepends=True)
+            after = out.decode("utf-8").splitlines(keepends=True)
+            click.echo("".join(difflib.unified_diff(before, after, path, path)), nl=False)
+        elif check_only:
+            click.echo(f"would reformat {path}")
+        else:
+            try:
+                _write_atomically(path, out)
+            except OSError as exc:
+                _fail(f"cannot write {path}: {exc.strerror or exc}")
+            click.echo(f"reformatted {path}", err=True)
+    verb = "would be reformatted" if (check_only or show_diff) else "reformatted"
+    click.echo(f"{changed} file{'s' if changed != 1 else ''} {verb}, {unchanged} unchanged"
+               + (f", {broken} with errors" if broken else ""), err=True)
+    sys.exit(2 if broken else 1 if changed and (check_only or show_diff) else 0)
+
+
+@cli.command()
 @click.argument("code", required=False)
 def rule(code: str | None) -> None:
     """Explain one rule, or list them all."""

@@ -211,3 +211,44 @@ def test_kpi_test_fails_on_model_errors(kpi):
     code, out = kpi("test", "data/weights.kpi")
     assert code == 1
     assert "E201" in out and out.splitlines()[-1] == "0 passed, 1 failed"
+
+
+UGLY = 'model "M" {owner:"o"   period:monthly}\ninput x{source:"s"}\nkgi g{value:x*2 target:>=1}\n'
+
+
+def test_fmt_check_diff_and_write(kpi, tmp_path):
+    path = tmp_path / "m.kpi"
+    path.write_text(UGLY, encoding="utf-8")
+    assert kpi("fmt", "--check", str(path))[0] == 1
+    code, out = kpi("fmt", "--diff", str(path))
+    assert code == 1 and out.startswith(f"--- {path}") and "+kgi g { value: x * 2  target: >= 1 }" in out
+    assert path.read_text(encoding="utf-8") == UGLY
+    assert kpi("fmt", str(path))[0] == 0
+    assert path.read_text(encoding="utf-8") != UGLY
+    assert kpi("fmt", "--check", str(path))[0] == 0
+
+
+def test_fmt_standard_input_to_standard_output(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    result = CliRunner().invoke(cli, ["fmt", "-"], input=UGLY.encode(), prog_name="kpi")
+    assert result.exit_code == 0
+    assert result.output.startswith('model "M" { owner: "o"  period: monthly }\n')
+    result = CliRunner().invoke(cli, ["fmt", "-"], input=b"kgi g { target: => 1 }", prog_name="kpi")
+    assert result.exit_code == 2 and "E001" in result.output
+
+
+def test_examples_are_formatted(kpi):
+    assert kpi("fmt", "--check", "../examples")[0] == 0
+
+
+@pytest.mark.parametrize("fmt", ["text", "mermaid", "dot"])
+def test_tree_command(kpi, fmt):
+    code, out = kpi("tree", "--format", fmt, ECOMMERCE)
+    assert code == 0 and "monthly_sales" in out
+    code, scored = kpi("tree", "--format", fmt, "--scenario", "q3", ECOMMERCE)
+    assert code == 0 and ("amber" in scored) and scored != out
+
+
+def test_tree_unknown_scenario_and_model_errors(kpi):
+    assert kpi("tree", "--scenario", "nope", ECOMMERCE)[0] == 2
+    assert kpi("tree", "data/weights.kpi")[0] == 1

@@ -1,0 +1,397 @@
+"""The canonical formatter behind ``kpi fmt`` (the style is described in ``docs/style.md``).
+
+``format_source`` parses the text with the normal parser (so a broken file is never formatted),
+finds every comment with a small lexer that mirrors the grammar's STRING and COMMENT terminals,
+attaches each comment to a syntax item by position, and prints the tree again in one style:
+
+- declarations, entries and ``expect`` lines are printed from the syntax tree, every literal with
+  its spelling as written (``833万``, ``1_150``, ``75%``, ``1e6``, strings with their escapes, dates);
+- formulas are printed with the fewest parentheses that give back the same tree (parentheses
+  that change nothing are dropped), one space around binary operators, none after unary ``-``;
+- comments stay where they were: a comment alone on its line stays on its own line before the item
+  it preceded, at that item's indentation; a comment after code stays at the end of that line.
+
+Printing is iterative for formulas (thousands of operators deep) and for blocks, so big and
+deeply nested files format in time linear in their size.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from bisect import bisect_left
+from typing import Iterable
+
+from . import parser, syntax
+from .findings import FindingSink, KpiError
+
+#: Indentation per nesting level.
+INDENT = "  "
+#: A block written on one line stays on one line if its one-line form is at most this wide.
+MAX_WIDTH = 100
+#: Separator between entries of a one-line block.
+ONE_LINE_SEP = "  "
+#: Consecutive one-line top-level declarations written without a blank line between them stay
+#: together (a group of ``input`` lines); every other pair of top-level declarations gets one
+#: blank line.
+GROUP_ONE_LINE_DECLS = True
+
+# A string (so a ``#`` inside it is not a comment) or a comment: the grammar's STRING and COMMENT.
+_LEX = re.compile(r'"(?:[^"\\\r\n]|\\[^\r\n])*"|#[^\n]*')
+_BLANK = re.compile(r"[ \t\r\f\ufeff]*")
+# What may stand before a comment that is "alone on its line": whitespace and dropped `;`s.
+_ALONE = re.compile(r"[ \t\r\f\ufeff;]*")
+
+# Precedence levels, loosest first (SPEC §3). Atoms (numbers, names, calls, booleans) are tightest.
+_OR, _AND, _NOT, _CMP, _SUM, _PRODUCT, _NEG, _POWER, _POSTFIX, _ATOM = range(1, 11)
+
+
+def format_source(text: str, path: str = "<text>") -> str:
+    """Return ``text`` in the canonical style of ``docs/style.md``.
+
+    The text is taken with any leading byte-order mark removed and ``\\r\\n`` read as ``\\n``; the
+    result has neither (``\\n`` line ends, no BOM): a caller that writes files (``kpi fmt``)
+    restores the BOM and the CRLF line ends when the input had them. The result ends with exactly
+    one newline (an empty or blank file gives ``""``).
+
+    Raises ``KpiError`` with the parser's findings (E001/E002) when the text does not parse cleanly:
+    a broken file is never formatted.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = text.replace("\r\n", "\n")
+    sink = FindingSink(path)
+    tree = parser.parse_text(text, sink)
+    if tree is None or sink.items:
+        raise KpiError(sink.items)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the tree is acyclic; collections while printing a big file only cost time
+    try:
+        return _Printer(text, tree).run()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+# ---------------------------------------------------------------------------------------------
+# Formulas
+
+
+def format_expr(node) -> str:
+    """A formula (or entry value) as one line of text, with minimal parentheses."""
+    out: list[str] = []
+    stack: list = [(node, 0)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        n, ctx = item
+        prec, parts = _expr_parts(n)
+        if prec < ctx:
+            stack.append(")")
+            stack.extend(reversed(parts))
+            stack.append("(")
+        else:
+            stack.extend(reversed(parts))
+    return "".join(out)
+
+
+def _expr_parts(n) -> tuple[int, list]:
+    """(precedence of ``n``, its parts in order: strings and (child, least precedence) pairs)."""
+    t = type(n)
+    if t is syntax.Number:
+        return _ATOM, [n.raw]
+    if t is syntax.Ref:
+        return _ATOM, [n.name.text]
+    if t is syntax.Binary:
+        if n.op == "^":  # right-associative; the right operand may be a unary minus (2^-1)
+            return _POWER, [(n.left, _POSTFIX), " ^ ", (n.right, _NEG)]
+        if n.op in ("*", "/"):
+            return _PRODUCT, [(n.left, _PRODUCT), f" {n.op} ", (n.right, _NEG)]
+        return _SUM, [(n.left, _SUM), f" {n.op} ", (n.right, _PRODUCT)]
+    if t is syntax.Call:
+        parts: list = [n.func.text, "("]
+        for i, a in enumerate(n.args.items):
+            if i:
+                parts.append(", ")
+            parts.append((a, 0))
+        parts.append(")")
+        return _ATOM, parts
+    if t is syntax.Neg:
+        return _NEG, ["-", (n.operand, _NEG)]
+    if t is syntax.Compare:  # non-associative: both sides are sums
+        return _CMP, [(n.left, _SUM), f" {n.op} ", (n.right, _SUM)]
+    if t is syntax.AndOp:
+        return _AND, [(n.left, _AND), " and ", (n.right, _NOT)]
+    if t is syntax.OrOp:
+        return _OR, [(n.left, _OR), " or ", (n.right, _AND)]
+    if t is syntax.NotOp:
+        return _NOT, ["not ", (n.operand, _NOT)]
+    if t is syntax.Attribute:
+        return _POSTFIX, [(n.target, _POSTFIX), ".", n.name.text]
+    if t is syntax.Boolean:
+        return _ATOM, ["true" if n.value else "false"]
+    if t is syntax.Threshold:
+        return 0, [n.op, " ", (n.value, 0)]
+    if t is syntax.Band:
+        return 0, [(n.low, 0), " .. ", (n.high, 0)]
+    if t in (syntax.String, syntax.Date):
+        return _ATOM, [n.raw]
+    raise TypeError(f"cannot format {t.__name__}")  # pragma: no cover - every syntax class is above
+
+
+# ---------------------------------------------------------------------------------------------
+# Comments
+
+
+class _Comment:
+    __slots__ = ("line", "column", "text", "own_line")
+
+    def __init__(self, line: int, column: int, text: str, own_line: bool):
+        self.line, self.column, self.text, self.own_line = line, column, text, own_line
+
+    @property
+    def pos(self) -> tuple[int, int]:
+        return (self.line, self.column)
+
+
+def find_comments(text: str) -> list[_Comment]:
+    """Every comment of ``text`` (BOM removed, ``\\n`` line ends), in order, with its place."""
+    found = []
+    line, scanned = 1, 0
+    for m in _LEX.finditer(text):
+        if m.group().startswith('"'):
+            continue
+        start = m.start()
+        line += text.count("\n", scanned, start)
+        scanned = start
+        line_start = text.rfind("\n", 0, start) + 1
+        before = text[line_start:start]
+        own = _ALONE.fullmatch(before) is not None
+        found.append(_Comment(line, start - line_start + 1, m.group().rstrip(), own))
+    return found
+
+
+class _Attached:
+    """The comments that belong to one item (a declaration, entry or expect)."""
+
+    __slots__ = ("leading", "inner", "trailing")
+
+    def __init__(self):
+        self.leading: list[_Comment] = []  # own-line comments before the item
+        self.inner: list[_Comment] = []  # comments inside a multi-line item or declaration header
+        self.trailing: list[_Comment] = []  # comments at the end of the item's (last) line
+
+
+class _Container:
+    """The comments of a file or a block that belong to no single item."""
+
+    __slots__ = ("opening", "dangling")
+
+    def __init__(self):
+        self.opening: list[_Comment] = []  # after the block's ``{`` on its line
+        self.dangling: list[_Comment] = []  # after the last item, before ``}`` / the end of file
+
+
+def _start(node) -> tuple[int, int]:
+    return (node.span.line, node.span.column)
+
+
+def _end(node) -> tuple[int, int]:
+    return (node.span.end_line, node.span.end_column)
+
+
+# ---------------------------------------------------------------------------------------------
+# Printing
+
+
+class _Printer:
+    def __init__(self, text: str, tree: syntax.File):
+        self.tree = tree
+        lines = text.split("\n")
+        self.blank_before = [0] * (len(lines) + 2)  # blank lines among lines 1..i
+        for i, ln in enumerate(lines, start=1):
+            self.blank_before[i] = self.blank_before[i - 1] + (_BLANK.fullmatch(ln) is not None)
+        self.blank_before[len(lines) + 1] = self.blank_before[len(lines)]
+        self.comments = find_comments(text)
+        self.positions = [c.pos for c in self.comments]
+        self.items: dict[int, _Attached] = {}
+        self.containers: dict[int, _Container] = {}
+        self.out: list[str] = []
+
+    # -- comment attachment ---------------------------------------------------------------------
+
+    def _in_range(self, lo: tuple[int, int], hi: tuple[int, int]) -> list[_Comment]:
+        i = bisect_left(self.positions, lo)
+        j = bisect_left(self.positions, hi)
+        return self.comments[i:j]
+
+    def _attach(self, container_key, items, comments: list[_Comment], has_open: bool) -> None:
+        """Share ``comments`` (all within one file or block) among ``items`` and the container."""
+        cont = self.containers.setdefault(container_key, _Container())
+        starts = [_start(it) for it in items]
+        for it in items:
+            self.items.setdefault(id(it), _Attached())
+        for c in comments:
+            k = bisect_left(starts, c.pos)  # items[k] is the first item starting after the comment
+            prev = items[k - 1] if k else None
+            if prev is not None and c.pos < _end(prev):
+                att = self.items[id(prev)]
+                body = getattr(prev, "body", None)
+                if body is not None and c.pos > _start(body):
+                    continue  # inside a nested block: attached when that block is visited
+                att.inner.append(c)
+            elif not c.own_line:
+                # after code on its line: it trails that line, unless an own-line comment came
+                # between (after a `)` on a later line): then it follows that comment
+                later = self.items[id(items[k])].leading if k < len(items) else cont.dangling
+                if later:
+                    later.append(c)
+                elif prev is not None:
+                    self.items[id(prev)].trailing.append(c)
+                elif has_open:
+                    cont.opening.append(c)
+                elif k < len(items):
+                    self.items[id(items[k])].leading.append(c)
+                else:
+                    cont.dangling.append(c)
+            elif k < len(items):
+                self.items[id(items[k])].leading.append(c)
+            else:
+                cont.dangling.append(c)
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _blank_between(self, a: int, b: int) -> bool:
+        """Whether the source has a blank line strictly between lines ``a`` and ``b``."""
+        if b - a < 2:
+            return False
+        return self.blank_before[b - 1] - self.blank_before[a] > 0
+
+    def _emit(self, indent: str, text: str, trailing: Iterable[_Comment] = ()) -> None:
+        trailing = list(trailing)
+        if trailing:
+            text = f"{text}  {trailing[0].text}"
+        self.out.append(indent + text)
+        for c in trailing[1:]:
+            self.out.append(indent + c.text)
+
+    def _blank(self) -> None:
+        if self.out and self.out[-1] != "":
+            self.out.append("")
+
+    # -- declarations -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _header(decl) -> str:
+        if isinstance(decl, syntax.ModelDecl):
+            parts = ["model"]
+        elif isinstance(decl, syntax.ScenarioDecl):
+            parts = ["scenario", decl.name.text]
+        else:
+            parts = [decl.kind, decl.name.text]
+        if decl.label is not None:
+            parts.append(decl.label.raw)
+        if isinstance(decl, syntax.ScenarioDecl) and decl.extends is not None:
+            parts += ["extends", decl.extends.text]
+        return " ".join(parts)
+
+    @staticmethod
+    def _item_text(item) -> str:
+        if isinstance(item, syntax.Entry):
+            return f"{item.key.text}: {format_expr(item.value)}"
+        return f"{item.keyword.text} {format_expr(item.condition)}"  # Expect
+
+    def _one_line(self, decl, indent: str) -> str | None:
+        """The declaration on one line, when the style keeps it there (see docs/style.md)."""
+        block = decl.body
+        cont = self.containers[id(block)]
+        if cont.opening or cont.dangling:
+            return None
+        header = self._header(decl)
+        if not block.items:
+            return f"{header} {{}}"
+        if block.span.line != block.span.end_line:
+            return None
+        for it in block.items:
+            att = self.items[id(it)]
+            if not isinstance(it, syntax.Entry) or att.leading or att.inner or att.trailing:
+                return None
+        line = f"{header} {{ {ONE_LINE_SEP.join(self._item_text(it) for it in block.items)} }}"
+        return line if len(indent) + len(line) <= MAX_WIDTH else None
+
+    def run(self) -> str:
+        tree = self.tree
+        self._attach(id(tree), tree.decls, self.comments, has_open=False)
+        last_line: dict[int, int] = {id(tree): 0}  # per container: the last source line printed
+        prev_one_line = False  # whether the previous top-level declaration was printed on one line
+        # Work list, processed last-in first-out: ("items", container, items, index, depth) prints
+        # the item at ``index`` and queues the rest; ("close", decl, depth) closes a block.
+        work: list = [("items", tree, tree.decls, 0, 0)]
+        while work:
+            task = work.pop()
+            if task[0] == "close":
+                _, decl, depth = task
+                self._dangling(decl.body, last_line[id(decl.body)], INDENT * (depth + 1),
+                               blank_first=bool(decl.body.items))
+                self._emit(INDENT * depth, "}", self.items[id(decl)].trailing)
+                continue
+            _, container, items, index, depth = task
+            top = container is tree
+            if index >= len(items):
+                if top:
+                    self._dangling(tree, last_line[id(tree)], "")
+                continue
+            work.append(("items", container, items, index + 1, depth))
+            item = items[index]
+            att = self.items[id(item)]
+            indent = INDENT * depth
+            block = getattr(item, "body", None)
+            one = None
+            if block is not None:
+                self._attach(id(block), block.items, self._in_range(_start(block), _end(block)), True)
+                one = self._one_line(item, indent)
+            # blank lines before the item and its comments
+            prev_line = last_line[id(container)]
+            first_line = att.leading[0].line if att.leading else item.span.line
+            if index:
+                if top:
+                    grouped = (GROUP_ONE_LINE_DECLS and prev_one_line and one is not None
+                               and not att.leading and not att.inner
+                               and not self._blank_between(prev_line, first_line))
+                    if not grouped:
+                        self._blank()
+                elif self._blank_between(prev_line, first_line):
+                    self._blank()
+            for i, c in enumerate(att.leading):
+                self._emit(indent, c.text)
+                nxt = att.leading[i + 1].line if i + 1 < len(att.leading) else item.span.line
+                if self._blank_between(c.line, nxt):
+                    self._blank()
+            for c in att.inner:
+                self._emit(indent, c.text)
+            last_line[id(container)] = max([item.span.end_line] + [c.line for c in att.trailing])
+            if block is None:
+                self._emit(indent, self._item_text(item), att.trailing)
+            elif one is not None:
+                self._emit(indent, one, att.trailing)
+            else:
+                opening = self.containers[id(block)].opening
+                self._emit(indent, self._header(item) + " {", opening[:1])
+                for c in opening[1:]:  # after `{ ;` on later lines: own lines at the top of the block
+                    self._emit(indent + INDENT, c.text)
+                last_line[id(block)] = block.span.line
+                work.append(("close", item, depth))
+                work.append(("items", block, block.items, 0, depth + 1))
+            if top:
+                prev_one_line = one is not None
+        return "\n".join(self.out) + "\n" if self.out else ""
+
+    def _dangling(self, container, last_line: int, indent: str, blank_first: bool = True) -> None:
+        """Comments after the last item of a block (before its ``}``) or of the file."""
+        for i, c in enumerate(self.containers[id(container)].dangling):
+            if (i or blank_first) and self.out and self._blank_between(last_line, c.line):
+                self._blank()
+            self._emit(indent, c.text)
+            last_line = c.line
