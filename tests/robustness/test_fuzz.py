@@ -1,0 +1,69 @@
+"""Mutated examples and test files through every command: a documented exit code, never a traceback.
+
+``KPI_FUZZ_EXAMPLES`` sets how many mutants hypothesis tries (default 150; `KPI_FUZZ_EXAMPLES=2000`
+for the long run).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kpidsl.cli import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = [p.read_bytes() for p in sorted((ROOT / "examples").glob("*.kpi"))
+           + sorted((ROOT / "tests" / "data").glob("*.kpi"))]
+TOKENS = [b"{", b"}", b":", b'"', b"#", b"%", b"..", b">=", "亿".encode(), b"\x00", "\ufffd".encode(),
+          b"\r", "\ufeff".encode(), b"\n", b"(", b")", b"-", b"expect ", b"kpi ", b"veto v { } ", b"parent: ",
+          b"weight: 40 ", b"1e999", b"9" * 400, b"0.0000001%", b"/ 0", b"^ 999", b"\\", b";", b",", b"=>",
+          b"extends ", b".score", b"\t", b"2025-02-30", b"\xff", b"\xe4\xb8", b"if(", b"round(", b"not "]
+EXAMPLES = int(os.environ.get("KPI_FUZZ_EXAMPLES", "150"))
+COMMANDS = [["check"], ["check", "--format", "sarif"], ["eval", "--allow-missing"], ["eval", "--format", "json"],
+            ["test"], ["fmt", "--check"], ["tree"], ["tree", "--format", "mermaid"]]
+
+
+@st.composite
+def mutants(draw) -> bytes:
+    data = draw(st.sampled_from(SOURCES))
+    for _ in range(draw(st.integers(1, 5))):
+        n = len(data)
+        op = draw(st.sampled_from(["delete", "duplicate", "insert", "insert", "swap"]))
+        i = draw(st.integers(0, n))
+        j = draw(st.integers(i, min(n, i + 120)))
+        if op == "delete":
+            data = data[:i] + data[j:]
+        elif op == "duplicate":
+            data = data[:j] + data[i:j] + data[j:]
+        elif op == "insert":
+            data = data[:i] + draw(st.sampled_from(TOKENS)) + data[i:]
+        else:
+            k = draw(st.integers(0, n))
+            data = data[:i] + data[k:k + (j - i)] + data[j:]
+    return data
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(mutants())
+def test_every_command_survives_mutants(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("m")
+    path = folder / "model.kpi"
+    path.write_bytes(data)
+    runner = CliRunner()
+    for args in COMMANDS:
+        start = time.monotonic()
+        result = runner.invoke(cli, [*args, str(path)], prog_name="kpi", env={"NO_COLOR": "1"})
+        took = time.monotonic() - start
+        out = result.output
+        assert result.exit_code in (0, 1, 2), (args, result.exit_code, out[-500:])
+        assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
+        assert "Traceback" not in out and "internal error" not in out, (args, out[-800:])
+        assert took < 10, (args, took)
+    assert path.read_bytes() == data  # `fmt --check` never writes
