@@ -14,7 +14,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hypothesis.extra.lark import from_lark
+
 from kpidsl.cli import cli
+from test_properties import PADDED, grammar
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [p.read_bytes() for p in sorted((ROOT / "examples").glob("*.kpi"))
@@ -67,3 +70,18 @@ def test_every_command_survives_mutants(tmp_path_factory, data):
         assert "Traceback" not in out and "internal error" not in out, (args, out[-800:])
         assert took < 10, (args, took)
     assert path.read_bytes() == data  # `fmt --check` never writes
+
+
+@settings(max_examples=max(20, EXAMPLES // 3), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(st.deferred(lambda: from_lark(grammar(), start="file", explicit=PADDED)))
+def test_every_command_survives_grammar_generated_sources(tmp_path_factory, text):
+    folder = tmp_path_factory.mktemp("g")
+    path = folder / "model.kpi"
+    path.write_text(text, encoding="utf-8")
+    runner = CliRunner()
+    for args in COMMANDS:
+        result = runner.invoke(cli, [*args, str(path)], prog_name="kpi", env={"NO_COLOR": "1"})
+        assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.output[-500:])
+        assert "Traceback" not in result.output and "internal error" not in result.output, args
