@@ -10,12 +10,25 @@ The public API (SPEC §8)::
 Errors are ``KpiError`` exceptions that carry findings.
 """
 
-from .api import check, compile_text, evaluate, load, load_text, parse
-from .evaluator import Evaluation, IndicatorResult, MissingValues
-from .findings import Finding, KpiError, Span
-from .model import Model
-
 __version__ = "0.1.0"
+
+# Names are imported on first use, so that `kpi` loads only what a command needs.
+_EXPORTS = {
+    "parse": "api", "load": "api", "load_text": "api", "compile_text": "api", "check": "api",
+    "evaluate": "api", "Evaluation": "evaluator", "IndicatorResult": "evaluator",
+    "MissingValues": "evaluator", "Finding": "findings", "KpiError": "findings", "Span": "findings",
+    "Model": "model",
+}
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kpidsl' has no attribute {name!r}")
 
 __all__ = [
     "parse", "load", "load_text", "compile_text", "check", "evaluate",

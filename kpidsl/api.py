@@ -5,14 +5,11 @@ from __future__ import annotations
 import os
 from typing import Mapping
 
-from . import compiler, parser, syntax
+from . import compiler, parser, sources, syntax
 from .evaluator import Evaluation
 from .evaluator import evaluate as _evaluate
 from .findings import Finding, FindingSink, KpiError, Span
 from .model import Model
-
-MAX_FILE_BYTES = 200 * 1024 * 1024
-
 
 def parse(text: str, path: str | None = None) -> syntax.File:
     """Parse source text into a syntax tree; raises ``KpiError`` with E001/E002 findings."""
@@ -25,16 +22,9 @@ def parse(text: str, path: str | None = None) -> syntax.File:
 
 def read_source(path: str) -> tuple[str | None, list[Finding]]:
     """Read and decode a file: its text, or None and an E000 finding. OSError for I/O problems."""
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path} is a directory")
-    size = os.path.getsize(path)
-    if size > MAX_FILE_BYTES:
-        raise OSError(f"{path} is {size // (1024 * 1024)} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    with open(path, "rb") as fh:
-        data = fh.read()
+    data = sources.read_bytes(path)
     sink = FindingSink(path)
-    text = parser.decode(data, sink)
-    return text, sink.items
+    return sources.decode(data, sink), sink.items
 
 
 def compile_text(text: str, path: str = "<text>") -> tuple[Model | None, list[Finding]]:

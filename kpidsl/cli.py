@@ -9,18 +9,21 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__, api
-from .data import DataError, select
-from .evaluator import MissingValues
-from .findings import Finding
-from .model import Model
+from . import __version__, cache, sources
 from .config import ConfigError, codes_of, with_overrides
 from .config import for_file as config_for_file
 from .report import github_findings, json_findings, plain, sarif_findings, statistics, summary, text_finding
 from .rules import RULES
+
+if TYPE_CHECKING:
+    from .findings import Finding
+    from .model import Model
+# The API, the parser and the renderers are imported inside the commands that need them: a cached
+# `kpi check` never loads the parser.
 
 
 def _style_for(stream) -> object:
@@ -41,12 +44,18 @@ def _fail(message: str, code: int = 2) -> None:
 _lines: dict[str, list[str]] = {}
 
 
-def _compile(path: str) -> tuple[Model | None, list[Finding]]:
-    """Read and compile one file (OSError passes through); remembers its lines for display."""
-    text, findings = api.read_source(path)
+def _compile(path: str, data: bytes | None = None) -> tuple[Model | None, list[Finding]]:
+    """Read (unless ``data`` is given) and compile one file; OSError passes through."""
+    from . import api
+    from .findings import FindingSink
+
+    if data is None:
+        data = sources.read_bytes(path)
+    _lines[path] = sources.display_lines(data)
+    sink = FindingSink(path)
+    text = sources.decode(data, sink)
     if text is None:
-        return None, findings
-    _lines[path] = text.lstrip("\ufeff").split("\n")
+        return None, sink.items
     return api.compile_text(text, path)
 
 
@@ -101,9 +110,12 @@ def cli() -> None:
 @click.option("--select", "select_", metavar="CODES", help="Only these codes (comma-separated prefixes).")
 @click.option("--ignore", metavar="CODES", help="Skip these codes (comma-separated prefixes).")
 @click.option("--statistics", "show_stats", is_flag=True, help="Print a count per code after the findings.")
-def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | None, show_stats: bool) -> None:
+@click.option("--no-cache", "no_cache", is_flag=True, help="Ignore and do not write .kpi_cache/.")
+def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | None, show_stats: bool,
+          no_cache: bool) -> None:
     """Lint .kpi files and folders (folders are searched for *.kpi)."""
     sel, ign = _codes(select_), _codes(ignore)
+    use_cache = not no_cache
     findings: list[Finding] = []
     io_errors = 0
     for path in _discover(paths):
@@ -112,12 +124,24 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
         except ConfigError as exc:
             _fail(str(exc))
         try:
-            model, fs = _compile(path)
+            data = sources.read_bytes(path)
         except OSError as exc:
             io_errors += 1
             click.echo(f"kpi: cannot read {path}: {exc.strerror or exc}", err=True)
             continue
-        findings += api.check(model, config) if model is not None else fs
+        k = cache.key(path, data, config) if use_cache else None
+        found = cache.load(k) if k else None
+        if found is None:
+            from . import api
+
+            model, found = _compile(path, data)
+            if model is not None:
+                found = api.check(model, config)
+            if k:
+                cache.store(k, found)
+        else:
+            _lines[path] = sources.display_lines(data)
+        findings += found
     if fmt == "json":
         click.echo(json_findings(findings))
     elif fmt == "sarif":
@@ -164,7 +188,9 @@ def _load_for_eval(path: str) -> Model:
 def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
           fmt: str, allow_missing: bool) -> None:
     """Evaluate scenarios of a model side by side."""
-    from . import render_eval
+    from . import api, render_eval
+    from .data import DataError, select
+    from .evaluator import MissingValues
 
     model = _load_for_eval(model_path)
     try:
@@ -245,7 +271,8 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
 @click.option("--scenario", metavar="NAME", help="Show each node's score and status in this scenario.")
 def tree(model_path: str, fmt: str, scenario: str | None) -> None:
     """Draw the KPI tree with weights, targets and owners."""
-    from . import render_tree
+    from . import api, render_tree
+    from .data import DataError, select
 
     model = _load_for_eval(model_path)
     evaluation = None

@@ -15,7 +15,6 @@ from .model import PERSPECTIVES, Indicator, Model
 
 Found = Iterator[tuple[Span, str]]
 CHECKS: dict[str, Callable[[Model, int], Iterable[tuple[Span, str]]]] = {}
-DEFAULT_MAX_CHILDREN = 10
 
 
 def rule(code: str):

@@ -23,3 +23,11 @@ def golden():
         assert text == path.read_text(encoding="utf-8")
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(tmp_path_factory, monkeypatch):
+    """`kpi check` caches results in .kpi_cache/; tests keep theirs out of the repository."""
+    from kpidsl import cache
+
+    monkeypatch.setattr(cache, "FOLDER", str(tmp_path_factory.mktemp("cache") / ".kpi_cache"))

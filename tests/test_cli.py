@@ -172,7 +172,7 @@ def test_internal_error_is_one_line(monkeypatch, capsys):
 
     monkeypatch.setattr(api, "compile_text", boom)
     with pytest.raises(SystemExit) as exc:
-        main(["check", ECOMMERCE])
+        main(["check", "--no-cache", ECOMMERCE])
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("kpi: internal error: RuntimeError: boom") and "please report" in err

@@ -1,0 +1,38 @@
+"""Reading ``.kpi`` files: bytes from disk with a size limit, and UTF-8 decoding with E000."""
+
+from __future__ import annotations
+
+import os
+
+from .findings import FindingSink, Span
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of a file; OSError (with a readable reason) for folders, huge or unreadable files."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, "is a folder, not a file")
+    size = os.path.getsize(path)
+    if size > MAX_FILE_BYTES:
+        raise OSError(27, f"the file is {size // (1024 * 1024)} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def decode(data: bytes, sink: FindingSink) -> str | None:
+    """Decode file bytes as UTF-8; E000 at the first bad byte (None then)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        sink.add("E000", Span(line, col, line, col + 1),
+                 f"the file is not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} "
+                 "cannot be decoded; save the file as UTF-8")
+        return None
+
+
+def display_lines(data: bytes) -> list[str]:
+    """The lines of a file for showing under a finding (undecodable bytes replaced)."""
+    return data.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n")
