@@ -193,6 +193,8 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     from .evaluator import MissingValues
 
     model = _load_for_eval(model_path)
+    if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv"):
+        _eval_csv_batch(model, data_files[0], sets, allow_missing)
     try:
         chosen = select(model, scenarios, data_files, sets)
     except DataError as exc:
@@ -262,6 +264,28 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
                 click.echo(f"    {v}")
         click.echo(f"{passed} passed, {failed} failed")
     sys.exit(2 if io_errors else 1 if failed else 0)
+
+
+def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missing: bool) -> None:
+    """A CSV batch to CSV: evaluated column-wise with NumPy (the same results as one by one)."""
+    from .data import DataError
+    from .vectorized import evaluate_columns, select_batch
+
+    try:
+        names, columns, n = select_batch(model, path, sets)
+    except DataError as exc:
+        _fail(str(exc))
+    result = evaluate_columns(model, columns, n)
+    if result.missing and not allow_missing:
+        rows = sorted(result.missing)
+        for row in rows[:20]:
+            click.echo(f"kpi: scenario `{names[row]}` has no value for "
+                       + ", ".join(f"`{m}`" for m in result.missing[row]), err=True)
+        if len(rows) > 20:
+            click.echo(f"kpi: … and {len(rows) - 20} more scenarios with missing values", err=True)
+        _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
+    result.write_csv(names, sys.stdout)
+    sys.exit(0)
 
 
 @cli.command()

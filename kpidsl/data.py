@@ -195,15 +195,14 @@ def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...
     """Which scenarios run, and with which values (SPEC §7): in-file, then data, then ``--set``."""
     available: dict[str, Selected] = {
         n: Selected(n, sc.label, model.scenario_values(n), n) for n, sc in model.scenarios.items()}
-    from_data: list[str] = []
+    from_data: dict[str, None] = {}  # scenario names in order of appearance
     for path in data_files:
         for ds in read_data(path):
             check_names(model, ds.values, ds.where)
             if ds.name not in available:
                 available[ds.name] = Selected(ds.name, None, {}, None)
             available[ds.name].values.update(ds.values)
-            if ds.name not in from_data:
-                from_data.append(ds.name)
+            from_data.setdefault(ds.name)
     overlay = dict(parse_set(s) for s in sets)
     check_names(model, overlay, "--set")
     if names:

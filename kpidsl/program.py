@@ -94,12 +94,19 @@ def _max(*args):
     return NAN if _any_nan(args) else max(args)
 
 
+def _fsum(args) -> float:
+    try:
+        return math.fsum(args)
+    except (OverflowError, ValueError):  # an intermediate overflow, or inf - inf
+        return NAN
+
+
 def _sum(*args):
-    return NAN if _any_nan(args) else math.fsum(args)
+    return NAN if _any_nan(args) else _fsum(args)
 
 
 def _avg(*args):
-    return NAN if _any_nan(args) else math.fsum(args) / len(args)
+    return NAN if _any_nan(args) else _fsum(args) / len(args)
 
 
 def _abs(x):
@@ -108,10 +115,13 @@ def _abs(x):
 
 def _round(x, n=0.0):
     """Round half away from zero to ``n`` decimals (``n`` must be a whole number)."""
-    if x != x or n != n or not math.isfinite(x) or n != int(n) or abs(n) > 300:
+    if not (math.isfinite(x) and math.isfinite(n)) or n != int(n) or abs(n) > 300:
         return NAN
     f = 10.0 ** int(n)
-    r = math.floor(abs(x) * f + 0.5) / f
+    scaled = abs(x) * f + 0.5
+    if not math.isfinite(scaled):
+        return NAN
+    r = math.floor(scaled) / f
     return math.copysign(r, x) if math.isfinite(r) else NAN
 
 
