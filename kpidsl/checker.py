@@ -7,6 +7,7 @@ silenced.
 
 from __future__ import annotations
 
+import gc
 import re
 
 from .config import Config
@@ -79,6 +80,12 @@ def suppress(findings: list[Finding], lines: list[str] | None, config: Config) -
 def lint(model: Model, config: Config | None = None) -> list[Finding]:
     """Every finding for ``model`` after suppression, sorted by position."""
     config = config or Config()
-    findings = list(model.findings) + practice_findings(model, config.max_children)
-    findings.sort(key=lambda f: (f.span, f.code))
-    return suppress(findings, model.lines, config)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the model is acyclic; a collection would walk every node of a large tree
+    try:
+        findings = list(model.findings) + practice_findings(model, config.max_children)
+        findings.sort(key=lambda f: (f.span, f.code))
+        return suppress(findings, model.lines, config)
+    finally:
+        if gc_was_enabled:
+            gc.enable()

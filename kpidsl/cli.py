@@ -314,10 +314,9 @@ def _format_bytes(data: bytes, path: str) -> tuple[bytes | None, list[Finding]]:
     """The formatted file, keeping its byte-order mark and line endings; None and findings on errors."""
     from .findings import FindingSink, KpiError
     from .formatter import format_source
-    from .parser import decode
 
     sink = FindingSink(path)
-    text = decode(data, sink)
+    text = sources.decode(data, sink)
     if text is None:
         return None, sink.items
     bom = text.startswith("\ufeff")

@@ -6,14 +6,13 @@ built, and reports findings; every pass runs, so one run reports every error it 
 
 from __future__ import annotations
 
-import difflib
 import gc
 import sys
 
 import attrs
 
 from . import expressions, syntax
-from .findings import FindingSink
+from .findings import FindingSink, closest
 from .model import PERIODS, PERSPECTIVES, TYPES, Indicator, Model, Scenario, Target
 
 #: Entries each kind of declaration may have (nested declarations are checked separately).
@@ -38,12 +37,6 @@ class Context:
     model: Model
     sink: FindingSink
     names: dict[str, object] = attrs.Factory(dict)  # name -> Indicator | Scenario
-
-
-def closest(name: str, candidates) -> str:
-    """`` (did you mean `x`?)`` for the closest candidate, or an empty string."""
-    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean `{match[0]}`?" if match else ""
 
 
 def cycle_text(cycle: list[str], position) -> str:
@@ -612,11 +605,25 @@ def order_indicators(ctx: Context) -> None:
 
 
 def build_program(ctx: Context) -> None:
-    """Generate the evaluation program, only for a model without errors."""
+    """Mark a model without errors as evaluable; ``model.program`` generates the program on first use
+    (``kpi check`` never reads it, and generating it was most of the cost of compiling a large model)."""
     if not any(f.is_error for f in ctx.sink.items):
-        from .program import build
+        ctx.model.program_pending = True
 
-        ctx.model.program = build(ctx.model)
+
+def build_now(model: Model):
+    """Generate and compile the evaluation program of a checked model."""
+    from .program import build
+
+    limit, gc_was_enabled = sys.getrecursionlimit(), gc.isenabled()
+    sys.setrecursionlimit(max(limit, 20_000))  # as in compile_tree: formulas up to MAX_FORMULA_DEPTH
+    gc.disable()
+    try:
+        return build(model)
+    finally:
+        sys.setrecursionlimit(limit)
+        if gc_was_enabled:
+            gc.enable()
 
 
 PASSES = (
@@ -646,6 +653,9 @@ def compile_tree(tree: syntax.File, text: str, sink: FindingSink) -> Model:
     finally:
         sys.setrecursionlimit(limit)
         if gc_was_enabled:
+            from .parser import settle_gc
+
+            settle_gc()  # the model's objects join the oldest generation without a walk
             gc.enable()
     model.findings = sorted(sink.items, key=lambda f: (f.span, f.code))
     return model

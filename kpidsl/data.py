@@ -17,7 +17,7 @@ from pathlib import Path
 
 import attrs
 
-from .compiler import closest
+from .findings import closest
 from .literals import read_signed_number
 from .model import Model
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import syntax
+from .findings import closest
+from .model import Indicator
 
 if TYPE_CHECKING:
     from .compiler import Context
@@ -92,9 +94,6 @@ class _Checker:
         return None
 
     def ref(self, name: syntax.Ident) -> str | None:
-        from .compiler import closest
-        from .model import Indicator
-
         target = self.ctx.names.get(name.text)
         if target is None:
             candidates = [n for n in self.ctx.model.indicators]
@@ -124,8 +123,6 @@ class _Checker:
         return RESULTS[attr]
 
     def call(self, node: syntax.Call, depth: int) -> str | None:
-        from .compiler import closest
-
         name, args = node.func.text, node.args.items
         if name not in FUNCTIONS:
             self.ctx.sink.add("E302", node.func.span, f"unknown function `{name}`" + closest(name, FUNCTIONS)

@@ -63,6 +63,14 @@ class Finding:
         }
 
 
+def closest(name: str, candidates) -> str:
+    """``; did you mean `x`?`` for the closest candidate, or an empty string."""
+    import difflib  # only when a name is wrong
+
+    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean `{match[0]}`?" if match else ""
+
+
 class KpiError(Exception):
     """A file or model that cannot be used; carries the findings that say why."""
 

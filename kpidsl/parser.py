@@ -18,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import syntax
 from .findings import FindingSink, Span
+from .sources import decode  # noqa: F401 - part of this module's interface
 from .syntax import Ident
 
 _sink: contextvars.ContextVar[FindingSink] = contextvars.ContextVar("kpidsl_literal_sink")
@@ -79,9 +80,14 @@ class _Callbacks(lark.Transformer):
     def NAME(self, tok):  # noqa: N802 - lark calls terminal callbacks by terminal name
         ident = Ident(str(tok), span=Span.of_token(tok))
         if ident.text in RESERVED:  # the lexer read a keyword as a name where no keyword fits
-            _sink.get().add("E001", ident.span, f"`{ident.text}` is a reserved word and cannot be used as a "
-                            f"name; choose another name (e.g. `{ident.text}_count`)")
+            _sink.get().add("E001", ident.span, reserved_message(ident.text))
         return ident
+
+
+def reserved_message(text: str) -> str:
+    """The E001 message for a reserved word read where only a name fits."""
+    return (f"`{text}` is a reserved word and cannot be used as a name; choose another name "
+            f"(e.g. `{text}_count`)")
 
 
 def _callbacks() -> _Callbacks:
@@ -104,22 +110,13 @@ def _parser() -> lark.Lark:
         return lark.Lark(grammar_text(), **kw)
 
 
-def decode(data: bytes, sink: FindingSink) -> str | None:
-    """Decode file bytes as UTF-8 (skipping a byte-order mark); E000 at the first bad byte."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        sink.add("E000", Span(line, col, line, col + 1),
-                 f"the file is not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} "
-                 "cannot be decoded; save the file as UTF-8")
-        return None
-    return text
+def parse_text(text: str, sink: FindingSink, fast: bool = True) -> syntax.File | None:
+    """Parse ``text`` into a syntax tree, reporting E001/E002 into ``sink``; None on a syntax error.
 
-
-def parse_text(text: str, sink: FindingSink) -> syntax.File | None:
-    """Parse ``text`` into a syntax tree, reporting E001/E002 into ``sink``; None on a syntax error."""
+    ``fast`` (the default) tries ``kpidsl.lexer``'s own lexer and LALR driver over the grammar's
+    tables first; whatever it cannot decide (every syntax error among it) is parsed by lark's own
+    contextual lexer and parser, the plain path that ``fast=False`` always takes. Both give the same
+    trees and findings."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
@@ -129,6 +126,10 @@ def parse_text(text: str, sink: FindingSink) -> syntax.File | None:
         sink.add("E001", Span(line, col, line, col + 1),
                  "found a NUL character; a .kpi file is text — is this a binary file?")
         return None
+    if fast:
+        tree = _parse_fast(text, sink)
+        if tree is not None:
+            return tree
     depth_problem = _too_deep(text)
     if depth_problem:
         sink.add("E001", depth_problem[0], depth_problem[1])
@@ -153,7 +154,50 @@ def parse_text(text: str, sink: FindingSink) -> syntax.File | None:
     finally:
         _sink.reset(token)
         if gc_was_enabled:
+            settle_gc()
             gc.enable()
+
+
+def settle_gc() -> None:
+    """Move the objects the cyclic collector tracks into its oldest generation, without walking them.
+
+    Call it with collection paused, after building a large acyclic structure (a syntax tree, a
+    model). Otherwise the next collection of the youngest generation walks every new node, and the
+    next of the middle one walks them again: a pass over the whole tree per stage. ``gc.freeze()``
+    then ``gc.unfreeze()`` moves them in O(1); they are freed as before when no longer referenced,
+    and still looked at by full collections. Skipped when someone else froze objects."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
+
+
+def _parse_fast(text: str, sink: FindingSink) -> syntax.File | None:
+    """The fast path's tree (its findings added to ``sink``), or None to take the plain path."""
+    try:
+        from . import lexer
+    except ImportError:  # a copy of the package without kpidsl/lexer.py: the plain path decides
+        return None
+
+    found: list[tuple[str, Span, str]] = []
+
+    def report(code: str, span: Span, message: str) -> None:
+        found.append((code, span, message))
+
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # as below: the tree is acyclic
+    try:
+        tree = lexer.parse(text, report, MAX_DEPTH, RESERVED, reserved_message)
+    except lexer.Fallback:
+        return None
+    except Exception:  # never trust the fast path over the plain one
+        return None
+    finally:
+        if gc_was_enabled:
+            settle_gc()
+            gc.enable()
+    for code, span, message in found:
+        sink.add(code, span, message)
+    return tree
 
 
 def _too_deep(text: str) -> tuple[Span, str] | None:

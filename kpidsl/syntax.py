@@ -23,6 +23,23 @@ def _text(tok: Any) -> str:
     return str(tok)
 
 
+def _memo(read):
+    """``read`` with its results kept per spelling (they are immutable: a float, str or date and a
+    message); a model repeats the same literals many times."""
+    cache: dict = {}
+
+    def memo(raw: str):
+        got = cache.get(raw)
+        if got is None:
+            got = read(raw)
+            if len(cache) < 4096:  # the common spellings come early; the cache stays small
+                cache[raw] = got
+        return got
+
+    memo.__wrapped__ = read
+    return memo
+
+
 class _Literal:
     """Reads ``raw`` once into ``value`` and ``problem`` (an E002 sentence, or None)."""
 
@@ -49,7 +66,7 @@ class Number(_Literal):
     value: float | None = attrs.field(init=False, eq=False)
     problem: str | None = attrs.field(init=False, eq=False, repr=False)
 
-    _read = staticmethod(literals.read_number)
+    _read = staticmethod(_memo(literals.read_number))
 
 
 @attrs.frozen
@@ -73,7 +90,7 @@ class Date(_Literal):
     value: datetime.date | None = attrs.field(init=False, eq=False)
     problem: str | None = attrs.field(init=False, eq=False, repr=False)
 
-    _read = staticmethod(literals.read_date)
+    _read = staticmethod(_memo(literals.read_date))
 
 
 @attrs.frozen

@@ -1,0 +1,284 @@
+"""The fast paths give exactly what the plain ones give.
+
+* Parsing: ``kpidsl.lexer`` (one regex, lark's LALR table driven directly) against lark's own
+  contextual lexer and parser (``parse_text(..., fast=False)``): the same tree (equality and the span
+  of every node, literal values and problems) and the same findings in the same order, for every
+  example and test file, for hand-picked corner cases of the lexer, and for hypothesis-generated and
+  mutated sources.
+* Compiling: the evaluation program, generated on first use, is the one built eagerly.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import lark
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.lark import from_lark
+
+from kpidsl import api, lexer, parser, syntax
+from kpidsl.findings import FindingSink
+
+from helpers import ECOMMERCE
+
+ROOT = Path(__file__).resolve().parent.parent
+def _is_utf8(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:  # E000 comes before parsing
+        return False
+    return True
+
+
+FILES = sorted(p for p in list((ROOT / "examples").glob("*.kpi")) + list((ROOT / "tests").rglob("*.kpi"))
+               if _is_utf8(p))
+SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def _shape(tree):
+    """Everything about a tree that equality leaves out: node types, spans, literal readings."""
+    if tree is None:
+        return None
+    out = []
+    for n in syntax.iter_nodes(tree):
+        out.append((type(n).__name__, n.span, getattr(n, "value", None) if isinstance(
+            n, (syntax.Number, syntax.String, syntax.Date)) else None, getattr(n, "problem", None)))
+    return out
+
+
+def both(text: str):
+    """(tree, findings) from the fast path and from the plain path."""
+    fast_sink, plain_sink = FindingSink("x.kpi"), FindingSink("x.kpi")
+    fast = parser.parse_text(text, fast_sink)
+    plain = parser.parse_text(text, plain_sink, fast=False)
+    return (fast, fast_sink.items), (plain, plain_sink.items)
+
+
+def assert_same(text: str) -> None:
+    (fast, fast_found), (plain, plain_found) = both(text)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # equality of deep formulas recurses
+    try:
+        assert fast == plain
+    finally:
+        sys.setrecursionlimit(limit)
+    assert _shape(fast) == _shape(plain)
+    assert fast_found == plain_found
+
+
+def fast_only(text: str):
+    """The fast path alone: (tree, findings), or Fallback."""
+    found = []
+    tree = lexer.parse(text.lstrip("\ufeff"), lambda *f: found.append(f), parser.MAX_DEPTH,
+                       parser.RESERVED, parser.reserved_message)
+    return tree, found
+
+
+def test_tables_are_built_from_this_grammar():
+    assert lexer.tables() is not None, "the grammar no longer matches kpidsl/lexer.py: the fast path is off"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_file_parses_the_same(path):
+    assert_same(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.kpi")), ids=lambda p: p.name)
+def test_valid_files_take_the_fast_path(path):
+    tree, found = fast_only(path.read_text(encoding="utf-8"))
+    assert tree == api.parse(path.read_text(encoding="utf-8"))
+
+
+CASES = [
+    "",
+    "   \n# only a comment",
+    "\ufeffkgi a { }",
+    "kgi a {}\r\nkpi b { parent: a }\r\n",
+    "kgi a { target: >= 5 }",
+    "kgi a { target: <= -5% }",
+    "kgi a { target: == 0 }",
+    "kgi a { target: 1 .. 2 }",
+    "kgi a { target: 1..2 }",
+    "kgi a { value: 1 >= 2 }",
+    "kgi a { value: x >= 2 and not y < 3 or z != 4 }",
+    "kgi a { value: -x - -1 - - 2 }",
+    "kgi a { value: 2 ^ -3 ^ 4 * 5 / 6 + 7 }",
+    "kgi a { value: min(a, b, (c)) + if(x > 1, 2, 3) }",
+    "kgi a { value: 2.5e-3 + 1E+6 + 1_000 + 833万 + 1.1亿 + 75% + 3k + 2M + 1B }",
+    "kgi a { value: 5kg + 1__0 + 1e999 }",
+    "kgi a { due: 2025-12-31 }",
+    "kgi a { due: 2025-02-30 }",
+    "kgi a { value: 2025-01-01 }",
+    "kgi a { value: 1 + 2025-01-01 }",
+    "kgi a { due: 2025-12-31x }",
+    "kgi a { due: 2025-12-31.5 }",
+    'kgi a "标签 \\"q\\" \\n \\t \\\\ \\u4e07" { owner: "x"; source: "y" ; }',
+    'kgi a { owner: "\\q" }',
+    'kgi a { owner: "\\u12" }',
+    'kgi a { owner: "unterminated }',
+    "kgi 销售额 { value: 月売上 * ٣ }",
+    "kgi a { value: ٣٤ + ٢٠٢٥-٠١-٠١ }",
+    "kgi kpi { }",
+    "kgi a { model: 1 }",
+    "kgi a { value: true and false }",
+    "kgi a { value: true_x + false1 + notx + andy + ory }",
+    "kgi a { value: x.score }",
+    "kgisales { }",
+    "kpix b { }",
+    "scenario s extends t { x: 1  expect a.met  expect b.score >= 95% }",
+    "scenario s extendsx t { }",
+    "scenario s \"l\" extends t { x: -1 }",
+    "scenario s { expect a..b }",
+    "scenario s { value 5 }",
+    "scenario s { foo a + 1 }",
+    "model \"m\" { owner: \"o\" } model { }",
+    "kgi a { value: (1 + 2 }",
+    "kgi a { value: 1 + }",
+    "kgi a { target: => 5 }",
+    "kgi a { target: < 5 }",
+    "kgi a { target: 5 }",
+    "kgi a { value: a < b < c }",
+    "kgi a { weight: 40%% }",
+    "kgi a { x: 1 } }",
+    "kgi a { x: 1 ",
+    "kgi a { x: 1 } # trailing",
+    "kgi a { x: 1 } \x0b",
+    "kgi a { x: 1 \u00a0 }",
+    "kgi a { x: “quoted” }",
+    "kgi a { x: ≥ 5 }",
+    "kgi a { x: 1 } kgi b",
+    "kgi\ta\f{\tvalue:\tx\t}",
+    "kgi a { value: " + "(" * 499 + "1" + ")" * 499 + " }",
+    "kgi a { value: " + "(" * 501 + "1" + ")" * 501 + " }",
+    "kgi a { value: " + "-" * 3000 + "1 }",
+    "kgi a { value: " + " + ".join(["x"] * 2000) + " }",
+    "kgi a { " + "kpi b { " * 600 + "}" * 600 + " }",
+]
+
+
+@pytest.mark.parametrize("text", CASES)
+def test_corner_cases_parse_the_same(text):
+    assert_same(text)
+
+
+def test_valid_corner_cases_take_the_fast_path():
+    for text in ["", "kgi a { value: 2.5e-3 }", "kgi 销售额 { value: 月売上 * ٣ }", "kgi kpi { }",
+                 "scenario s extends t { x: -1  expect a.met }", "kgi a { target: 1..2 }"]:
+        tree, found = fast_only(text)  # raises lexer.Fallback if the plain path had to decide
+        plain_sink = FindingSink("x.kpi")
+        assert tree == parser.parse_text(text, plain_sink, fast=False)
+        assert [f[0] for f in found] == [f.code for f in plain_sink.items]
+
+
+def test_fast_findings_are_not_reported_twice_after_a_fallback():
+    # a reserved word (reported while shifting) and then a syntax error: the fast attempt's finding
+    # is dropped and the plain path reports everything once
+    text = "kgi a { model: 1 }\nkgi b { x: ( }"
+    (_, fast_found), (_, plain_found) = both(text)
+    assert fast_found == plain_found
+    assert [f.code for f in fast_found].count("E001") == len([f for f in plain_found if f.code == "E001"])
+
+
+# ---------------------------------------------------------------------------------------------
+# generated sources
+
+
+@functools.cache
+def grammar() -> lark.Lark:
+    return lark.Lark(parser.grammar_text(), parser="lalr", start="file")
+
+
+_names = st.sampled_from(["x", "g", "k", "orders", "销售额", "value", "target", "weight", "parent", "owner",
+                          "period", "monthly", "min", "if", "expect", "score", "met", "due", "_a1", "baseline",
+                          "model", "kpi", "and", "not", "true", "extends", "e", "E", "x1"])
+_numbers = st.sampled_from(["0", "1", "42", "3.5", "75%", "833万", "1.1亿", "1_000", "1e6", "2.5e-3", "2.5M",
+                            "3B", "5k", "1e999", "5kg", "1__0", "100", "120%", "40", "٣"])
+_strings = st.sampled_from(['"a"', '""', '"中文"', '"\\n\\t\\"\\\\"', '"\\u4e07"', '"\\q"', '"\\u12"'])
+_dates = st.sampled_from(["2025-12-31", "2024-02-29", "2025-02-30", "2025-13-01"])
+_comments = st.sampled_from(["# c\n", "# 注释 { } \"\n", "#\n"])
+_ignored = st.sampled_from([" ", "\n", "\r\n", "\t", "\ufeff", "\x0c", ""])
+RAW = dict(NAME=_names, NUMBER=_numbers, STRING=_strings, DATE=_dates, COMMENT=_comments, __IGNORE_0=_ignored)
+PADDED = {k: v.map(lambda s: f" {s} ") for k, v in RAW.items() if k not in ("COMMENT", "__IGNORE_0")}
+PADDED.update(COMMENT=_comments, __IGNORE_0=_ignored)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(st.deferred(lambda: from_lark(grammar(), start="file", explicit=RAW)))
+def test_grammar_generated_text_parses_the_same(text):
+    assert_same(text)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(st.deferred(lambda: from_lark(grammar(), start="file", explicit=PADDED)))
+def test_grammar_generated_spaced_text_parses_the_same(text):
+    assert_same(text)
+
+
+_TOKENS = ["{", "}", ":", '"', "#", "%", "..", ".", ">=", "<", "==", "亿", "\r", "\ufeff", "\n", "(", ")",
+           "-", "+", "*", "^", "expect ", "kpi ", "kgi", "model", "parent: ", "weight: 40 ", "1e999", "\\",
+           "万", ";", ",", "=>", "=", "!", "extends ", "and", "not ", "true", "veto v { } ", ".score", "\t",
+           "2025-02-30", "2025-01-01", "e-3", "\x0b", "\u00a0", "٣", "x"]
+_BASES = [ECOMMERCE] + [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.kpi"))]
+
+
+@st.composite
+def mutated(draw):
+    text = draw(st.sampled_from(_BASES))
+    for _ in range(draw(st.integers(1, 4))):
+        n = len(text)
+        op = draw(st.sampled_from(["delete", "duplicate", "insert", "insert", "swap"]))
+        i = draw(st.integers(0, n))
+        j = draw(st.integers(i, min(n, i + 80)))
+        if op == "delete":
+            text = text[:i] + text[j:]
+        elif op == "duplicate":
+            text = text[:j] + text[i:j] + text[j:]
+        elif op == "insert":
+            text = text[:i] + draw(st.sampled_from(_TOKENS)) + text[i:]
+        else:
+            k = draw(st.integers(0, n))
+            text = text[:i] + text[k:k + (j - i)] + text[j:]
+    return text
+
+
+@settings(max_examples=400, **SETTINGS)
+@given(mutated())
+def test_mutated_examples_parse_the_same(text):
+    assert_same(text)
+
+
+@settings(max_examples=200, **SETTINGS)
+@given(st.lists(st.sampled_from(_TOKENS + [" ", " x ", " 1 ", ": ", "kgi a {", "}"]), max_size=40).map("".join))
+def test_token_soup_parses_the_same(text):
+    assert_same(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# the evaluation program, generated on first use
+
+
+def test_lazy_program_is_the_eager_one():
+    from kpidsl import compiler, program
+
+    model, found = api.compile_text(ECOMMERCE)
+    assert model is not None and not model.has_errors
+    eager = program.build(model)
+    assert model.program.source == eager.source
+    assert model.program is model.program  # built once
+    bad, _ = api.compile_text("kgi a { value: b }")
+    assert bad.program is None
+    assert isinstance(model, compiler.Model)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64])
+def test_chunked_token_scan_is_one_scan(monkeypatch, chunk):
+    # the token scan goes a chunk at a time; tiny chunks put a boundary after almost every line
+    monkeypatch.setattr(lexer, "CHUNK", chunk)
+    for text in _BASES + ["kgi a {\n\n   value: 1\n}\n\n\n", "kgi a { due: 2025-12-31\n}", "kgi a {}\n# c\n# d"]:
+        assert b"".join((w + t).encode() for w, t in lexer._tokens(text)) == text.encode()
+        assert_same(text)
+        fast_only(text)
