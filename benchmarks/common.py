@@ -26,6 +26,8 @@ def cold(args: list[str], cwd: str | Path | None = None, repeat: int = 7, env: d
     """Median wall time of running ``args`` as a new process, in seconds."""
     times = []
     run_env = dict(os.environ, NO_COLOR="1", **(env or {}))
+    # as an installed package would: with bytecode caches (pip writes them for the libraries too)
+    run_env.pop("PYTHONDONTWRITEBYTECODE", None)
     for _ in range(repeat):
         start = time.perf_counter()
         subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=run_env)

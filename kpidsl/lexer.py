@@ -30,6 +30,7 @@ checks trees and findings against the plain path.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import threading
 
@@ -271,43 +272,49 @@ def _rule_key(rule) -> tuple:
     return (rule.origin.name, rule.alias, tuple(s.name for s in rule.expansion))
 
 
+def table_data(lark_parser) -> tuple:
+    """The LALR table of a ``lark.Lark`` parser as plain data (kept in a cache file between runs):
+    ``(terminals, start, end, columns, rules)`` with ``rules[i] = (arity, goto, key)``."""
+    from lark.parsers.lalr_analysis import Shift
+
+    terminals = {t.name: t.pattern.value for t in lark_parser.terminals}
+    pt = lark_parser.parser.parser.parser.parse_table
+    rules = list(lark_parser.rules)
+    n_states = max(pt.states) + 1
+    rule_id = {id(r): i for i, r in enumerate(rules)}
+    columns: dict[str, list] = {t: [None] * n_states for t in [*terminals, "$END"]}
+    gotos: dict[str, list] = {r.origin.name: [None] * n_states for r in rules}
+    for s, row in pt.states.items():
+        for sym, (action, arg) in row.items():
+            if sym in gotos and action is Shift:
+                gotos[sym][s] = arg
+            elif sym in columns:
+                columns[sym][s] = arg if action is Shift else ~rule_id[id(arg)]
+            else:
+                raise Fallback(f"unknown symbol {sym}")
+    rule_rows = [(len(r.expansion), gotos[r.origin.name], _rule_key(r)) for r in rules]
+    return terminals, pt.start_states["file"], pt.end_states["file"], columns, rule_rows
+
+
 class Tables:
-    """The LALR table of the cached lark parser, re-encoded for the driver loop.
+    """The LALR table of the grammar, encoded for the driver loop.
 
     ``columns[terminal][state]`` is the action: a shift to a state (>= 0), ``~i`` to reduce by
     rule ``i``, or None (a syntax error). ``rules[i]`` is ``(arity, goto, reducer)`` where
     ``goto[state]`` is the state after the rule's nonterminal, and the reducer None for an identity
     rule (one symbol, its value kept: ``?expr: or_expr``, ``_item: entry``)."""
 
-    def __init__(self, lark_parser):
-        from lark.parsers.lalr_analysis import Shift
-
-        terminals = {t.name: t.pattern.value for t in lark_parser.terminals}
+    def __init__(self, data: tuple):
+        terminals, self.start, self.end, self.columns, rule_rows = data
         if terminals != EXPECTED_TERMINALS:
             raise Fallback("the grammar's terminals changed")
-        pt = lark_parser.parser.parser.parser.parse_table
-        self.start = pt.start_states["file"]
-        self.end = pt.end_states["file"]
-        rules = list(lark_parser.rules)
-        keys = [_rule_key(r) for r in rules]
         reducers = _make_reducers()
+        keys = [(k[0], k[1], tuple(k[2])) for _, _, k in rule_rows]
         if set(keys) != set(reducers) or len(keys) != len(reducers):
             raise Fallback("the grammar's rules changed")
-        n_states = max(pt.states) + 1
-        if n_states >= 1 << 12:
+        if len(next(iter(self.columns.values()))) >= 1 << 12:
             raise Fallback("too many states")
-        rule_id = {id(r): i for i, r in enumerate(rules)}
-        self.columns: dict[str, list] = {t: [None] * n_states for t in [*terminals, "$END"]}
-        gotos: dict[str, list] = {r.origin.name: [None] * n_states for r in rules}
-        for s, row in pt.states.items():
-            for sym, (action, arg) in row.items():
-                if sym in gotos and action is Shift:
-                    gotos[sym][s] = arg
-                elif sym in self.columns:
-                    self.columns[sym][s] = arg if action is Shift else ~rule_id[id(arg)]
-                else:
-                    raise Fallback(f"unknown symbol {sym}")
-        self.rules = [(len(r.expansion), gotos[r.origin.name], reducers[k]) for r, k in zip(rules, keys)]
+        self.rules = [(n, goto, reducers[k]) for (n, goto, _), k in zip(rule_rows, keys)]
         #: per terminal: (below << 12 | top) -> the top state after the identity reductions it triggers
         self.chains: dict[str, dict[int, int]] = {t: {} for t in self.columns}
 
@@ -329,14 +336,48 @@ class Tables:
         return top
 
 
+def _cache_file() -> str:
+    """Where the table data of this grammar and version is kept (in the temporary folder, like lark's
+    own cache), so that a run needs neither lark nor the grammar's analysis."""
+    import hashlib
+    import marshal
+    import tempfile
+
+    from . import __version__
+    from .parser import grammar_text
+
+    digest = hashlib.sha256(f"{__version__}\0{marshal.version}\0{grammar_text()}".encode()).hexdigest()[:20]
+    return os.path.join(tempfile.gettempdir(), f"kpidsl-lalr-{digest}.marshal")
+
+
+def _load_data() -> tuple:
+    import marshal
+
+    path = _cache_file()
+    try:
+        with open(path, "rb") as fh:
+            return marshal.load(fh)
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    from .lark_parser import _parser
+
+    data = table_data(_parser())
+    try:
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            marshal.dump(data, fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return data
+
+
 @functools.cache
 def tables() -> Tables | None:
     """The driver's tables, or None when this grammar cannot use the fast path."""
-    from .parser import _parser
-
     try:
-        return Tables(_parser())
-    except Fallback:
+        return Tables(_load_data())
+    except (Fallback, ValueError, TypeError, KeyError, IndexError, StopIteration):  # a stale or odd cache
         return None
 
 

@@ -7,107 +7,36 @@ classes of ``kpidsl.syntax`` directly while it parses, so no intermediate parse 
 from __future__ import annotations
 
 import contextvars
-import functools
 import gc
-import re
-from importlib import resources
-from pathlib import Path
-
-import lark
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+import os
 
 from . import syntax
 from .findings import FindingSink, Span
 from .sources import decode  # noqa: F401 - part of this module's interface
-from .syntax import Ident
 
 _sink: contextvars.ContextVar[FindingSink] = contextvars.ContextVar("kpidsl_literal_sink")
-#: Tokens used only for the span of the node that holds them.
-_PUNCTUATION = {"LBRACE", "RBRACE"}
 RESERVED = frozenset("model kgi kpi veto metric input scenario extends and or not true false".split())
 #: Deeper nesting than this is reported instead of risking Python's recursion limit.
 MAX_DEPTH = 500
 
 
+def grammar_path() -> str:
+    """Where ``grammar/kpi.lark`` is: inside the installed package, or beside the source tree."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(here, "grammar", "kpi.lark")
+    return installed if os.path.exists(installed) else os.path.join(os.path.dirname(here), "grammar", "kpi.lark")
+
+
 def grammar_text() -> str:
-    """The text of ``grammar/kpi.lark`` (inside the installed package, or beside the source)."""
-    try:
-        return resources.files("kpidsl.grammar").joinpath("kpi.lark").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
-        return (Path(__file__).resolve().parent.parent / "grammar" / "kpi.lark").read_text(encoding="utf-8")
-
-
-def _span_of(children) -> Span | None:
-    first = last = None
-    for c in children:
-        s = _child_span(c)
-        if s is not None:
-            first = first or s
-            last = s
-    return first.to(last) if first else None
-
-
-def _child_span(c) -> Span | None:
-    if c is None:
-        return None
-    if isinstance(c, lark.Token):
-        return Span.of_token(c)
-    if isinstance(c, tuple):
-        return _span_of(c)
-    return getattr(c, "span", None)
-
-
-def _builder(cls, as_list: bool):
-    def build(children):
-        span = _span_of(children) or Span(1, 1, 1, 1)
-        args = [c for c in children if not (isinstance(c, lark.Token) and c.type in _PUNCTUATION)]
-        node = cls(tuple(args), span=span) if as_list else cls(*args, span=span)
-        problem = getattr(node, "problem", None)
-        if problem:
-            _sink.get().add(getattr(node, "problem_code", "E002"), span, problem)
-        return node
-
-    return build
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-class _Callbacks(lark.Transformer):
-    """Maps each grammar rule to the syntax class of the same name (built in ``_callbacks``)."""
-
-    def NAME(self, tok):  # noqa: N802 - lark calls terminal callbacks by terminal name
-        ident = Ident(str(tok), span=Span.of_token(tok))
-        if ident.text in RESERVED:  # the lexer read a keyword as a name where no keyword fits
-            _sink.get().add("E001", ident.span, reserved_message(ident.text))
-        return ident
+    """The text of ``grammar/kpi.lark``."""
+    with open(grammar_path(), encoding="utf-8") as fh:
+        return fh.read()
 
 
 def reserved_message(text: str) -> str:
     """The E001 message for a reserved word read where only a name fits."""
     return (f"`{text}` is a reserved word and cannot be used as a name; choose another name "
             f"(e.g. `{text}_count`)")
-
-
-def _callbacks() -> _Callbacks:
-    t = _Callbacks()
-    for name in dir(syntax):
-        cls = getattr(syntax, name)
-        if isinstance(cls, type) and cls.__module__ == syntax.__name__ and hasattr(cls, "__attrs_attrs__") and cls is not Ident:
-            rule = next((r for r, c in syntax.LIST_RULES.items() if c is cls), _snake(name))
-            setattr(t, rule, _builder(cls, cls in syntax.LIST_RULES.values()))
-    return t
-
-
-@functools.cache
-def _parser() -> lark.Lark:
-    kw = dict(parser="lalr", lexer="contextual", start="file", transformer=_callbacks(),
-              maybe_placeholders=True, propagate_positions=False)
-    try:
-        return lark.Lark(grammar_text(), cache=True, **kw)
-    except (OSError, EOFError, ValueError, TypeError, AttributeError):  # an unusable cache file
-        return lark.Lark(grammar_text(), **kw)
 
 
 def parse_text(text: str, sink: FindingSink, fast: bool = True) -> syntax.File | None:
@@ -134,28 +63,9 @@ def parse_text(text: str, sink: FindingSink, fast: bool = True) -> syntax.File |
     if depth_problem:
         sink.add("E001", depth_problem[0], depth_problem[1])
         return None
-    token = _sink.set(sink)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the tree is acyclic; collecting while millions of nodes appear only costs time
-    try:
-        return _parser().parse(text)
-    except UnexpectedInput as exc:
-        line, col = max(1, getattr(exc, "line", 1) or 1), max(1, getattr(exc, "column", 1) or 1)
-        span, message = Span(line, col, line, col + 1), "syntax error"
-        try:
-            span, message = _describe(exc, text)
-        except Exception:  # a message that cannot be worded still leaves a finding at the right place
-            pass
-        sink.add("E001", span, message)
-        return None
-    except RecursionError:
-        sink.add("E001", Span(1, 1, 1, 1), f"the file nests deeper than {MAX_DEPTH} levels")
-        return None
-    finally:
-        _sink.reset(token)
-        if gc_was_enabled:
-            settle_gc()
-            gc.enable()
+    from .lark_parser import parse_plain
+
+    return parse_plain(text, sink)
 
 
 def settle_gc() -> None:
@@ -233,97 +143,11 @@ def _too_deep(text: str) -> tuple[Span, str] | None:
     return None
 
 
-# ---------------------------------------------------------------------------------------------
-# E001 messages: what was found, what was expected, and a hint.
+def __getattr__(name: str):
+    """The plain lark path (``_parser``, ``_describe``, …) lives in ``kpidsl.lark_parser``, which
+    imports lark: it is loaded only when a file needs it (a syntax error, or no fast path)."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from . import lark_parser
 
-_TERMINAL_WORDS = {
-    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "DATE": "a date",
-    "LBRACE": "`{`", "RBRACE": "`}`", "LPAR": "`(`", "RPAR": "`)`", "COLON": "`:`",
-    "COMMA": "`,`", "SEMICOLON": "`;`", "DOT": "`.`", "__ANON_0": "`..`",
-    "THRESHOLD_OP": "`>=`, `<=` or `==`", "CMP_OP": "a comparison", "ADD_OP": "`+` or `-`",
-    "MUL_OP": "`*` or `/`", "POW_OP": "`^`", "MINUS": "`-`", "MODEL": "`model`", "SCENARIO": "`scenario`",
-    "KGI": "`kgi`", "KPI": "`kpi`", "VETO": "`veto`", "METRIC": "`metric`", "INPUT": "`input`",
-    "TRUE": "`true`", "FALSE": "`false`", "NOT": "`not`", "AND": "`and`", "OR": "`or`",
-    "EXTENDS": "`extends`", "$END": "the end of the file",
-}
-_DECL_STARTS = {"MODEL", "SCENARIO", "KGI", "KPI", "VETO", "METRIC", "INPUT"}
-_EXPR_STARTS = {"NAME", "NUMBER", "LPAR", "MINUS", "NOT", "TRUE", "FALSE"}
-_HINTS = {"=>": "`>=`", "=<": "`<=`", "≥": "`>=`", "≤": "`<=`", "=": "`==` (or `:` after an entry's key)",
-          "'": 'double quotes `"…"`', "“": 'straight double quotes `"…"`', "”": 'straight double quotes `"…"`',
-          "!": "`!=` or `not`", "&&": "`and`", "||": "`or`", "&": "`and`", "|": "`or`",
-          "**": "`^`", "%": "a number before `%` (`75%`)"}
-
-
-def _expected_words(expected: set[str]) -> str:
-    exp = set(expected)
-    words = []
-    if exp & _DECL_STARTS and {"KGI", "KPI"} <= exp:
-        exp -= _DECL_STARTS | {"$END"}
-        words.append("a declaration (`model`, `kgi`, `kpi`, `veto`, `metric`, `input`, `scenario`)")
-    if exp >= {"NAME", "NUMBER", "LPAR"}:
-        exp -= _EXPR_STARTS
-        words.append("a number, a name or `(`")
-    for t in sorted(exp):
-        w = _TERMINAL_WORDS.get(t)
-        if w is None:
-            w = "`" + t.lower() + "`" if t.isalpha() else t
-        if w not in words:
-            words.append(w)
-    if not words:
-        return "something else"
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-
-
-def _key_before(text: str, pos: int) -> str | None:
-    """The entry key just before ``pos`` on the same line (``target`` in ``target: =>``)."""
-    start = text.rfind("\n", 0, pos) + 1
-    m = re.search(r"([^\W\d]\w*)\s*:\s*$", text[start:pos])
-    return m.group(1) if m else None
-
-
-def _last_line_span(text: str) -> Span:
-    lines = text.rstrip().split("\n") if text.strip() else [""]
-    n = len(lines)
-    return Span(n, max(1, len(lines[-1].rstrip("\r"))), n, len(lines[-1].rstrip("\r")) + 1)
-
-
-def _describe(exc: UnexpectedInput, text: str) -> tuple[Span, str]:
-    if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
-        found = text[pos: pos + 2]
-        span = Span(exc.line, exc.column, exc.line, exc.column + 1)
-        ch = text[pos]
-        expected = _expected_words(exc.allowed or set())
-        key = _key_before(text, pos)
-        if key == "target" and ch in "=<>≥≤!":
-            expected = "`>=`, `<=`, `==` or a band (`lo .. hi`)"
-        what = f"`{found}`" if found[:2] in _HINTS else f"`{ch}`" if ch.isprintable() else f"U+{ord(ch):04X}"
-        if ch == '"':
-            what = "an unterminated string"
-            expected = 'a closing `"` on the same line'
-        message = f"found {what}; expected {expected}" + (f" after `{key}:`" if key else "")
-        hint = _HINTS.get(found[:2]) or _HINTS.get(ch)
-        if hint and ch != '"':
-            message += f"; did you mean {hint}?"
-        return span, message
-    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
-        expected = _expected_words(getattr(exc, "expected", None) or set())
-        return _last_line_span(text), f"the file ends too early; expected {expected} (is a `}}` missing?)"
-    assert isinstance(exc, UnexpectedToken)
-    tok = exc.token
-    span = Span.of_token(tok)
-    found = f"`{tok}`" if len(str(tok)) <= 30 else f"`{str(tok)[:27]}...`"
-    expected = _expected_words(exc.expected)
-    key = _key_before(text, tok.start_pos or 0)
-    message = f"found {found}; expected {expected}" + (f" after `{key}:`" if key else "")
-    stack = exc.interactive_parser.parser_state.value_stack if exc.interactive_parser else []
-    prev = stack[-1] if stack else None
-    if tok.type == "CMP_OP" and "CMP_OP" not in exc.expected:
-        message = f"found a second comparison {found}; comparisons do not chain: write `a < b and b < c`"
-    elif isinstance(prev, Ident) and "COLON" in exc.expected:
-        message = f"found {found} after `{prev.text}`; expected `:` (entries are written `key: value`)"
-    elif tok.type in _DECL_STARTS and "RBRACE" in exc.expected:
-        message += "; is a `}` missing before it?"
-    elif tok.type == "RBRACE" and "LBRACE" not in exc.expected:
-        message += "; is something missing before the `}`?"
-    return span, message
+    return getattr(lark_parser, name)
