@@ -112,11 +112,8 @@ def _read_csv(text: str, path: str) -> list[DataScenario]:
     return out
 
 
-def read_data(path: str) -> list[DataScenario]:
-    """Read one data file into scenarios; ``DataError`` for anything unusable."""
-    ext = Path(path).suffix.lower()
-    if ext not in FORMATS:
-        raise DataError(f"{path}: unknown data format `{ext or '(none)'}`; use " + ", ".join(FORMATS))
+def read_text(path: str) -> str:
+    """The text of a data file (UTF-8, an optional byte-order mark); ``DataError`` when unreadable."""
     try:
         if os.path.isdir(path):
             raise DataError(f"{path}: is a folder, not a data file")
@@ -125,10 +122,18 @@ def read_data(path: str) -> list[DataScenario]:
     except OSError as exc:
         raise DataError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataError(f"{path}:{line}: the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})") from None
+
+
+def read_data(path: str) -> list[DataScenario]:
+    """Read one data file into scenarios; ``DataError`` for anything unusable."""
+    ext = Path(path).suffix.lower()
+    if ext not in FORMATS:
+        raise DataError(f"{path}: unknown data format `{ext or '(none)'}`; use " + ", ".join(FORMATS))
+    text = read_text(path)
     if ext == ".csv":
         return _read_csv(text, path)
     if ext == ".toml":

@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import re
 import weakref
 from pathlib import Path
@@ -29,7 +28,7 @@ import numpy as np
 
 from . import program as _scalar
 from . import syntax
-from .data import DataError, _read_csv, check_names, parse_set, read_data
+from .data import DataError, _read_csv, check_names, parse_set, read_data, read_text
 from .findings import KpiError
 from .literals import read_signed_number
 from .scoring import tolerance
@@ -657,18 +656,7 @@ def read_csv_columns(path: str, model) -> tuple[list[str], dict[str, np.ndarray]
     if Path(path).suffix.lower() != ".csv":
         scenarios = read_data(path)
         return _from_scenarios(model, [], scenarios)
-    try:
-        if os.path.isdir(path):
-            raise DataError(f"{path}: is a folder, not a data file")
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        read_data(path)  # raises the error with its line
-        raise AssertionError("unreachable") from None
+    text = read_text(path)
     rows = list(csv.reader(io.StringIO(text)))
     fast = _fast_columns(model, rows, path)
     if fast is not None:

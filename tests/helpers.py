@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis import strategies as st
+
 import kpidsl
 
 #: A model header that silences nothing but gives every declaration an owner and a period.
@@ -133,3 +135,25 @@ def number(text: str) -> float:
     tree = kpidsl.parse(f"scenario s {{ x: {text} }}")
     entry = tree.decls[0].body.items[0]
     return entry.value.value
+
+
+@st.composite
+def mutants(draw, bases, tokens, max_ops: int = 4, reach: int = 80):
+    """One of ``bases`` (text or bytes) after 1..max_ops edits: a span deleted, duplicated or
+    overwritten by another span of it, or one of ``tokens`` inserted."""
+    text = draw(st.sampled_from(bases))
+    for _ in range(draw(st.integers(1, max_ops))):
+        n = len(text)
+        op = draw(st.sampled_from(["delete", "duplicate", "insert", "insert", "swap"]))
+        i = draw(st.integers(0, n))
+        j = draw(st.integers(i, min(n, i + reach)))
+        if op == "delete":
+            text = text[:i] + text[j:]
+        elif op == "duplicate":
+            text = text[:j] + text[i:j] + text[j:]
+        elif op == "insert":
+            text = text[:i] + draw(st.sampled_from(tokens)) + text[i:]
+        else:
+            k = draw(st.integers(0, n))
+            text = text[:i] + text[k:k + (j - i)] + text[j:]
+    return text

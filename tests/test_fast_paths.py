@@ -23,7 +23,7 @@ from hypothesis.extra.lark import from_lark
 from kpidsl import api, lexer, parser, syntax
 from kpidsl.findings import FindingSink
 
-from helpers import ECOMMERCE
+from helpers import ECOMMERCE, mutants
 
 ROOT = Path(__file__).resolve().parent.parent
 def _is_utf8(path: Path) -> bool:
@@ -225,24 +225,8 @@ _TOKENS = ["{", "}", ":", '"', "#", "%", "..", ".", ">=", "<", "==", "亿", "\r"
 _BASES = [ECOMMERCE] + [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.kpi"))]
 
 
-@st.composite
-def mutated(draw):
-    text = draw(st.sampled_from(_BASES))
-    for _ in range(draw(st.integers(1, 4))):
-        n = len(text)
-        op = draw(st.sampled_from(["delete", "duplicate", "insert", "insert", "swap"]))
-        i = draw(st.integers(0, n))
-        j = draw(st.integers(i, min(n, i + 80)))
-        if op == "delete":
-            text = text[:i] + text[j:]
-        elif op == "duplicate":
-            text = text[:j] + text[i:j] + text[j:]
-        elif op == "insert":
-            text = text[:i] + draw(st.sampled_from(_TOKENS)) + text[i:]
-        else:
-            k = draw(st.integers(0, n))
-            text = text[:i] + text[k:k + (j - i)] + text[j:]
-    return text
+def mutated():
+    return mutants(_BASES, _TOKENS)
 
 
 @settings(max_examples=400, **SETTINGS)

@@ -16,7 +16,7 @@ from kpidsl.model import Target
 from kpidsl.parser import grammar_text
 from kpidsl.scoring import threshold_score
 
-from helpers import ECOMMERCE
+from helpers import ECOMMERCE, mutants
 
 SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -108,24 +108,8 @@ _BASES = [ECOMMERCE] + [p.read_text(encoding="utf-8")
                          for p in sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.kpi"))]
 
 
-@st.composite
-def mutated(draw):
-    text = draw(st.sampled_from(_BASES))
-    for _ in range(draw(st.integers(1, 4))):
-        n = len(text)
-        op = draw(st.sampled_from(["delete", "duplicate", "insert", "insert", "swap"]))
-        i = draw(st.integers(0, n))
-        j = draw(st.integers(i, min(n, i + 80)))
-        if op == "delete":
-            text = text[:i] + text[j:]
-        elif op == "duplicate":
-            text = text[:j] + text[i:j] + text[j:]
-        elif op == "insert":
-            text = text[:i] + draw(st.sampled_from(_TOKENS)) + text[i:]
-        else:
-            k = draw(st.integers(0, n))
-            text = text[:i] + text[k:k + (j - i)] + text[j:]
-    return text
+def mutated():
+    return mutants(_BASES, _TOKENS)
 
 
 @settings(max_examples=300, **SETTINGS)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
 from kpidsl.cli import cli
+from helpers import mutants
 from test_properties import PADDED, grammar
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,30 +32,14 @@ COMMANDS = [["check"], ["check", "--format", "sarif"], ["eval", "--allow-missing
             ["test"], ["fmt", "--check"], ["tree"], ["tree", "--format", "mermaid"]]
 
 
-@st.composite
-def mutants(draw) -> bytes:
-    data = draw(st.sampled_from(SOURCES))
-    for _ in range(draw(st.integers(1, 5))):
-        n = len(data)
-        op = draw(st.sampled_from(["delete", "duplicate", "insert", "insert", "swap"]))
-        i = draw(st.integers(0, n))
-        j = draw(st.integers(i, min(n, i + 120)))
-        if op == "delete":
-            data = data[:i] + data[j:]
-        elif op == "duplicate":
-            data = data[:j] + data[i:j] + data[j:]
-        elif op == "insert":
-            data = data[:i] + draw(st.sampled_from(TOKENS)) + data[i:]
-        else:
-            k = draw(st.integers(0, n))
-            data = data[:i] + data[k:k + (j - i)] + data[j:]
-    return data
+def byte_mutants():
+    return mutants(SOURCES, TOKENS, max_ops=5, reach=120)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
-@given(mutants())
+@given(byte_mutants())
 def test_every_command_survives_mutants(tmp_path_factory, data):
     folder = tmp_path_factory.mktemp("m")
     path = folder / "model.kpi"
