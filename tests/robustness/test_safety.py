@@ -36,22 +36,34 @@ def hostile_model() -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_hostile_names_and_strings_never_reach_generated_code():
-    model = kpidsl.load_text(hostile_model())
-    assert not model.has_errors, model.findings
-    source = model.program.source
-    allowed_names = set(HELPERS) | {"def", "return", "v", "s", "a", "m", "True", "False", "None", "_values"}
+def _assert_only_generated(source: str, helpers) -> None:
+    allowed_names = set(helpers) | {"def", "return", "v", "s", "a", "m", "n", "True", "False", "None", "_values"}
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.NAME:
-            assert (tok.string in allowed_names or re.fullmatch(r"t\d+|_expect\d+", tok.string)
-                    or tok.string in ("if", "else")), tok.string
+            assert tok.string in allowed_names or re.fullmatch(r"t\d+|_expect\d+", tok.string), tok.string
         assert tok.type in (tokenize.NAME, tokenize.NUMBER, tokenize.OP, tokenize.NEWLINE, tokenize.NL,
                             tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER), tokenize.tok_name[tok.type]
         assert not keyword.iskeyword(tok.string) or tok.string in ("def", "return", "True", "False", "None")
     for text in ("import", "system", "exec(", "#", '"', "'", "不安全"):
         assert text not in source
+
+
+def test_hostile_names_and_strings_never_reach_generated_code():
+    model = kpidsl.load_text(hostile_model())
+    assert not model.has_errors, model.findings
+    _assert_only_generated(model.program.source, HELPERS)
     ev = kpidsl.evaluate(model, model.scenario_values("sc"), name="sc", expects="sc")
     assert ev["__import__"].value == 6 and [e.passed for e in ev.expects] == [True]
+
+
+def test_hostile_names_never_reach_the_vectorised_program():
+    pytest.importorskip("numpy")
+    from kpidsl import vectorized
+
+    model = kpidsl.load_text(hostile_model())
+    program = vectorized.compiled(model)
+    _assert_only_generated(program.source, vectorized.HELPERS)
+    assert "v[" in program.source
 
 
 def test_every_command_runs_the_hostile_model(tmp_path):
