@@ -39,7 +39,7 @@ def _child_span(c) -> Span | None:
         return None
     if isinstance(c, lark.Token):
         return Span.of_token(c)
-    if isinstance(c, tuple):
+    if type(c) is tuple:  # a list rule's children (nodes are tuples too, of their own classes)
         return _span_of(c)
     return getattr(c, "span", None)
 
@@ -47,7 +47,9 @@ def _child_span(c) -> Span | None:
 def _builder(cls, as_list: bool):
     def build(children):
         span = _span_of(children) or Span(1, 1, 1, 1)
-        args = [c for c in children if not (isinstance(c, lark.Token) and c.type in _PUNCTUATION)]
+        # tokens become plain strings (an operator, a keyword, a literal's spelling)
+        args = [(str(c) if isinstance(c, lark.Token) else c) for c in children
+                if not (isinstance(c, lark.Token) and c.type in _PUNCTUATION)]
         node = cls(tuple(args), span=span) if as_list else cls(*args, span=span)
         problem = getattr(node, "problem", None)
         if problem:
@@ -75,7 +77,8 @@ def _callbacks() -> _Callbacks:
     t = _Callbacks()
     for name in dir(syntax):
         cls = getattr(syntax, name)
-        if isinstance(cls, type) and cls.__module__ == syntax.__name__ and hasattr(cls, "__attrs_attrs__") and cls is not Ident:
+        if (isinstance(cls, type) and cls.__module__ == syntax.__name__ and issubclass(cls, syntax.Node)
+                and cls not in (syntax.Node, Ident)):
             rule = next((r for r, c in syntax.LIST_RULES.items() if c is cls), _snake(name))
             setattr(t, rule, _builder(cls, cls in syntax.LIST_RULES.values()))
     return t
