@@ -77,7 +77,7 @@ _KPI_CHILD = """
 import sys, time, resource
 sys.path.insert(0, sys.argv[2])
 from kpidsl import api, parser
-parser._parser()  # lark's tables, as the CLI has them once imported
+import kpidsl.descent  # the fast parser (lark is imported only for a file with a syntax error)
 t = time.perf_counter()
 text, found = api.read_source(sys.argv[1])
 model, found = api.compile_text(text, sys.argv[1])

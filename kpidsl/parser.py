@@ -42,10 +42,9 @@ def reserved_message(text: str) -> str:
 def parse_text(text: str, sink: FindingSink, fast: bool = True) -> syntax.File | None:
     """Parse ``text`` into a syntax tree, reporting E001/E002 into ``sink``; None on a syntax error.
 
-    ``fast`` (the default) tries ``kpidsl.lexer``'s own lexer and LALR driver over the grammar's
-    tables first; whatever it cannot decide (every syntax error among it) is parsed by lark's own
-    contextual lexer and parser, the plain path that ``fast=False`` always takes. Both give the same
-    trees and findings."""
+    ``fast`` (the default) tries ``kpidsl.descent``'s recursive-descent parser first; whatever it
+    cannot decide (every syntax error among it) is parsed by lark's own contextual lexer and LALR
+    parser, the plain path that ``fast=False`` always takes. Both give the same trees and findings."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
@@ -83,10 +82,7 @@ def settle_gc() -> None:
 
 def _parse_fast(text: str, sink: FindingSink) -> syntax.File | None:
     """The fast path's tree (its findings added to ``sink``), or None to take the plain path."""
-    try:
-        from . import lexer
-    except ImportError:  # a copy of the package without kpidsl/lexer.py: the plain path decides
-        return None
+    from . import descent
 
     found: list[tuple[str, Span, str]] = []
 
@@ -96,8 +92,8 @@ def _parse_fast(text: str, sink: FindingSink) -> syntax.File | None:
     gc_was_enabled = gc.isenabled()
     gc.disable()  # as below: the tree is acyclic
     try:
-        tree = lexer.parse(text, report, MAX_DEPTH, RESERVED, reserved_message)
-    except lexer.Fallback:
+        tree = descent.parse(text, report)
+    except descent.Fallback:
         return None
     except Exception:  # never trust the fast path over the plain one
         return None

@@ -85,14 +85,15 @@ def _memo(read):
 
 
 class _Literal:
-    """Reads ``raw`` once into ``value`` and ``problem`` (an E002 sentence, or None)."""
+    """Reads ``raw`` once into ``value`` and ``problem`` (an E002 sentence, or None); both follow
+    from ``raw``, so equality is that of the spelling."""
 
     __slots__ = ()
 
     def __new__(cls, raw: Any, span: Span | None = None):
         raw = str(raw)
         value, problem = cls._read(raw)
-        return tuple.__new__(cls, (raw, span, value, problem))
+        return tuple.__new__(cls, (raw, value, problem, span))
 
     def __getnewargs__(self):
         return (self.raw, self.span)
@@ -111,9 +112,9 @@ class Number(_Literal):
     """A number literal; ``raw`` keeps its spelling (``833万``), ``value`` is its float or None."""
 
     raw: str
-    span: Span
     value: float | None
     problem: str | None
+    span: Span
 
     _read = staticmethod(_memo(literals.read_number))
 
@@ -123,9 +124,9 @@ class String(_Literal):
     """A quoted string; ``raw`` keeps the quotes and escapes, ``value`` is the decoded text."""
 
     raw: str
-    span: Span
     value: str | None
     problem: str | None
+    span: Span
 
     _read = staticmethod(literals.read_string)
 
@@ -135,9 +136,9 @@ class Date(_Literal):
     """A ``YYYY-MM-DD`` date literal."""
 
     raw: str
-    span: Span
     value: datetime.date | None
     problem: str | None
+    span: Span
 
     _read = staticmethod(_memo(literals.read_date))
 

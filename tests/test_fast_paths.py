@@ -1,10 +1,10 @@
 """The fast paths give exactly what the plain ones give.
 
-* Parsing: ``kpidsl.lexer`` (one regex, lark's LALR table driven directly) against lark's own
-  contextual lexer and parser (``parse_text(..., fast=False)``): the same tree (equality and the span
-  of every node, literal values and problems) and the same findings in the same order, for every
-  example and test file, for hand-picked corner cases of the lexer, and for hypothesis-generated and
-  mutated sources.
+* Parsing: ``kpidsl.descent`` (one regex scan, recursive descent) against lark's own contextual
+  lexer and LALR parser (``parse_text(..., fast=False)``): the same tree (equality and the span of
+  every node, literal values and problems) and the same findings in the same order, for every
+  example and test file, for hand-picked corner cases of the grammar's overlapping terminals, and for
+  hypothesis-generated and mutated sources.
 * Compiling: the evaluation program, generated on first use, is the one built eagerly.
 """
 
@@ -20,7 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
-from kpidsl import api, lexer, parser, syntax
+import hashlib
+import re
+
+from kpidsl import api, descent, parser, syntax
 from kpidsl.findings import FindingSink
 
 from helpers import ECOMMERCE, mutants
@@ -73,13 +76,15 @@ def assert_same(text: str) -> None:
 def fast_only(text: str):
     """The fast path alone: (tree, findings), or Fallback."""
     found = []
-    tree = lexer.parse(text.lstrip("\ufeff"), lambda *f: found.append(f), parser.MAX_DEPTH,
-                       parser.RESERVED, parser.reserved_message)
+    tree = descent.parse(text.lstrip("\ufeff"), lambda *f: found.append(f))
     return tree, found
 
 
-def test_tables_are_built_from_this_grammar():
-    assert lexer.tables() is not None, "the grammar no longer matches kpidsl/lexer.py: the fast path is off"
+def test_the_fast_parser_implements_this_grammar():
+    digest = hashlib.sha256(parser.grammar_text().encode("utf-8")).hexdigest()
+    assert digest == descent.GRAMMAR_SHA256, (
+        "grammar/kpi.lark changed: make kpidsl/descent.py parse the new grammar (the tests here compare "
+        f"it with lark's parser), then set GRAMMAR_SHA256 = {digest!r}")
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -166,9 +171,11 @@ def test_corner_cases_parse_the_same(text):
 
 
 def test_valid_corner_cases_take_the_fast_path():
-    for text in ["", "kgi a { value: 2.5e-3 }", "kgi 销售额 { value: 月売上 * ٣ }", "kgi kpi { }",
-                 "scenario s extends t { x: -1  expect a.met }", "kgi a { target: 1..2 }"]:
-        tree, found = fast_only(text)  # raises lexer.Fallback if the plain path had to decide
+    for text in ["", "kgi a { value: 2.5e-3 }", "kgi 销售额 { value: 月売上 * ٣ }", "kgi a { due: 2025-01-01 }",
+                 "scenario s extends t { x: -1  expect a.met }", "kgi a { target: 1..2 }",
+                 "kgi a { value: 1e999  owner: \"\\q\" }", "scenario s { foo a + 1 }",
+                 "kgi a { value: not x < 1 and (y or true) }", "kgi a { value: -2 ^ -3 ^ 4 * 5 / 6 + 7 }"]:
+        tree, found = fast_only(text)  # raises descent.Fallback if the plain path had to decide
         plain_sink = FindingSink("x.kpi")
         assert tree == parser.parse_text(text, plain_sink, fast=False)
         assert [f[0] for f in found] == [f.code for f in plain_sink.items]
@@ -218,6 +225,27 @@ def test_grammar_generated_spaced_text_parses_the_same(text):
     assert_same(text)
 
 
+def _spaced_sentences():
+    """Sentences of the grammar with every token set apart by spaces and no reserved word as a name."""
+    from lark.lexer import PatternStr
+
+    explicit = {t.name: st.just(f" {t.pattern.value} ") for t in grammar().terminals
+                if isinstance(t.pattern, PatternStr)}
+    explicit.update(PADDED, NAME=_names.filter(lambda n: n not in parser.RESERVED).map(lambda s: f" {s} "))
+    return from_lark(grammar(), start="file", explicit=explicit)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(st.deferred(_spaced_sentences))
+def test_grammar_generated_text_takes_the_fast_path(text):
+    # without reserved words as names, every sentence of the grammar is the fast parser's to decide
+    (fast, fast_found), (plain, plain_found) = both(text)
+    assert plain is not None, plain_found
+    tree, found = fast_only(text)  # raises descent.Fallback if the plain path had to decide
+    assert tree == plain and _shape(tree) == _shape(plain)
+    assert [(c, s, m) for c, s, m in found] == [(f.code, f.span, f.message) for f in plain_found]
+
+
 _TOKENS = ["{", "}", ":", '"', "#", "%", "..", ".", ">=", "<", "==", "亿", "\r", "\ufeff", "\n", "(", ")",
            "-", "+", "*", "^", "expect ", "kpi ", "kgi", "model", "parent: ", "weight: 40 ", "1e999", "\\",
            "万", ";", ",", "=>", "=", "!", "extends ", "and", "not ", "true", "veto v { } ", ".score", "\t",
@@ -258,11 +286,20 @@ def test_lazy_program_is_the_eager_one():
     assert isinstance(model, compiler.Model)
 
 
-@pytest.mark.parametrize("chunk", [1, 7, 64])
-def test_chunked_token_scan_is_one_scan(monkeypatch, chunk):
-    # the token scan goes a chunk at a time; tiny chunks put a boundary after almost every line
-    monkeypatch.setattr(lexer, "CHUNK", chunk)
-    for text in _BASES + ["kgi a {\n\n   value: 1\n}\n\n\n", "kgi a { due: 2025-12-31\n}", "kgi a {}\n# c\n# d"]:
-        assert b"".join((w + t).encode() for w, t in lexer._tokens(text)) == text.encode()
-        assert_same(text)
-        fast_only(text)
+@pytest.mark.parametrize("text", _BASES + ["kgi a {\n\n   value: 1\n}\n\n\n", "kgi a {}\r\n# c\n# d",
+                                  "\n\n", "kgi  销售额\t{ x: \"中\" }  # 注释", ""])
+def test_scan_places_every_token(text):
+    # each token stands at its line and column, and only whitespace and comments lie between them
+    toks, lines, cols = descent.scan(text)
+    assert toks[-3:] == [descent.END] * 3
+    starts = [0]
+    for source_line in text.split("\n"):
+        starts.append(starts[-1] + len(source_line) + 1)
+    ignored = re.compile(descent.TOKENS.pattern[: descent.TOKENS.pattern.index(")(") + 1])
+    end = 0
+    for tok, line, col in zip(toks[:-3], lines, cols):
+        at = starts[line - 1] + col - 1
+        assert text[at : at + len(tok)] == tok
+        assert ignored.fullmatch(text, end, at), (text[end:at], tok)
+        end = at + len(tok)
+    assert ignored.fullmatch(text, end)

@@ -1,0 +1,432 @@
+"""The fast parse path: a recursive-descent parser of the language of ``grammar/kpi.lark``.
+
+``grammar/kpi.lark`` stays the language's definition, and lark's contextual lexer and LALR parser
+(``kpidsl.lark_parser``) its reference implementation. This module parses the same language with
+one regex scan and a function per level of the grammar, building the ``kpidsl.syntax`` nodes
+directly as tuples; it is what a valid file goes through.
+
+It only ever says yes when the reference would say the same: anything it is not sure of — a
+keyword where a name stands, a token the grammar does not allow at that place, a character no
+terminal matches, brackets nested deeper than ``MAX_DEPTH`` — raises ``Fallback``, and the caller
+parses with lark instead (which words every E001). Where the grammar's terminals overlap, a token is
+accepted only in the form that lark's contextual lexer would choose at that place: a keyword only
+where the grammar accepts that keyword, ``>=``/``<=``/``==`` as a threshold only at the start of an
+entry's value, ``-`` as unary minus only before an operand, a date only as an entry's whole value.
+
+``tests/test_fast_paths.py`` checks trees (with every span), findings and their order against the
+plain path, and ``GRAMMAR_SHA256`` pins the grammar this parser implements: a changed grammar fails
+that test until this module follows it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from itertools import repeat
+
+from . import syntax
+from .findings import Span
+
+#: sha256 of ``grammar/kpi.lark`` as this module implements it.
+GRAMMAR_SHA256 = "0572ff6c8bfa364304371a228a8732fcddfedbc8d8ff53eb7984a4b7f8559623"
+
+
+class Fallback(Exception):
+    """This parser cannot (or must not) decide this text: parse it with lark instead."""
+
+
+#: (ignored text before, token) pairs that cover the whole text: whitespace and comments, then one
+#: token in the order lark's lexer tries the terminals (DATE has priority 2, `..` before `.`,
+#: two-character comparisons first), or any other single character (which no terminal matches), or
+#: the empty string at the end.
+TOKENS = re.compile(
+    r"((?:[ \t\r\n\f\ufeff]++|#[^\n]*+)*+)"
+    r"(\d{4}-\d\d-\d\d(?![\w.])"
+    r"|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?\w*%?"
+    r"|[^\W\d]\w*"
+    r'|"(?:[^"\\\r\n]|\\[^\r\n])*"'
+    r"|>=|<=|==|!=|\.\.|[\s\S]|\Z)"
+)
+_NAME_RE = re.compile(r"[^\W\d]\w*")
+#: Brackets, braces and prefix operators nested deeper than this go to lark (and its limits).
+MAX_DEPTH = 100
+#: The token after the end of the text (the text has no NUL: ``parse_text`` reports one first).
+END = "\x00"
+
+K_NAME, K_NUMBER = 1, 2
+_NAME_FIRST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_DIGITS = frozenset("0123456789")
+KEYWORDS = frozenset("model scenario kgi kpi veto metric input true false extends and or not".split())
+KINDS = frozenset("kgi kpi veto metric input".split())
+THRESHOLD_OPS = frozenset((">=", "<=", "=="))
+CMP_OPS = frozenset((">=", "<=", "==", "!=", "<", ">"))
+#: Tokens that can continue an expression after an operand (a call's `(` after a name).
+CONTINUES = frozenset(("+", "-", "*", "/", "^", ".", "..", "<", ">", "<=", ">=", "==", "!=", "and", "or",
+                       "("))
+
+
+def _kind(tok: str) -> int | None:
+    """K_NAME or K_NUMBER for a token that starts with a character beyond ASCII, else None."""
+    if _NAME_RE.fullmatch(tok):  # names and digits in any script
+        return K_NAME
+    if tok[0].isdecimal():  # `\d` in a str pattern: a decimal digit of any script
+        return K_NUMBER
+    return None
+
+
+def scan(text: str) -> tuple[list[str], list[int], list[int]]:
+    """The tokens of ``text`` and the line and column where each starts, then three ``END`` tokens
+    (so that the parser may look two tokens ahead). No token spans lines, and lines are what lark
+    counts (``\\n`` only), so the text is scanned a line at a time."""
+    toks: list[str] = []
+    lines: list[int] = []
+    cols: list[int] = []
+    add_tok, add_col = toks.append, cols.append
+    findall = TOKENS.findall
+    line = 0
+    for line, text_of_line in enumerate(text.split("\n"), 1):
+        pairs = findall(text_of_line)
+        pairs.pop()  # the empty token at the end of the line
+        if pairs and not pairs[-1][1]:  # and one after trailing whitespace or a comment
+            pairs.pop()
+        if not pairs:
+            continue
+        col = 1
+        for ws, tok in pairs:
+            col += len(ws)
+            add_tok(tok)
+            add_col(col)
+            col += len(tok)
+        lines += repeat(line, len(pairs))
+    add_tok(END)
+    lines.append(max(line, 1))
+    add_col(len(text) - text.rfind("\n"))
+    for _ in range(2):
+        add_tok(END)
+        lines.append(lines[-1])
+        add_col(cols[-1])
+    return toks, lines, cols
+
+
+def parse(text: str, report) -> syntax.File:
+    """Parse ``text`` (no BOM, no NUL) into a syntax tree; E001/E002 findings of a tree that parses
+    go to ``report(code, span, message)`` in the order the plain path reports them. Raises
+    ``Fallback`` for anything the plain path must decide."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 12 * MAX_DEPTH + 200))  # each nesting level is a few frames
+    try:
+        return _parse(*scan(text), report)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # noqa: C901 - one grammar
+    """The parser: closures over the token lists and a position (local names are the fastest Python
+    has), one function per level of the grammar, each node built as a tuple in its field order."""
+    new = tuple.__new__
+    S, Ident, Ref, Number, String, Date, Boolean = (
+        Span, syntax.Ident, syntax.Ref, syntax.Number, syntax.String, syntax.Date, syntax.Boolean)
+    Binary, Compare, NotOp, AndOp, OrOp, Neg = (
+        syntax.Binary, syntax.Compare, syntax.NotOp, syntax.AndOp, syntax.OrOp, syntax.Neg)
+    Attribute, Call, Args, Threshold, Band, Entry, Expect, Block = (
+        syntax.Attribute, syntax.Call, syntax.Args, syntax.Threshold, syntax.Band, syntax.Entry,
+        syntax.Expect, syntax.Block)
+    read_number, read_date, read_string = Number._read, Date._read, String._read
+    keywords, kinds, continues, cmp_ops = KEYWORDS, KINDS, CONTINUES, CMP_OPS
+    name_first, digits = _NAME_FIRST, _DIGITS
+    i = 0
+    depth = 0
+
+    def deeper() -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise Fallback("too deep")
+
+    def literal(cls, read, t: str):
+        """The literal token ``t`` at ``i`` (E002 when it reads badly); moves past it."""
+        nonlocal i
+        value, problem = read(t)
+        line, col = L[i], C[i]
+        i += 1
+        node = new(cls, (t, value, problem, new(S, (line, col, line, col + len(t)))))
+        if problem:
+            report("E002", node[-1], problem)
+        return node
+
+    def name() -> syntax.Ident:
+        """The NAME at ``i`` (a keyword there is lark's to decide); moves past it."""
+        nonlocal i
+        t = T[i]
+        c = t[0]
+        if not (c in name_first and t not in keywords or c >= "\x80" and _kind(t) == K_NAME):
+            raise Fallback("a name expected")
+        line, col = L[i], C[i]
+        i += 1
+        return new(Ident, (t, new(S, (line, col, line, col + len(t)))))
+
+    def atom():
+        nonlocal i, depth
+        t = T[i]
+        c = t[0]
+        if c in name_first and t not in keywords or c >= "\x80" and _kind(t) == K_NAME:
+            ident = name()
+            if T[i] == "(":
+                i += 1
+                deeper()
+                items = [expr()]
+                while T[i] == ",":
+                    i += 1
+                    items.append(expr())
+                if T[i] != ")":
+                    raise Fallback("`)` expected")
+                i += 1
+                depth -= 1
+                a, b = items[0][-1], items[-1][-1]
+                args = new(Args, (tuple(items), b if len(items) == 1 else new(S, (a[0], a[1], b[2], b[3]))))
+                s = ident[1]
+                node = new(Call, (ident, args, new(S, (s[0], s[1], b[2], b[3]))))
+            else:
+                node = new(Ref, (ident, ident[1]))
+        elif c in digits or c >= "\x80" and _kind(t) == K_NUMBER:
+            if t[4:5] == "-" and t[7:8] == "-":
+                raise Fallback("a date inside a formula")  # lark reads it as arithmetic there
+            node = literal(Number, read_number, t)
+        elif t == "true" or t == "false":
+            line, col = L[i], C[i]
+            i += 1
+            node = new(Boolean, (t == "true", new(S, (line, col, line, col + len(t)))))
+        elif t == "(":
+            i += 1
+            deeper()
+            node = or_expr()
+            if T[i] != ")":
+                raise Fallback("`)` expected")
+            i += 1
+            depth -= 1
+        else:
+            raise Fallback("an operand expected")
+        while T[i] == ".":  # postfix: NAME.score
+            i += 1
+            attr = name()
+            a, b = node[-1], attr[1]
+            node = new(Attribute, (node, attr, new(S, (a[0], a[1], b[2], b[3]))))
+        return node
+
+    def unary():
+        nonlocal i, depth
+        if T[i] == "-":
+            i += 1
+            deeper()
+            x = unary()
+            depth -= 1
+            return new(Neg, (x, x[-1]))
+        base = atom()
+        if T[i] == "^":  # power: postfix "^" unary (right-associative)
+            i += 1
+            deeper()
+            right = unary()
+            depth -= 1
+            a, b = base[-1], right[-1]
+            return new(Binary, (base, "^", right, new(S, (a[0], a[1], b[2], b[3]))))
+        return base
+
+    def product():
+        nonlocal i
+        left = unary()
+        op = T[i]
+        while op == "*" or op == "/":
+            i += 1
+            right = unary()
+            a, b = left[-1], right[-1]
+            left = new(Binary, (left, op, right, new(S, (a[0], a[1], b[2], b[3]))))
+            op = T[i]
+        return left
+
+    def sum_():
+        nonlocal i
+        left = product()
+        op = T[i]
+        while op == "+" or op == "-":
+            i += 1
+            right = product()
+            a, b = left[-1], right[-1]
+            left = new(Binary, (left, op, right, new(S, (a[0], a[1], b[2], b[3]))))
+            op = T[i]
+        return left
+
+    def not_expr():
+        nonlocal i, depth
+        if T[i] == "not":
+            i += 1
+            deeper()
+            x = not_expr()
+            depth -= 1
+            return new(NotOp, (x, x[-1]))
+        left = sum_()
+        op = T[i]
+        if op in cmp_ops:  # non-associative: `a < b < c` is lark's to reject
+            i += 1
+            right = sum_()
+            if T[i] in cmp_ops:
+                raise Fallback("chained comparison")
+            a, b = left[-1], right[-1]
+            return new(Compare, (left, op, right, new(S, (a[0], a[1], b[2], b[3]))))
+        return left
+
+    def and_expr():
+        nonlocal i
+        left = not_expr()
+        while T[i] == "and":
+            i += 1
+            right = not_expr()
+            a, b = left[-1], right[-1]
+            left = new(AndOp, (left, right, new(S, (a[0], a[1], b[2], b[3]))))
+        return left
+
+    def or_expr():
+        nonlocal i
+        left = and_expr()
+        while T[i] == "or":
+            i += 1
+            right = and_expr()
+            a, b = left[-1], right[-1]
+            left = new(OrOp, (left, right, new(S, (a[0], a[1], b[2], b[3]))))
+        return left
+
+    def expr():
+        """``or_expr``, with one-token operands (most values and arguments) taken directly."""
+        nonlocal i
+        if T[i + 1] not in continues:
+            t = T[i]
+            c = t[0]
+            if c in name_first and t not in keywords:
+                line, col = L[i], C[i]
+                i += 1
+                span = new(S, (line, col, line, col + len(t)))
+                return new(Ref, (new(Ident, (t, span)), span))
+            if c in digits and not (t[4:5] == "-" and t[7:8] == "-"):
+                return literal(Number, read_number, t)
+        return or_expr()
+
+    def entry_value():
+        """``_entry_value``: a formula, a threshold, a band, a string or a date."""
+        nonlocal i
+        t = T[i]
+        c = t[0]
+        if c in digits:
+            if t[4:5] == "-" and t[7:8] == "-":
+                return literal(Date, read_date, t)  # a date is an entry's whole value
+            if T[i + 1] not in continues:
+                return literal(Number, read_number, t)
+        elif c == '"':
+            if len(t) < 2:
+                raise Fallback("an unterminated string")
+            return literal(String, read_string, t)
+        elif t in THRESHOLD_OPS:
+            line, col = L[i], C[i]
+            i += 1
+            x = expr()
+            b = x[-1]
+            return new(Threshold, (t, x, new(S, (line, col, b[2], b[3]))))
+        x = expr()
+        if T[i] == "..":
+            i += 1
+            y = expr()
+            a, b = x[-1], y[-1]
+            return new(Band, (x, y, new(S, (a[0], a[1], b[2], b[3]))))
+        return x
+
+    def label():
+        """An optional string after a declaration's name."""
+        t = T[i]
+        if t[0] != '"':
+            return None
+        if len(t) < 2:
+            raise Fallback("an unterminated string")
+        return literal(String, read_string, t)
+
+    def block():
+        nonlocal i, depth
+        if T[i] != "{":
+            raise Fallback("`{` expected")
+        lb_line, lb_col = L[i], C[i]
+        i += 1
+        deeper()
+        items = []
+        add = items.append
+        while True:
+            t = T[i]
+            if t == "}":
+                break
+            c = t[0]
+            if c in name_first and t not in keywords or c >= "\x80" and _kind(t) == K_NAME:
+                line, col = L[i], C[i]
+                key = new(Ident, (t, new(S, (line, col, line, col + len(t)))))
+                i += 1
+                if T[i] == ":":
+                    i += 1
+                    value = entry_value()
+                    b = value[-1]
+                    add(new(Entry, (key, value, new(S, (line, col, b[2], b[3])))))
+                else:  # `expect CONDITION` (another word there is an E001 of its own)
+                    cond = expr()
+                    b = cond[-1]
+                    node = new(Expect, (key, cond, new(S, (line, col, b[2], b[3]))))
+                    if t != "expect":
+                        report("E001", node[-1], node.problem)
+                    add(node)
+            elif t in kinds:
+                add(indicator_decl(t))
+            elif t == ";":
+                i += 1
+            else:
+                raise Fallback("an item expected")
+        depth -= 1
+        line, col = L[i], C[i]
+        i += 1
+        return new(Block, (tuple(items), new(S, (lb_line, lb_col, line, col + 1))))
+
+    def indicator_decl(kind: str):
+        nonlocal i
+        line, col = L[i], C[i]
+        i += 1
+        ident = name()
+        lab = label()
+        body = block()
+        b = body[-1]
+        return new(syntax.IndicatorDecl, (kind, ident, lab, body, new(S, (line, col, b[2], b[3]))))
+
+    decls = []
+    while True:
+        t = T[i]
+        if t in kinds:
+            decls.append(indicator_decl(t))
+        elif t == "model":
+            line, col = L[i], C[i]
+            i += 1
+            lab = label()
+            body = block()
+            b = body[-1]
+            decls.append(new(syntax.ModelDecl, ("model", lab, body, new(S, (line, col, b[2], b[3])))))
+        elif t == "scenario":
+            line, col = L[i], C[i]
+            i += 1
+            ident = name()
+            lab = label()
+            ext = None
+            if T[i] == "extends":
+                i += 1
+                ext = name()
+            body = block()
+            b = body[-1]
+            decls.append(new(syntax.ScenarioDecl, ("scenario", ident, lab, ext, body,
+                                                   new(S, (line, col, b[2], b[3])))))
+        elif t == END:
+            break
+        else:
+            raise Fallback("a declaration expected")
+    if not decls:
+        return new(syntax.File, ((), new(S, (1, 1, 1, 1))))
+    a, b = decls[0][-1], decls[-1][-1]
+    return new(syntax.File, (tuple(decls), new(S, (a[0], a[1], b[2], b[3]))))
