@@ -36,14 +36,15 @@ class Fallback(Exception):
 
 
 #: (ignored text before, token) pairs that cover the whole text: whitespace and comments, then one
-#: token in the order lark's lexer tries the terminals (DATE has priority 2, `..` before `.`,
-#: two-character comparisons first), or any other single character (which no terminal matches), or
-#: the empty string at the end.
+#: token as lark's lexer reads it (DATE has priority 2 over NUMBER, `..` comes before `.`, and the
+#: two-character comparisons first; the other terminals start with different characters), or any
+#: other single character (which no terminal matches), or the empty string at the end.
 TOKENS = re.compile(
     r"((?:[ \t\r\n\f\ufeff]++|#[^\n]*+)*+)"
-    r"(\d{4}-\d\d-\d\d(?![\w.])"
-    r"|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?\w*%?"
+    r"([A-Za-z_]\w*"  # a name (the ASCII ones first: most are)
     r"|[^\W\d]\w*"
+    r"|\d{4}-\d\d-\d\d(?![\w.])"
+    r"|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?\w*%?"
     r'|"(?:[^"\\\r\n]|\\[^\r\n])*"'
     r"|>=|<=|==|!=|\.\.|[\s\S]|\Z)"
 )
@@ -132,6 +133,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         syntax.Attribute, syntax.Call, syntax.Args, syntax.Threshold, syntax.Band, syntax.Entry,
         syntax.Expect, syntax.Block)
     read_number, read_date, read_string = Number._read, Date._read, String._read
+    numbers = read_number.cache  # spelling -> (value, problem), filled by read_number
     keywords, kinds, continues, cmp_ops = KEYWORDS, KINDS, CONTINUES, CMP_OPS
     name_first, digits = _NAME_FIRST, _DIGITS
     i = 0
@@ -142,6 +144,17 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         depth += 1
         if depth > MAX_DEPTH:
             raise Fallback("too deep")
+
+    def number(t: str):
+        """The NUMBER token ``t`` at ``i`` (E002 when it reads badly); moves past it."""
+        nonlocal i
+        got = numbers.get(t) or read_number(t)
+        line, col = L[i], C[i]
+        i += 1
+        span = new(S, (line, col, line, col + len(t)))
+        if got[1]:
+            report("E002", span, got[1])
+        return new(Number, (t, got[0], got[1], span))
 
     def literal(cls, read, t: str):
         """The literal token ``t`` at ``i`` (E002 when it reads badly); moves past it."""
@@ -191,7 +204,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         elif c in digits or c >= "\x80" and _kind(t) == K_NUMBER:
             if t[4:5] == "-" and t[7:8] == "-":
                 raise Fallback("a date inside a formula")  # lark reads it as arithmetic there
-            node = literal(Number, read_number, t)
+            node = number(t)
         elif t == "true" or t == "false":
             line, col = L[i], C[i]
             i += 1
@@ -306,7 +319,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                 span = new(S, (line, col, line, col + len(t)))
                 return new(Ref, (new(Ident, (t, span)), span))
             if c in digits and not (t[4:5] == "-" and t[7:8] == "-"):
-                return literal(Number, read_number, t)
+                return number(t)
         return or_expr()
 
     def entry_value():
@@ -318,7 +331,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             if t[4:5] == "-" and t[7:8] == "-":
                 return literal(Date, read_date, t)  # a date is an entry's whole value
             if T[i + 1] not in continues:
-                return literal(Number, read_number, t)
+                return number(t)
         elif c == '"':
             if len(t) < 2:
                 raise Fallback("an unterminated string")

@@ -81,6 +81,7 @@ def _memo(read):
         return got
 
     memo.__wrapped__ = read
+    memo.cache = cache  # the fast parser reads it directly
     return memo
 
 
