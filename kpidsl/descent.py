@@ -36,13 +36,13 @@ class Fallback(Exception):
 
 
 #: (ignored text before, token) pairs that cover the whole text: whitespace and comments, then one
-#: token as lark's lexer reads it (DATE has priority 2 over NUMBER, `..` comes before `.`, and the
+#: token as lark's lexer reads it (but for ``NAME :`` on one line, which is one token here) (DATE has priority 2 over NUMBER, `..` comes before `.`, and the
 #: two-character comparisons first; the other terminals start with different characters), or any
 #: other single character (which no terminal matches), or the empty string at the end.
 TOKENS = re.compile(
     r"((?:[ \t\r\n\f\ufeff]++|#[^\n]*+)*+)"
-    r"([A-Za-z_]\w*"  # a name (the ASCII ones first: most are)
-    r"|[^\W\d]\w*"
+    r"([A-Za-z_]\w*(?:[ \t]*+:)?"  # a name (the ASCII ones first: most are), and an entry's
+    r"|[^\W\d]\w*(?:[ \t]*+:)?"  # key with its colon as one token (`:` follows only a key)
     r"|\d{4}-\d\d-\d\d(?![\w.])"
     r"|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?\w*%?"
     r'|"(?:[^"\\\r\n]|\\[^\r\n])*"'
@@ -172,7 +172,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         nonlocal i
         t = T[i]
         c = t[0]
-        if not (c in name_first and t not in keywords or c >= "\x80" and _kind(t) == K_NAME):
+        if not (c in name_first and t[-1] != ":" and t not in keywords or c >= "\x80" and _kind(t) == K_NAME):
             raise Fallback("a name expected")
         line, col = L[i], C[i]
         i += 1
@@ -182,7 +182,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         nonlocal i, depth
         t = T[i]
         c = t[0]
-        if c in name_first and t not in keywords or c >= "\x80" and _kind(t) == K_NAME:
+        if c in name_first and t[-1] != ":" and t not in keywords or c >= "\x80" and _kind(t) == K_NAME:
             ident = name()
             if T[i] == "(":
                 i += 1
@@ -313,7 +313,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         if T[i + 1] not in continues:
             t = T[i]
             c = t[0]
-            if c in name_first and t not in keywords:
+            if c in name_first and t[-1] != ":" and t not in keywords:
                 line, col = L[i], C[i]
                 i += 1
                 span = new(S, (line, col, line, col + len(t)))
@@ -373,11 +373,23 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             if t == "}":
                 break
             c = t[0]
-            if c in name_first and t not in keywords or c >= "\x80" and _kind(t) == K_NAME:
+            if t[-1] == ":" and (c in name_first or c >= "\x80"):  # `key:`, one token
+                k = t[:-1]
+                if k[-1] == " " or k[-1] == "\t":
+                    k = k.rstrip(" \t")
+                if k in keywords or c >= "\x80" and _kind(k) != K_NAME:
+                    raise Fallback("a keyword as an entry's key")
+                line, col = L[i], C[i]
+                key = new(Ident, (k, new(S, (line, col, line, col + len(k)))))
+                i += 1
+                value = entry_value()
+                b = value[-1]
+                add(new(Entry, (key, value, new(S, (line, col, b[2], b[3])))))
+            elif c in name_first and t not in keywords or c >= "\x80" and _kind(t) == K_NAME:
                 line, col = L[i], C[i]
                 key = new(Ident, (t, new(S, (line, col, line, col + len(t)))))
                 i += 1
-                if T[i] == ":":
+                if T[i] == ":":  # a key and its colon on different lines
                     i += 1
                     value = entry_value()
                     b = value[-1]

@@ -162,6 +162,11 @@ CASES = [
     "kgi a { value: " + "-" * 3000 + "1 }",
     "kgi a { value: " + " + ".join(["x"] * 2000) + " }",
     "kgi a { " + "kpi b { " * 600 + "}" * 600 + " }",
+    # an entry's key and its colon are one token of the fast scan
+    "kgi a { value : 1  weight\t:2  due\n: 2025-01-01  owner # c\n : \"o\" }",
+    "kgi a { kpi: 1 }", "kgi a { not : 1 }", "kgi a { 销售额: 1  ٣: 2 }", "kgi a { x:: 1 }",
+    "kgi a { value: b: 1 }", "kgi a: { }", "scenario s extends t: { }", "kgi a { value: x.y: 1 }",
+    "kgi a { expect: 1 }", "kgi a { value: f(x: 1) }", "kgi a { x\f: 1 }", "kgi a { : 1 }",
 ]
 
 
@@ -174,7 +179,8 @@ def test_valid_corner_cases_take_the_fast_path():
     for text in ["", "kgi a { value: 2.5e-3 }", "kgi 销售额 { value: 月売上 * ٣ }", "kgi a { due: 2025-01-01 }",
                  "scenario s extends t { x: -1  expect a.met }", "kgi a { target: 1..2 }",
                  "kgi a { value: 1e999  owner: \"\\q\" }", "scenario s { foo a + 1 }",
-                 "kgi a { value: not x < 1 and (y or true) }", "kgi a { value: -2 ^ -3 ^ 4 * 5 / 6 + 7 }"]:
+                 "kgi a { value: not x < 1 and (y or true) }", "kgi a { value: -2 ^ -3 ^ 4 * 5 / 6 + 7 }",
+                 "kgi a { value : 1  weight\t:2  owner\n: \"o\" }"]:
         tree, found = fast_only(text)  # raises descent.Fallback if the plain path had to decide
         plain_sink = FindingSink("x.kpi")
         assert tree == parser.parse_text(text, plain_sink, fast=False)
