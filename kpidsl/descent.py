@@ -64,6 +64,10 @@ CMP_OPS = frozenset((">=", "<=", "==", "!=", "<", ">"))
 #: Tokens that can continue an expression after an operand (a call's `(` after a name).
 CONTINUES = frozenset(("+", "-", "*", "/", "^", ".", "..", "<", ">", "<=", ">=", "==", "!=", "and", "or",
                        "("))
+#: Tokens that make more of an operand than its first token: a call, `.NAME`, `^`.
+_POSTFIX = frozenset(("(", ".", "^"))
+#: Tokens that continue an expression above the level of a sum.
+_LOGIC = CMP_OPS | {"and", "or"}
 
 
 def _kind(tok: str) -> int | None:
@@ -135,6 +139,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
     read_number, read_date, read_string = Number._read, Date._read, String._read
     numbers = read_number.cache  # spelling -> (value, problem), filled by read_number
     keywords, kinds, continues, cmp_ops = KEYWORDS, KINDS, CONTINUES, CMP_OPS
+    postfix, logic = _POSTFIX, _LOGIC
     name_first, digits = _NAME_FIRST, _DIGITS
     i = 0
     depth = 0
@@ -227,8 +232,19 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         return node
 
     def unary():
+        """``unary``: ``-`` unary, or a power; names and numbers that stand alone are taken here."""
         nonlocal i, depth
-        if T[i] == "-":
+        t = T[i]
+        if T[i + 1] not in postfix:
+            c = t[0]
+            if c in name_first and t[-1] != ":" and t not in keywords:
+                line, col = L[i], C[i]
+                i += 1
+                span = new(S, (line, col, line, col + len(t)))
+                return new(Ref, (new(Ident, (t, span)), span))
+            if c in digits and not (t[4:5] == "-" and t[7:8] == "-"):
+                return number(t)
+        if t == "-":
             i += 1
             deeper()
             x = unary()
@@ -268,15 +284,17 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             op = T[i]
         return left
 
-    def not_expr():
+    def not_expr(left=None):
+        """``not_expr`` (``left``, when given, is its first ``sum``, already read)."""
         nonlocal i, depth
-        if T[i] == "not":
-            i += 1
-            deeper()
-            x = not_expr()
-            depth -= 1
-            return new(NotOp, (x, x[-1]))
-        left = sum_()
+        if left is None:
+            if T[i] == "not":
+                i += 1
+                deeper()
+                x = not_expr()
+                depth -= 1
+                return new(NotOp, (x, x[-1]))
+            left = sum_()
         op = T[i]
         if op in cmp_ops:  # non-associative: `a < b < c` is lark's to reject
             i += 1
@@ -287,9 +305,9 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             return new(Compare, (left, op, right, new(S, (a[0], a[1], b[2], b[3]))))
         return left
 
-    def and_expr():
+    def and_expr(left=None):
         nonlocal i
-        left = not_expr()
+        left = not_expr(left)
         while T[i] == "and":
             i += 1
             right = not_expr()
@@ -297,9 +315,9 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             left = new(AndOp, (left, right, new(S, (a[0], a[1], b[2], b[3]))))
         return left
 
-    def or_expr():
+    def or_expr(left=None):
         nonlocal i
-        left = and_expr()
+        left = and_expr(left)
         while T[i] == "or":
             i += 1
             right = and_expr()
@@ -308,19 +326,17 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         return left
 
     def expr():
-        """``or_expr``, with one-token operands (most values and arguments) taken directly."""
-        nonlocal i
-        if T[i + 1] not in continues:
-            t = T[i]
-            c = t[0]
-            if c in name_first and t[-1] != ":" and t not in keywords:
-                line, col = L[i], C[i]
-                i += 1
-                span = new(S, (line, col, line, col + len(t)))
-                return new(Ref, (new(Ident, (t, span)), span))
-            if c in digits and not (t[4:5] == "-" and t[7:8] == "-"):
-                return number(t)
-        return or_expr()
+        """``expr``: the levels above ``sum`` are entered only when a comparison, ``and``, ``or``
+        or ``not`` is there (most formulas are arithmetic); a lone operand is taken at once."""
+        t = T[i]
+        if t == "not":
+            return or_expr()
+        if T[i + 1] not in continues and (t[0] in name_first or t[0] in digits):
+            return unary()  # a name or a number alone (a keyword or a date there goes to atom())
+        left = sum_()
+        if T[i] in logic:
+            return or_expr(left)
+        return left
 
     def entry_value():
         """``_entry_value``: a formula, a threshold, a band, a string or a date."""
