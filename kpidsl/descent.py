@@ -127,10 +127,12 @@ def parse(text: str, report) -> syntax.File:
 
 def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # noqa: C901 - one grammar
     """The parser: closures over the token lists and a position (local names are the fastest Python
-    has), one function per level of the grammar, each node built as a tuple in its field order."""
+    has), one function per level of the grammar, each node built as a tuple in its field order with
+    its span as a plain ``(line, column, end_line, end_column)`` tuple (``node.span`` makes it a
+    ``Span`` when read)."""
     new = tuple.__new__
-    S, Ident, Ref, Number, String, Date, Boolean = (
-        Span, syntax.Ident, syntax.Ref, syntax.Number, syntax.String, syntax.Date, syntax.Boolean)
+    Ident, Ref, Number, String, Date, Boolean = (
+        syntax.Ident, syntax.Ref, syntax.Number, syntax.String, syntax.Date, syntax.Boolean)
     Binary, Compare, NotOp, AndOp, OrOp, Neg = (
         syntax.Binary, syntax.Compare, syntax.NotOp, syntax.AndOp, syntax.OrOp, syntax.Neg)
     Attribute, Call, Args, Threshold, Band, Entry, Expect, Block = (
@@ -156,9 +158,9 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         got = numbers.get(t) or read_number(t)
         line, col = L[i], C[i]
         i += 1
-        span = new(S, (line, col, line, col + len(t)))
+        span = (line, col, line, col + len(t))
         if got[1]:
-            report("E002", span, got[1])
+            report("E002", Span._make(span), got[1])
         return new(Number, (t, got[0], got[1], span))
 
     def literal(cls, read, t: str):
@@ -167,9 +169,9 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         value, problem = read(t)
         line, col = L[i], C[i]
         i += 1
-        node = new(cls, (t, value, problem, new(S, (line, col, line, col + len(t)))))
+        node = new(cls, (t, value, problem, (line, col, line, col + len(t))))
         if problem:
-            report("E002", node[-1], problem)
+            report("E002", node.span, problem)
         return node
 
     def name() -> syntax.Ident:
@@ -181,7 +183,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             raise Fallback("a name expected")
         line, col = L[i], C[i]
         i += 1
-        return new(Ident, (t, new(S, (line, col, line, col + len(t)))))
+        return new(Ident, (t, (line, col, line, col + len(t))))
 
     def atom():
         nonlocal i, depth
@@ -201,9 +203,9 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                 i += 1
                 depth -= 1
                 a, b = items[0][-1], items[-1][-1]
-                args = new(Args, (tuple(items), b if len(items) == 1 else new(S, (a[0], a[1], b[2], b[3]))))
+                args = new(Args, (tuple(items), b if len(items) == 1 else (a[0], a[1], b[2], b[3])))
                 s = ident[1]
-                node = new(Call, (ident, args, new(S, (s[0], s[1], b[2], b[3]))))
+                node = new(Call, (ident, args, (s[0], s[1], b[2], b[3])))
             else:
                 node = new(Ref, (ident, ident[1]))
         elif c in digits or c >= "\x80" and _kind(t) == K_NUMBER:
@@ -213,7 +215,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         elif t == "true" or t == "false":
             line, col = L[i], C[i]
             i += 1
-            node = new(Boolean, (t == "true", new(S, (line, col, line, col + len(t)))))
+            node = new(Boolean, (t == "true", (line, col, line, col + len(t))))
         elif t == "(":
             i += 1
             deeper()
@@ -228,7 +230,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             i += 1
             attr = name()
             a, b = node[-1], attr[1]
-            node = new(Attribute, (node, attr, new(S, (a[0], a[1], b[2], b[3]))))
+            node = new(Attribute, (node, attr, (a[0], a[1], b[2], b[3])))
         return node
 
     def unary():
@@ -240,7 +242,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             if c in name_first and t[-1] != ":" and t not in keywords:
                 line, col = L[i], C[i]
                 i += 1
-                span = new(S, (line, col, line, col + len(t)))
+                span = (line, col, line, col + len(t))
                 return new(Ref, (new(Ident, (t, span)), span))
             if c in digits and not (t[4:5] == "-" and t[7:8] == "-"):
                 return number(t)
@@ -257,7 +259,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             right = unary()
             depth -= 1
             a, b = base[-1], right[-1]
-            return new(Binary, (base, "^", right, new(S, (a[0], a[1], b[2], b[3]))))
+            return new(Binary, (base, "^", right, (a[0], a[1], b[2], b[3])))
         return base
 
     def product():
@@ -268,7 +270,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             i += 1
             right = unary()
             a, b = left[-1], right[-1]
-            left = new(Binary, (left, op, right, new(S, (a[0], a[1], b[2], b[3]))))
+            left = new(Binary, (left, op, right, (a[0], a[1], b[2], b[3])))
             op = T[i]
         return left
 
@@ -280,7 +282,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             i += 1
             right = product()
             a, b = left[-1], right[-1]
-            left = new(Binary, (left, op, right, new(S, (a[0], a[1], b[2], b[3]))))
+            left = new(Binary, (left, op, right, (a[0], a[1], b[2], b[3])))
             op = T[i]
         return left
 
@@ -302,7 +304,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             if T[i] in cmp_ops:
                 raise Fallback("chained comparison")
             a, b = left[-1], right[-1]
-            return new(Compare, (left, op, right, new(S, (a[0], a[1], b[2], b[3]))))
+            return new(Compare, (left, op, right, (a[0], a[1], b[2], b[3])))
         return left
 
     def and_expr(left=None):
@@ -312,7 +314,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             i += 1
             right = not_expr()
             a, b = left[-1], right[-1]
-            left = new(AndOp, (left, right, new(S, (a[0], a[1], b[2], b[3]))))
+            left = new(AndOp, (left, right, (a[0], a[1], b[2], b[3])))
         return left
 
     def or_expr(left=None):
@@ -322,7 +324,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             i += 1
             right = and_expr()
             a, b = left[-1], right[-1]
-            left = new(OrOp, (left, right, new(S, (a[0], a[1], b[2], b[3]))))
+            left = new(OrOp, (left, right, (a[0], a[1], b[2], b[3])))
         return left
 
     def expr():
@@ -357,13 +359,13 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             i += 1
             x = expr()
             b = x[-1]
-            return new(Threshold, (t, x, new(S, (line, col, b[2], b[3]))))
+            return new(Threshold, (t, x, (line, col, b[2], b[3])))
         x = expr()
         if T[i] == "..":
             i += 1
             y = expr()
             a, b = x[-1], y[-1]
-            return new(Band, (x, y, new(S, (a[0], a[1], b[2], b[3]))))
+            return new(Band, (x, y, (a[0], a[1], b[2], b[3])))
         return x
 
     def label():
@@ -396,26 +398,26 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                 if k in keywords or c >= "\x80" and _kind(k) != K_NAME:
                     raise Fallback("a keyword as an entry's key")
                 line, col = L[i], C[i]
-                key = new(Ident, (k, new(S, (line, col, line, col + len(k)))))
+                key = new(Ident, (k, (line, col, line, col + len(k))))
                 i += 1
                 value = entry_value()
                 b = value[-1]
-                add(new(Entry, (key, value, new(S, (line, col, b[2], b[3])))))
+                add(new(Entry, (key, value, (line, col, b[2], b[3]))))
             elif c in name_first and t not in keywords or c >= "\x80" and _kind(t) == K_NAME:
                 line, col = L[i], C[i]
-                key = new(Ident, (t, new(S, (line, col, line, col + len(t)))))
+                key = new(Ident, (t, (line, col, line, col + len(t))))
                 i += 1
                 if T[i] == ":":  # a key and its colon on different lines
                     i += 1
                     value = entry_value()
                     b = value[-1]
-                    add(new(Entry, (key, value, new(S, (line, col, b[2], b[3])))))
+                    add(new(Entry, (key, value, (line, col, b[2], b[3]))))
                 else:  # `expect CONDITION` (another word there is an E001 of its own)
                     cond = expr()
                     b = cond[-1]
-                    node = new(Expect, (key, cond, new(S, (line, col, b[2], b[3]))))
+                    node = new(Expect, (key, cond, (line, col, b[2], b[3])))
                     if t != "expect":
-                        report("E001", node[-1], node.problem)
+                        report("E001", node.span, node.problem)
                     add(node)
             elif t in kinds:
                 add(indicator_decl(t))
@@ -426,7 +428,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         depth -= 1
         line, col = L[i], C[i]
         i += 1
-        return new(Block, (tuple(items), new(S, (lb_line, lb_col, line, col + 1))))
+        return new(Block, (tuple(items), (lb_line, lb_col, line, col + 1)))
 
     def indicator_decl(kind: str):
         nonlocal i
@@ -436,7 +438,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         lab = label()
         body = block()
         b = body[-1]
-        return new(syntax.IndicatorDecl, (kind, ident, lab, body, new(S, (line, col, b[2], b[3]))))
+        return new(syntax.IndicatorDecl, (kind, ident, lab, body, (line, col, b[2], b[3])))
 
     decls = []
     while True:
@@ -449,7 +451,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             lab = label()
             body = block()
             b = body[-1]
-            decls.append(new(syntax.ModelDecl, ("model", lab, body, new(S, (line, col, b[2], b[3])))))
+            decls.append(new(syntax.ModelDecl, ("model", lab, body, (line, col, b[2], b[3]))))
         elif t == "scenario":
             line, col = L[i], C[i]
             i += 1
@@ -462,12 +464,12 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             body = block()
             b = body[-1]
             decls.append(new(syntax.ScenarioDecl, ("scenario", ident, lab, ext, body,
-                                                   new(S, (line, col, b[2], b[3])))))
+                                                   (line, col, b[2], b[3]))))
         elif t == END:
             break
         else:
             raise Fallback("a declaration expected")
     if not decls:
-        return new(syntax.File, ((), new(S, (1, 1, 1, 1))))
+        return new(syntax.File, ((), (1, 1, 1, 1)))
     a, b = decls[0][-1], decls[-1][-1]
-    return new(syntax.File, (tuple(decls), new(S, (a[0], a[1], b[2], b[3]))))
+    return new(syntax.File, (tuple(decls), (a[0], a[1], b[2], b[3])))

@@ -51,6 +51,17 @@ class Node(tuple):
 
 
 
+def _span(node: Node) -> Span | None:
+    s = node[-1]
+    return s if s is None or s.__class__ is Span else _new(Span, s)
+
+
+_new = tuple.__new__
+#: A node's ``span``: the fast parser stores it as a plain tuple (one allocation less per node),
+#: which becomes a ``Span`` when read.
+_SPAN = property(_span, doc="Where the node is in the source text (a ``Span``).")
+
+
 def node(cls: type) -> type:
     """Make ``cls`` a ``Node``: its annotated fields, in order, become the tuple's named fields; those
     before ``span`` are what equality compares. The class body's methods and docstring are kept."""
@@ -60,6 +71,9 @@ def node(cls: type) -> type:
     namespace["__slots__"] = ()
     namespace["_fields"] = fields
     namespace["_eq"] = fields.index("span")
+    if namespace["_eq"] != len(fields) - 1:
+        raise TypeError(f"{cls.__name__}: `span` must be the last field")
+    namespace["span"] = _SPAN
     mixins = tuple(b for b in cls.__bases__ if b is not object)
     # Node first, so that its __eq__, __hash__ and __repr__ win over those of the named tuple
     made = type(cls.__name__, (Node, *mixins, base), namespace)

@@ -24,7 +24,7 @@ import hashlib
 import re
 
 from kpidsl import api, descent, parser, syntax
-from kpidsl.findings import FindingSink
+from kpidsl.findings import FindingSink, Span
 
 from helpers import ECOMMERCE, mutants
 
@@ -48,7 +48,7 @@ def _shape(tree):
         return None
     out = []
     for n in syntax.iter_nodes(tree):
-        out.append((type(n).__name__, n.span, getattr(n, "value", None) if isinstance(
+        out.append((type(n).__name__, type(n.span).__name__, n.span, getattr(n, "value", None) if isinstance(
             n, (syntax.Number, syntax.String, syntax.Date)) else None, getattr(n, "problem", None)))
     return out
 
@@ -71,6 +71,7 @@ def assert_same(text: str) -> None:
         sys.setrecursionlimit(limit)
     assert _shape(fast) == _shape(plain)
     assert fast_found == plain_found
+    assert all(type(f.span) is Span for f in fast_found)  # not a bare tuple, which would compare equal
 
 
 def fast_only(text: str):
