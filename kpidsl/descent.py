@@ -35,14 +35,15 @@ class Fallback(Exception):
     """This parser cannot (or must not) decide this text: parse it with lark instead."""
 
 
-#: (ignored text before, token) pairs that cover the whole text: whitespace and comments, then one
-#: token as lark's lexer reads it (but for ``NAME :`` on one line, which is one token here) (DATE has priority 2 over NUMBER, `..` comes before `.`, and the
-#: two-character comparisons first; the other terminals start with different characters), or any
-#: other single character (which no terminal matches), or the empty string at the end.
+#: (ignored text before, token) pairs that cover a line: whitespace and comments, then one token as
+#: lark's lexer reads it, or any other single character (which no terminal matches), or the empty
+#: string at the end. DATE comes before NUMBER (its priority is 2), `..` before `.`, two-character
+#: comparisons before one; the other terminals start with characters of their own. One token here is
+#: two of lark's: an entry's key with the colon right after it (`value:`), as `:` follows only a key.
 TOKENS = re.compile(
     r"((?:[ \t\r\n\f\ufeff]++|#[^\n]*+)*+)"
-    r"([A-Za-z_]\w*(?:[ \t]*+:)?"  # a name (the ASCII ones first: most are), and an entry's
-    r"|[^\W\d]\w*(?:[ \t]*+:)?"  # key with its colon as one token (`:` follows only a key)
+    r"([A-Za-z_]\w*:?"  # names (the ASCII ones first: most are), and keys with their colon
+    r"|[^\W\d]\w*:?"
     r"|\d{4}-\d\d-\d\d(?![\w.])"
     r"|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?\w*%?"
     r'|"(?:[^"\\\r\n]|\\[^\r\n])*"'
@@ -393,8 +394,6 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             c = t[0]
             if t[-1] == ":" and (c in name_first or c >= "\x80"):  # `key:`, one token
                 k = t[:-1]
-                if k[-1] == " " or k[-1] == "\t":
-                    k = k.rstrip(" \t")
                 if k in keywords or c >= "\x80" and _kind(k) != K_NAME:
                     raise Fallback("a keyword as an entry's key")
                 line, col = L[i], C[i]
@@ -407,7 +406,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                 line, col = L[i], C[i]
                 key = new(Ident, (t, (line, col, line, col + len(t))))
                 i += 1
-                if T[i] == ":":  # a key and its colon on different lines
+                if T[i] == ":":  # a key and its colon apart (`value : 1`)
                     i += 1
                     value = entry_value()
                     b = value[-1]
