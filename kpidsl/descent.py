@@ -210,7 +210,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             else:
                 node = new(Ref, (ident, ident[1]))
         elif c in digits or c >= "\x80" and _kind(t) == K_NUMBER:
-            if t[4:5] == "-" and t[7:8] == "-":
+            if len(t) == 10 and t[4] == "-" and t[7] == "-":
                 raise Fallback("a date inside a formula")  # lark reads it as arithmetic there
             node = number(t)
         elif t == "true" or t == "false":
@@ -245,7 +245,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                 i += 1
                 span = (line, col, line, col + len(t))
                 return new(Ref, (new(Ident, (t, span)), span))
-            if c in digits and not (t[4:5] == "-" and t[7:8] == "-"):
+            if c in digits and not (len(t) == 10 and t[4] == "-" and t[7] == "-"):
                 return number(t)
         if t == "-":
             i += 1
@@ -347,10 +347,16 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         t = T[i]
         c = t[0]
         if c in digits:
-            if t[4:5] == "-" and t[7:8] == "-":
+            if len(t) == 10 and t[4] == "-" and t[7] == "-":  # DATE: a NUMBER has one `-` at most
                 return literal(Date, read_date, t)  # a date is an entry's whole value
-            if T[i + 1] not in continues:
-                return number(t)
+            if T[i + 1] not in continues:  # a lone number (most values): number(t), inline
+                got = numbers.get(t) or read_number(t)
+                line, col = L[i], C[i]
+                i += 1
+                span = (line, col, line, col + len(t))
+                if got[1]:
+                    report("E002", Span._make(span), got[1])
+                return new(Number, (t, got[0], got[1], span))
         elif c == '"':
             if len(t) < 2:
                 raise Fallback("an unterminated string")
