@@ -37,6 +37,8 @@ class Context:
     model: Model
     sink: FindingSink
     names: dict[str, object] = attrs.Factory(dict)  # name -> Indicator | Scenario
+    #: One-line targets read so far, by their text (Target is immutable, so they can be shared).
+    targets: dict[str, Target] = attrs.Factory(dict)
 
 
 def cycle_text(cycle: list[str], position) -> str:
@@ -48,9 +50,10 @@ def cycle_text(cycle: list[str], position) -> str:
 
 def number_of(value) -> float | None:
     """The float of ``N`` (a number literal with an optional leading ``-``), else None."""
-    if isinstance(value, syntax.Number):
+    t = type(value)
+    if t is syntax.Number:
         return value.value
-    if isinstance(value, syntax.Neg) and isinstance(value.operand, syntax.Number):
+    if t is syntax.Neg and type(value.operand) is syntax.Number:
         v = value.operand.value
         return None if v is None else -v
     return None
@@ -73,182 +76,256 @@ def collect_declarations(ctx: Context) -> None:
     """Create an Indicator or Scenario per declaration; E102 duplicates, nesting rules (E004/E207)."""
     model, sink = ctx.model, ctx.sink
     model_decls = 0
-
-    def declare(name: syntax.Ident, obj) -> bool:
-        if name.text in ctx.names:
-            first = ctx.names[name.text]
-            sink.add("E102", name.span,
-                     f"`{name.text}` is already declared on line {first.span.line}; names are unique "
-                     "across every kind of declaration: rename one of them")
-            return False
-        ctx.names[name.text] = obj
-        return True
-
-    def visit(decl, nested_in: Indicator | None) -> None:
-        nonlocal model_decls
-        if isinstance(decl, syntax.ModelDecl):
+    for decl in model.tree.decls:
+        t = type(decl)
+        if t is syntax.ModelDecl:
             model_decls += 1
             if model_decls > 1:
                 sink.add("E102", decl.span, "a second `model` header; a file has at most one: merge them")
-                return
+                continue
             model.settings.decl = decl
-            model.settings.label = decl.label.value if decl.label else None
-            return
-        if isinstance(decl, syntax.ScenarioDecl):
-            sc = Scenario(decl.name.text, decl, label=decl.label.value if decl.label else None,
-                          extends=decl.extends.text if decl.extends else None)
-            if declare(decl.name, sc):
+            model.settings.label = decl.label.value if decl.label is not None else None
+        elif t is syntax.ScenarioDecl:
+            sc = Scenario(decl.name.text, decl, label=decl.label.value if decl.label is not None else None,
+                          extends=decl.extends.text if decl.extends is not None else None)
+            if _declare(ctx, decl.name, sc):
                 model.scenarios[sc.name] = sc
-            return
-        ind = Indicator(decl.name.text, decl.kind, decl, len(model.indicators),
-                        label=decl.label.value if decl.label else None)
-        if nested_in is not None:
-            ind.nested_in = nested_in.name
-            if decl.kind == "kgi":
-                sink.add("E207", decl.name.span,
-                         f"kgi `{ind.name}` is written inside `{nested_in.name}`; a kgi is the top of a "
-                         "tree and has no parent: move it out, or make it a `kpi`")
-            elif decl.kind in ("metric", "input"):
-                sink.add("E004", decl.name.span,
-                         f"a {decl.kind} cannot be written inside `{nested_in.name}`; only `kpi` and "
-                         f"`veto` nest: move `{ind.name}` out of the block")
-            elif nested_in.kind not in ("kgi", "kpi"):
-                sink.add("E004", decl.name.span,
-                         f"a {decl.kind} cannot be written inside {nested_in.kind} `{nested_in.name}`; "
-                         "a parent is a kgi or a kpi")
-        registered = declare(decl.name, ind)
-        if registered:
-            model.indicators[ind.name] = ind
-        for item in decl.body.items:
-            if isinstance(item, syntax.IndicatorDecl):
-                visit(item, ind if registered else None)
-
-    for decl in model.tree.decls:
-        visit(decl, None)
+        else:
+            _collect_indicator(ctx, decl, None)
 
 
-def _read_entry(ctx: Context, entry: syntax.Entry):
-    """Check one entry's form; returns its meaning or None (after reporting a finding)."""
-    key, value, sink = entry.key.text, entry.value, ctx.sink
-    where = entry.value.span
+def _declare(ctx: Context, name: syntax.Ident, obj) -> bool:
+    """Register ``obj`` under its name, or report E102 and return False."""
+    first = ctx.names.get(name.text)
+    if first is not None:
+        ctx.sink.add("E102", name.span,
+                     f"`{name.text}` is already declared on line {first.span.line}; names are unique "
+                     "across every kind of declaration: rename one of them")
+        return False
+    ctx.names[name.text] = obj
+    return True
 
-    def expected(what: str, hint: str = "") -> None:
-        found = source_text(ctx.model, value)
-        sink.add("E001", where, f"found `{found}` after `{key}:`; expected {what}{hint}")
 
-    if key == "value":
-        if isinstance(value, (syntax.Threshold, syntax.Band, syntax.String, syntax.Date)):
-            return expected("a formula")
-        return value
-    if key == "target":
-        if isinstance(value, syntax.Threshold):
-            n = number_of(value.value)
-            if n is None:
-                return expected("a number after `" + value.op + "` (a target is a number literal)")
-            return Target(value.op, value=n, text=source_text(ctx.model, entry.value))
-        if isinstance(value, syntax.Band):
-            lo, hi = number_of(value.low), number_of(value.high)
-            if lo is None or hi is None:
-                return expected("numbers at both ends of the band (`30% .. 40%`)")
-            return Target("..", low=lo, high=hi, text=source_text(ctx.model, entry.value))
+def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indicator | None) -> None:
+    """One indicator declaration, then those nested in it, depth first."""
+    indicators = ctx.model.indicators
+    kind, label = decl.kind, decl.label
+    ind = Indicator(decl.name.text, kind, decl, len(indicators),
+                    label=label.value if label is not None else None)
+    if nested_in is not None:
+        _check_nesting(ctx, ind, nested_in)
+    registered = _declare(ctx, decl.name, ind)
+    if registered:
+        indicators[ind.name] = ind
+    for item in decl.body.items:
+        if type(item) is syntax.IndicatorDecl:
+            _collect_indicator(ctx, item, ind if registered else None)
+
+
+def _check_nesting(ctx: Context, ind: Indicator, nested_in: Indicator) -> None:
+    """E207/E004 for a declaration written inside another one that cannot hold it."""
+    ind.nested_in = nested_in.name
+    kind, sink = ind.kind, ctx.sink
+    if kind == "kgi":
+        sink.add("E207", ind.span,
+                 f"kgi `{ind.name}` is written inside `{nested_in.name}`; a kgi is the top of a "
+                 "tree and has no parent: move it out, or make it a `kpi`")
+    elif kind in ("metric", "input"):
+        sink.add("E004", ind.span,
+                 f"a {kind} cannot be written inside `{nested_in.name}`; only `kpi` and "
+                 f"`veto` nest: move `{ind.name}` out of the block")
+    elif nested_in.kind not in ("kgi", "kpi"):
+        sink.add("E004", ind.span,
+                 f"a {kind} cannot be written inside {nested_in.kind} `{nested_in.name}`; "
+                 "a parent is a kgi or a kpi")
+
+
+def _expected(ctx: Context, entry: syntax.Entry, what: str, hint: str = "") -> None:
+    """E001 at an entry's value: what was found after ``key:`` and what the key needs."""
+    found = source_text(ctx.model, entry.value)
+    ctx.sink.add("E001", entry.value.span, f"found `{found}` after `{entry.key.text}:`; expected {what}{hint}")
+
+
+# One reader per key: ``reader(ctx, entry, value)`` returns the entry's meaning, or None after
+# reporting an E001. A table rather than a chain of comparisons, as every entry of a model is read.
+
+_NOT_FORMULA = frozenset((syntax.Threshold, syntax.Band, syntax.String, syntax.Date))
+
+
+def _read_formula(ctx: Context, entry: syntax.Entry, value):
+    if type(value) in _NOT_FORMULA:
+        return _expected(ctx, entry, "a formula")
+    return value
+
+
+def _read_target(ctx: Context, entry: syntax.Entry, value):
+    s = value.span
+    one_line = s.line == s.end_line
+    if one_line:  # its text alone fixes a one-line target: models repeat the same few targets
+        text = ctx.model.lines[s.line - 1][s.column - 1 : s.end_column - 1]
+        known = ctx.targets.get(text)
+        if known is not None:
+            return known
+    t = type(value)
+    if t is syntax.Threshold:
+        n = number_of(value.value)
+        if n is None:
+            return _expected(ctx, entry, "a number after `" + value.op + "` (a target is a number literal)")
+        target = Target(value.op, value=n, text=source_text(ctx.model, value))
+    elif t is syntax.Band:
+        lo, hi = number_of(value.low), number_of(value.high)
+        if lo is None or hi is None:
+            return _expected(ctx, entry, "numbers at both ends of the band (`30% .. 40%`)")
+        target = Target("..", low=lo, high=hi, text=source_text(ctx.model, value))
+    else:
         hint = ""
         if number_of(value) is not None:
             hint = f"; did you mean `>= {source_text(ctx.model, value)}`?"
-        return expected("`>=`, `<=`, `==` or a band (`lo .. hi`)", hint)
-    if key in ("baseline", "stretch", "weight", "cap", "green", "amber"):
-        n = number_of(value)
-        if n is None:
-            return expected("a number")
-        return n
-    if key == "unit":
-        if isinstance(value, syntax.String):
-            return value.value
-        if isinstance(value, syntax.Ref):
-            return value.name.text
-        return expected('a unit name or a string (`unit: JPY`, `unit: "%"`)')
-    if key in ("owner", "source", "description"):
-        if isinstance(value, syntax.String):
-            return value.value
-        hint = f' (`{key}: "{source_text(ctx.model, value)}"`)' if isinstance(value, syntax.Ref) else ""
-        return expected("a string in double quotes" + hint)
-    if key == "due":
-        if isinstance(value, syntax.Date):
-            return value.value
-        return expected("a date such as `2025-12-31`")
-    if key in _WORDS:
-        words = _WORDS[key]
-        if isinstance(value, syntax.Ref) and value.name.text in words:
-            return value.name.text
-        name = value.name.text if isinstance(value, syntax.Ref) else source_text(ctx.model, value)
-        return expected("one of " + ", ".join(f"`{w}`" for w in words), closest(name, words))
-    if key == "parent":
-        if isinstance(value, syntax.Ref):
-            return value.name
-        return expected("the name of a kgi or kpi")
-    return None
+        return _expected(ctx, entry, "`>=`, `<=`, `==` or a band (`lo .. hi`)", hint)
+    if one_line:
+        ctx.targets[text] = target
+    return target
+
+
+def _read_number(ctx: Context, entry: syntax.Entry, value):
+    if type(value) is syntax.Number and value.value is not None:  # the common case, inline
+        return value.value
+    n = number_of(value)
+    if n is None:
+        return _expected(ctx, entry, "a number")
+    return n
+
+
+def _read_unit(ctx: Context, entry: syntax.Entry, value):
+    t = type(value)
+    if t is syntax.String:
+        return value.value
+    if t is syntax.Ref:
+        return value.name.text
+    return _expected(ctx, entry, 'a unit name or a string (`unit: JPY`, `unit: "%"`)')
+
+
+def _read_string(ctx: Context, entry: syntax.Entry, value):
+    if type(value) is syntax.String:
+        return value.value
+    hint = ""
+    if type(value) is syntax.Ref:
+        hint = f' (`{entry.key.text}: "{source_text(ctx.model, value)}"`)'
+    return _expected(ctx, entry, "a string in double quotes" + hint)
+
+
+def _read_date(ctx: Context, entry: syntax.Entry, value):
+    if type(value) is syntax.Date:
+        return value.value
+    return _expected(ctx, entry, "a date such as `2025-12-31`")
+
+
+def _read_word(ctx: Context, entry: syntax.Entry, value):
+    words = _WORDS[entry.key.text]
+    is_ref = type(value) is syntax.Ref
+    if is_ref and value.name.text in words:
+        return value.name.text
+    name = value.name.text if is_ref else source_text(ctx.model, value)
+    return _expected(ctx, entry, "one of " + ", ".join(f"`{w}`" for w in words), closest(name, words))
+
+
+def _read_parent(ctx: Context, entry: syntax.Entry, value):
+    if type(value) is syntax.Ref:
+        return value.name
+    return _expected(ctx, entry, "the name of a kgi or kpi")
+
+
+_READERS = {
+    "value": _read_formula, "target": _read_target, "unit": _read_unit, "due": _read_date,
+    "parent": _read_parent,
+    **dict.fromkeys(("baseline", "stretch", "weight", "cap", "green", "amber"), _read_number),
+    **dict.fromkeys(("owner", "source", "description"), _read_string),
+    **dict.fromkeys(_WORDS, _read_word),
+}
+#: The Indicator attribute each entry sets (``parent`` holds an Ident until link_tree resolves it).
+_ATTRIBUTE = {key: "formula" if key == "value" else key for key in _READERS}
+
+
+#: Per kind, the keys an entry may have without any finding (see ``_entry_problem``): the kinds'
+#: own keys and a kgi's ``parent`` (reported as E207 by link_tree).
+_PLAIN = {kind: frozenset(k for k in allowed | {"parent"} if (k in allowed or kind == "kgi")
+                          and not (k == "weight" and kind != "kpi")
+                          and not (kind == "veto" and k in ("baseline", "stretch")))
+          for kind, allowed in ALLOWED.items()}
+_NO_WEIGHT = {"kgi": "a kgi is the top of its tree", "veto": "a veto is a pass/fail gate",
+              "metric": "a metric is monitored outside the scorecard", "input": "an input is raw data",
+              "model": "the model is the file's header"}
+
+
+def _label(kind: str, owner: Indicator | None) -> str:
+    """How messages name the block: ``the model`` or ``kpi `sales```."""
+    return "the model" if owner is None else f"{kind} `{owner.name}`"
+
+
+def _entry_problem(sink: FindingSink, kind: str, owner: Indicator | None, item: syntax.Entry,
+                   seen: dict[str, syntax.Entry]) -> bool:
+    """Report why ``item`` is not kept (E003, E204, E402, E004) and return True; False to keep it."""
+    key = item.key.text
+    if key in seen:
+        sink.add("E003", item.key.span, f"`{key}` is given twice in {_label(kind, owner)} (first on line "
+                 f"{seen[key].key.span.line}); keep one")
+        return True
+    if key == "weight" and kind in _NO_WEIGHT:
+        sink.add("E204", item.key.span, f"{_label(kind, owner)} has a `weight`, but {_NO_WEIGHT[kind]}; "
+                 "only a `kpi` carries a weight: remove it")
+        return True
+    if kind == "veto" and key in ("baseline", "stretch"):
+        sink.add("E402", item.key.span, f"{_label(kind, owner)} has a `{key}`, but a veto is a pass/fail "
+                 "gate: it is met or missed; remove it")
+        return True
+    allowed = ALLOWED[kind]
+    if key not in allowed and not (key == "parent" and kind == "kgi"):  # kgi parent: E207
+        label = _label(kind, owner)
+        if key in KNOWN_KEYS:
+            msg = f"{label} cannot have `{key}`"
+        else:
+            msg = f"unknown entry `{key}` in {label}" + closest(key, allowed)
+        sink.add("E004", item.key.span, msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed)))
+        return True
+    return False
+
+
+def _entries_of(sink: FindingSink, kind: str, owner: Indicator | None, block: syntax.Block):
+    """The entries of a block by key, in order; reports repeated, misplaced and unknown ones."""
+    seen: dict[str, syntax.Entry] = {}
+    plain = _PLAIN[kind]
+    for item in block.items:
+        t = type(item)
+        if t is syntax.Entry:
+            key = item.key.text
+            if key in plain and key not in seen:  # the common case: no finding
+                seen[key] = item
+            elif not _entry_problem(sink, kind, owner, item, seen):
+                seen[key] = item
+        elif t is syntax.Expect:
+            sink.add("E004", item.keyword.span, f"`expect` belongs in a scenario, not in "
+                     f"{_label(kind, owner)}; move it into a `scenario` block")
+    return seen
 
 
 def read_entries(ctx: Context) -> None:
     """Read every entry of the model header and of each indicator (E003, E004, E204, E001 forms)."""
     model, sink = ctx.model, ctx.sink
-
-    def entries_of(kind: str, label: str, block: syntax.Block) -> dict[str, syntax.Entry]:
-        seen: dict[str, syntax.Entry] = {}
-        allowed = ALLOWED[kind]
-        for item in block.items:
-            if isinstance(item, syntax.Expect):
-                sink.add("E004", item.keyword.span,
-                         f"`expect` belongs in a scenario, not in {label}; move it into a `scenario` block")
-                continue
-            if not isinstance(item, syntax.Entry):
-                continue
-            key = item.key.text
-            if key in seen:
-                sink.add("E003", item.key.span,
-                         f"`{key}` is given twice in {label} (first on line {seen[key].key.span.line}); "
-                         "keep one")
-                continue
-            if key == "weight" and kind in ("kgi", "veto", "metric", "input", "model"):
-                why = {"kgi": "a kgi is the top of its tree", "veto": "a veto is a pass/fail gate",
-                       "metric": "a metric is monitored outside the scorecard",
-                       "input": "an input is raw data", "model": "the model is the file's header"}[kind]
-                sink.add("E204", item.key.span,
-                         f"{label} has a `weight`, but {why}; only a `kpi` carries a weight: remove it")
-                continue
-            if kind == "veto" and key in ("baseline", "stretch"):
-                sink.add("E402", item.key.span, f"{label} has a `{key}`, but a veto is a pass/fail gate: "
-                         "it is met or missed; remove it")
-                continue
-            if key not in allowed and not (key == "parent" and kind == "kgi"):  # kgi parent: E207
-                if key in KNOWN_KEYS:
-                    msg = f"{label} cannot have `{key}`"
-                else:
-                    msg = f"unknown entry `{key}` in {label}" + closest(key, allowed)
-                sink.add("E004", item.key.span,
-                         msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed)))
-                continue
-            seen[key] = item
-        return seen
-
     settings = model.settings
     if settings.decl is not None:
-        for key, entry in entries_of("model", "the model", settings.decl.body).items():
-            val = _read_entry(ctx, entry)
+        for key, entry in _entries_of(sink, "model", None, settings.decl.body).items():
+            val = _READERS[key](ctx, entry, entry.value)
             if val is not None:
                 setattr(settings, key, val)
+    readers, attribute = _READERS, _ATTRIBUTE
     for ind in model.indicators.values():
-        ind.entries = entries_of(ind.kind, f"{ind.kind} `{ind.name}`", ind.decl.body)
-        for key, entry in ind.entries.items():
-            val = _read_entry(ctx, entry)
-            if val is None:
-                continue
-            if key == "value":
-                ind.formula = val
-            elif key == "parent":
-                ind.parent = val  # an Ident until link_tree resolves it
-            else:
-                setattr(ind, key, val)
-        if ind.kind == "metric" and "value" not in ind.entries:
+        kind = ind.kind
+        ind.entries = entries = _entries_of(sink, kind, ind, ind.decl.body)
+        for key, entry in entries.items():
+            val = readers[key](ctx, entry, entry.value)
+            if val is not None:
+                setattr(ind, attribute[key], val)
+        if kind == "metric" and "value" not in entries:
             sink.add("E004", ind.span, f"metric `{ind.name}` has no `value`; a metric is computed: add "
                      "`value: FORMULA`, or make it an `input` if a scenario supplies it")
 
