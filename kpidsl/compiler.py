@@ -247,10 +247,12 @@ _ATTRIBUTE = {key: "formula" if key == "value" else key for key in _READERS}
 
 
 #: Per kind, the keys an entry may have without any finding (see ``_entry_problem``): the kinds'
-#: own keys and a kgi's ``parent`` (reported as E207 by link_tree).
-_PLAIN = {kind: frozenset(k for k in allowed | {"parent"} if (k in allowed or kind == "kgi")
-                          and not (k == "weight" and kind != "kpi")
-                          and not (kind == "veto" and k in ("baseline", "stretch")))
+#: own keys and a kgi's ``parent`` (reported as E207 by link_tree). Each maps to itself: entries are
+#: kept under these (interned) strings, so that every later ``"key" in ind.entries`` is decided by
+#: identity instead of comparing with a string of the syntax tree.
+_PLAIN = {kind: {k: k for k in allowed | {"parent"} if (k in allowed or kind == "kgi")
+                 and not (k == "weight" and kind != "kpi")
+                 and not (kind == "veto" and k in ("baseline", "stretch"))}
           for kind, allowed in ALLOWED.items()}
 _NO_WEIGHT = {"kgi": "a kgi is the top of its tree", "veto": "a veto is a pass/fail gate",
               "metric": "a metric is monitored outside the scorecard", "input": "an input is raw data",
@@ -298,8 +300,9 @@ def _entries_of(sink: FindingSink, kind: str, owner: Indicator | None, block: sy
         t = type(item)
         if t is syntax.Entry:
             key = item.key.text
-            if key in plain and key not in seen:  # the common case: no finding
-                seen[key] = item
+            plain_key = plain.get(key)
+            if plain_key is not None and plain_key not in seen:  # the common case: no finding
+                seen[plain_key] = item
             elif not _entry_problem(sink, kind, owner, item, seen):
                 seen[key] = item
         elif t is syntax.Expect:
@@ -337,8 +340,10 @@ def read_entries(ctx: Context) -> None:
 def link_tree(ctx: Context) -> None:
     """Resolve parents (E101, E103, E207), find parent cycles (E206) and orphans (E205)."""
     model, sink = ctx.model, ctx.sink
+    indicators = model.indicators
     broken: set[str] = set()
-    for ind in model.indicators.values():
+    linked = False  # whether any `parent:` entry was followed
+    for ind in indicators.values():
         ref = ind.parent
         ind.parent = ind.nested_in
         if ref is None:
@@ -364,38 +369,27 @@ def link_tree(ctx: Context) -> None:
             broken.add(ind.name)
             continue
         ind.parent = target.name
+        linked = True
 
-    # parent cycles: each node has one parent, so walk the chains
-    state: dict[str, int] = {}
-    in_cycle: set[str] = set()
-    for start in model.indicators:
-        path, name = [], start
-        while name is not None and name not in state:
-            state[name] = 1
-            path.append(name)
-            name = model.indicators[name].parent
-        if name is not None and state.get(name) == 1 and name in path:
-            cycle = path[path.index(name):]
-            in_cycle.update(cycle)
-            first = min(cycle, key=lambda n: model.indicators[n].index)
-            sink.add("E206", model.indicators[first].span,
-                     "parents form a cycle: " + cycle_text(cycle, lambda n: model.indicators[n].index)
-                     + "; point one `parent:` at a kgi")
-        for n in path:
-            state[n] = 2
-
-    for ind in model.indicators.values():
+    # A declaration nests only in one written before it, so only `parent:` entries can close a cycle.
+    in_cycle = _parent_cycles(ctx) if linked else set()
+    for ind in indicators.values():
         if ind.parent is not None and ind.name not in in_cycle:
-            parent = model.indicators[ind.parent]
+            parent = indicators[ind.parent]
             (parent.vetoes if ind.kind == "veto" else parent.children).append(ind.name)
-    for ind in model.indicators.values():
+    # Both lists are filled in file order (that of model.indicators), so they need no sorting.
+    for ind in indicators.values():
         if ind.kind not in ("kpi", "veto") or ind.name in in_cycle:
             continue
+        if ind.parent is not None:  # the common case first: a parent that is a kgi at the top
+            parent = indicators[ind.parent]
+            if parent.kind == "kgi" and parent.parent is None:
+                continue
         name, seen = ind.name, set()
-        while model.indicators[name].parent is not None and name not in seen:
+        while indicators[name].parent is not None and name not in seen:
             seen.add(name)
-            name = model.indicators[name].parent
-        top = model.indicators[name]
+            name = indicators[name].parent
+        top = indicators[name]
         if top.kind == "kgi" or name in broken or name in in_cycle or seen & in_cycle:
             continue
         if top is ind:
@@ -405,10 +399,30 @@ def link_tree(ctx: Context) -> None:
             msg = (f"{ind.kind} `{ind.name}` does not link to a kgi: its chain of parents ends at "
                    f"{top.kind} `{top.name}`, which has no parent")
         sink.add("E205", ind.span, msg)
-    for ind in model.indicators.values():
-        key = lambda n: model.indicators[n].index  # noqa: E731
-        ind.children.sort(key=key)
-        ind.vetoes.sort(key=key)
+
+
+def _parent_cycles(ctx: Context) -> set[str]:
+    """E206 for each cycle of parents; returns the names on them. Each indicator has one parent, so
+    one walk up from each indicator not seen yet finds every cycle, and looks at each name once."""
+    indicators = ctx.model.indicators
+    walk_of: dict[str, int] = {}  # name -> the walk that reached it first
+    in_cycle: set[str] = set()
+    for walk, start in enumerate(indicators):
+        name = start
+        while name is not None and name not in walk_of:
+            walk_of[name] = walk
+            name = indicators[name].parent
+        if name is not None and walk_of[name] == walk:  # back on this walk's own path: a cycle
+            cycle, above = [name], indicators[name].parent
+            while above != name:
+                cycle.append(above)
+                above = indicators[above].parent
+            in_cycle.update(cycle)
+            position = lambda n: indicators[n].index  # noqa: E731
+            first = min(cycle, key=position)
+            ctx.sink.add("E206", indicators[first].span,
+                         "parents form a cycle: " + cycle_text(cycle, position) + "; point one `parent:` at a kgi")
+    return in_cycle
 
 
 def _tree_names(model: Model) -> list[str]:
@@ -418,10 +432,11 @@ def _tree_names(model: Model) -> list[str]:
 def check_weights(ctx: Context) -> None:
     """E202 mixed weights, E203 out of range, E201 sum; fill in effective weights."""
     model, sink = ctx.model, ctx.sink
-    for node in model.indicators.values():
-        kids = [model.indicators[c] for c in node.children]
-        if not kids:
+    indicators = model.indicators
+    for node in indicators.values():
+        if not node.children:
             continue
+        kids = [indicators[c] for c in node.children]
         given = [k for k in kids if "weight" in k.entries]
         bad_range = False
         for k in given:
@@ -442,8 +457,9 @@ def check_weights(ctx: Context) -> None:
                      + " do not; give every child a weight, or none for equal weights")
             continue
         if not given:
+            share = 1 / len(kids)
             for k in kids:
-                k.effective_weight = 1 / len(kids)
+                k.effective_weight = share
             continue
         if bad_range or any(k.weight is None for k in given):
             continue
@@ -464,34 +480,44 @@ def check_thresholds(ctx: Context) -> None:
     """E401 levels out of order, E402 veto/exact/band misuse, E403 reversed bands."""
     model, sink = ctx.model, ctx.sink
     for ind in model.indicators.values():
-        t = ind.target
-        has_levels = [k for k in ("baseline", "stretch") if k in ind.entries]
         if ind.kind == "veto":
             if "target" not in ind.entries:
                 sink.add("E402", ind.span, f"veto `{ind.name}` has no target; a veto is a pass/fail gate: "
                          "add one such as `target: == 0`")
             continue
+        t = ind.target
         if t is None:
             continue
-        if t.op in ("==", "..") and has_levels:
-            for k in has_levels:
-                sink.add("E402", ind.entries[k].key.span,
-                         f"`{ind.name}` has an {'exact' if t.op == '==' else 'band'} target, which is met or "
+        op = t.op
+        if op == ">=" or op == "<=":
+            if t.value is not None:
+                _check_levels(ctx, ind, t)
+            continue
+        if op != "==" and op != "..":
+            continue
+        entries = ind.entries
+        for k in ("baseline", "stretch"):
+            if k in entries:
+                sink.add("E402", entries[k].key.span,
+                         f"`{ind.name}` has an {'exact' if op == '==' else 'band'} target, which is met or "
                          f"missed; `{k}` applies only to `>=` and `<=` targets: remove it")
-        if t.op == ".." and t.low is not None and t.high is not None and t.low > t.high:
-            sink.add("E403", ind.entries["target"].key.span,
+        if op == ".." and t.low is not None and t.high is not None and t.low > t.high:
+            sink.add("E403", entries["target"].key.span,
                      f"the band `{t.text}` of `{ind.name}` runs backwards (lower end above upper end); "
                      "write it `lo .. hi`")
-        if t.op in (">=", "<=") and t.value is not None:
-            b, s, v = ind.baseline, ind.stretch, t.value
-            up = t.op == ">="
-            order_ok = ((b is None or (b < v if up else b > v)) and (s is None or (s > v if up else s < v)))
-            if not order_ok:
-                want = "baseline < target < stretch" if up else "baseline > target > stretch"
-                got = ", ".join(f"{k} {source_text(model, ind.entries[k].value)}"
-                                for k in ("baseline", "target", "stretch") if k in ind.entries)
-                sink.add("E401", ind.entries["target"].key.span,
-                         f"`{ind.name}` has {got}; for a `{t.op}` target they must run {want}")
+
+
+def _check_levels(ctx: Context, ind: Indicator, t: Target) -> None:
+    """E401 unless baseline, target and stretch run in the direction of a ``>=``/``<=`` target."""
+    b, s, v = ind.baseline, ind.stretch, t.value
+    up = t.op == ">="
+    order_ok = ((b is None or (b < v if up else b > v)) and (s is None or (s > v if up else s < v)))
+    if not order_ok:
+        want = "baseline < target < stretch" if up else "baseline > target > stretch"
+        got = ", ".join(f"{k} {source_text(ctx.model, ind.entries[k].value)}"
+                        for k in ("baseline", "target", "stretch") if k in ind.entries)
+        ctx.sink.add("E401", ind.entries["target"].key.span,
+                     f"`{ind.name}` has {got}; for a `{t.op}` target they must run {want}")
 
 
 # ---------------------------------------------------------------------------------------------
