@@ -684,27 +684,31 @@ def resolve_scenarios(ctx: Context) -> None:
 
 def order_indicators(ctx: Context) -> None:
     """Tree order (kgis depth first in file order), then metrics, then inputs."""
-    model = ctx.model
+    indicators = ctx.model.indicators
     order: list[str] = []
     placed: set[str] = set()
-
-    def walk(name: str) -> None:
-        if name in placed:
-            return
-        placed.add(name)
-        order.append(name)
-        ind = model.indicators[name]
-        for child in sorted(ind.children + ind.vetoes, key=lambda n: model.indicators[n].index):
-            walk(child)
-
-    for ind in model.indicators.values():
-        if ind.kind == "kgi":
-            walk(ind.name)
+    rest: dict[str, list[str]] = {"kpi": [], "veto": [], "metric": [], "input": []}
+    for ind in indicators.values():
+        kind = ind.kind
+        if kind != "kgi":
+            rest[kind].append(ind.name)
+            continue
+        stack = [ind]  # depth first, children before vetoes where the file has them so
+        while stack:
+            node = stack.pop()
+            if node.name in placed:
+                continue
+            placed.add(node.name)
+            order.append(node.name)
+            below = node.children
+            if node.vetoes:  # both lists are in file order (link_tree): merge them
+                below = sorted(below + node.vetoes, key=lambda n: indicators[n].index) if below else node.vetoes
+            stack += [indicators[n] for n in reversed(below)]
     for kind in ("kpi", "veto"):  # orphans (E205) still get a place
-        order += [n for n, i in model.indicators.items() if i.kind == kind and n not in placed]
-    for kind in ("metric", "input"):
-        order += [n for n, i in model.indicators.items() if i.kind == kind]
-    model.order = order
+        order += [n for n in rest[kind] if n not in placed]
+    order += rest["metric"]
+    order += rest["input"]
+    ctx.model.order = order
 
 
 def build_program(ctx: Context) -> None:
