@@ -537,14 +537,41 @@ def resolve_formulas(ctx: Context) -> None:
 def check_formula_cycles(ctx: Context) -> None:
     """E301 for each set of formulas that reach each other; then order formulas by dependency."""
     model, sink = ctx.model, ctx.sink
-    graph = {n: sorted(u for u in uses if u in model.uses) for n, uses in model.uses.items()}
-    index, low, on_stack, stack, sccs = {}, {}, set(), [], []
-    counter = [0]
+    uses = model.uses
+    formulas = uses.keys()
+    graph: dict[str, list[str] | tuple] = {}
+    for n, used in uses.items():
+        # most formulas read only inputs: the view tests each name read against the formulas
+        graph[n] = () if formulas.isdisjoint(used) else sorted(u for u in used if u in uses)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    order: list[str] = []
+    cyclic: set[str] = set()
+    counter = 0
 
-    def strongconnect(v: str) -> None:  # iterative Tarjan
+    def component(comp: list[str]) -> None:
+        # Tarjan completes components in reverse topological order: dependencies first
+        if len(comp) > 1 or comp[0] in graph[comp[0]]:
+            cyclic.update(comp)
+            first = min(comp, key=lambda n: model.indicators[n].index)
+            path = _cycle_path(first, set(comp), graph)
+            sink.add("E301", model.indicators[first].entries["value"].key.span,
+                     "formulas refer to each other in a cycle: " + " → ".join(f"`{n}`" for n in path)
+                     + "; one of these values must come from data (an `input`)")
+        else:
+            order.append(comp[0])
+
+    for v in graph:  # iterative Tarjan
+        if v in index:
+            continue
+        index[v] = low[v] = counter
+        counter += 1
+        if not graph[v]:  # a formula that reads no formula is a component of its own
+            order.append(v)
+            continue
         work = [(v, iter(graph[v]))]
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
         stack.append(v)
         on_stack.add(v)
         while work:
@@ -552,8 +579,11 @@ def check_formula_cycles(ctx: Context) -> None:
             advanced = False
             for w in it:
                 if w not in index:
-                    index[w] = low[w] = counter[0]
-                    counter[0] += 1
+                    index[w] = low[w] = counter
+                    counter += 1
+                    if not graph[w]:  # as above; its index is above ``low[node]``, so no change there
+                        order.append(w)
+                        continue
                     stack.append(w)
                     on_stack.add(w)
                     work.append((w, iter(graph[w])))
@@ -574,24 +604,8 @@ def check_formula_cycles(ctx: Context) -> None:
                     comp.append(w)
                     if w == node:
                         break
-                sccs.append(comp)
-
-    for v in graph:
-        if v not in index:
-            strongconnect(v)
-    cyclic: set[str] = set()
-    order: list[str] = []
-    for comp in sccs:  # Tarjan yields components in reverse topological order: dependencies first
-        if len(comp) > 1 or comp[0] in graph[comp[0]]:
-            cyclic.update(comp)
-            first = min(comp, key=lambda n: model.indicators[n].index)
-            path = _cycle_path(first, set(comp), graph)
-            sink.add("E301", model.indicators[first].entries["value"].key.span,
-                     "formulas refer to each other in a cycle: " + " → ".join(f"`{n}`" for n in path)
-                     + "; one of these values must come from data (an `input`)")
-        else:
-            order.append(comp[0])
-    model.formula_order = [n for n in order if n not in cyclic]
+                component(comp)
+    model.formula_order = [n for n in order if n not in cyclic] if cyclic else order
 
 
 def _cycle_path(first: str, comp: set[str], graph) -> list[str]:
