@@ -526,12 +526,7 @@ def _check_levels(ctx: Context, ind: Indicator, t: Target) -> None:
 
 def resolve_formulas(ctx: Context) -> None:
     """Check every formula (E101, E103, E302, E303, E503) and record what each one reads."""
-    model = ctx.model
-    for ind in model.indicators.values():
-        if ind.formula is None:
-            continue
-        uses = expressions.safe_check(ind.formula, ctx, expect=False, want=expressions.NUM)
-        model.uses[ind.name] = uses
+    ctx.model.uses.update(expressions.check_values(ctx, ctx.model.indicators.values()))
 
 
 def check_formula_cycles(ctx: Context) -> None:
