@@ -13,7 +13,7 @@ import attrs
 
 from . import expressions, syntax
 from .findings import FindingSink, closest
-from .model import PERIODS, PERSPECTIVES, TYPES, Indicator, Model, Scenario, Target
+from .model import KINDS, PERIODS, PERSPECTIVES, TYPES, Indicator, Model, Scenario, Target
 
 #: Entries each kind of declaration may have (nested declarations are checked separately).
 _COMMON = {"value", "unit", "baseline", "target", "stretch", "owner", "due", "period", "perspective",
@@ -28,6 +28,9 @@ ALLOWED = {
 }
 KNOWN_KEYS = set().union(*ALLOWED.values())
 _WORDS = {"period": PERIODS, "perspective": PERSPECTIVES, "type": TYPES}
+#: Each kind as this module's (interned) string: the passes and rules compare kinds many times, and
+#: the same object compares equal without reading the characters.
+_KIND = {kind: kind for kind in KINDS}
 
 
 @attrs.define
@@ -109,7 +112,7 @@ def _declare(ctx: Context, name: syntax.Ident, obj) -> bool:
 def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indicator | None) -> None:
     """One indicator declaration, then those nested in it, depth first."""
     indicators = ctx.model.indicators
-    kind, label = decl.kind, decl.label
+    kind, label = _KIND.get(decl.kind, decl.kind), decl.label
     ind = Indicator(decl.name.text, kind, decl, len(indicators),
                     label=label.value if label is not None else None)
     if nested_in is not None:
