@@ -249,7 +249,7 @@ _READERS = {
 _ATTRIBUTE = {key: "formula" if key == "value" else key for key in _READERS}
 
 
-#: Per kind, the keys an entry may have without any finding (see ``_entry_problem``): the kinds'
+#: Per kind, the keys an entry may have without any finding (see ``_report_entry``): the kinds'
 #: own keys and a kgi's ``parent`` (reported as E207 by link_tree). Each maps to itself: entries are
 #: kept under these (interned) strings, so that every later ``"key" in ind.entries`` is decided by
 #: identity instead of comparing with a string of the syntax tree.
@@ -267,50 +267,50 @@ def _label(kind: str, owner: Indicator | None) -> str:
     return "the model" if owner is None else f"{kind} `{owner.name}`"
 
 
-def _entry_problem(sink: FindingSink, kind: str, owner: Indicator | None, item: syntax.Entry,
-                   seen: dict[str, syntax.Entry]) -> bool:
-    """Report why ``item`` is not kept (E003, E204, E402, E004) and return True; False to keep it."""
+def _report_entry(sink: FindingSink, kind: str, owner: Indicator | None, item: syntax.Entry,
+                  seen: dict[str, syntax.Entry]) -> None:
+    """Report why ``item``, whose key is not in ``_PLAIN[kind]`` or already seen, is not kept:
+    E003, E204, E402 or E004 (``_PLAIN`` holds exactly the keys none of them applies to)."""
     key = item.key.text
     if key in seen:
         sink.add("E003", item.key.span, f"`{key}` is given twice in {_label(kind, owner)} (first on line "
                  f"{seen[key].key.span.line}); keep one")
-        return True
-    if key == "weight" and kind in _NO_WEIGHT:
+    elif key == "weight" and kind in _NO_WEIGHT:
         sink.add("E204", item.key.span, f"{_label(kind, owner)} has a `weight`, but {_NO_WEIGHT[kind]}; "
                  "only a `kpi` carries a weight: remove it")
-        return True
-    if kind == "veto" and key in ("baseline", "stretch"):
+    elif kind == "veto" and key in ("baseline", "stretch"):
         sink.add("E402", item.key.span, f"{_label(kind, owner)} has a `{key}`, but a veto is a pass/fail "
                  "gate: it is met or missed; remove it")
-        return True
-    allowed = ALLOWED[kind]
-    if key not in allowed and not (key == "parent" and kind == "kgi"):  # kgi parent: E207
+    else:
+        allowed = ALLOWED[kind]
         label = _label(kind, owner)
         if key in KNOWN_KEYS:
             msg = f"{label} cannot have `{key}`"
         else:
             msg = f"unknown entry `{key}` in {label}" + closest(key, allowed)
         sink.add("E004", item.key.span, msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed)))
-        return True
-    return False
 
 
-def _entries_of(sink: FindingSink, kind: str, owner: Indicator | None, block: syntax.Block):
-    """The entries of a block by key, in order; reports repeated, misplaced and unknown ones."""
+def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.Block, into) -> dict:
+    """The entries of a block by key, in order, each read into its attribute of ``into`` as it is
+    kept (while it is at hand: reading the tree twice cost more than the reading); reports
+    repeated, misplaced and unknown entries and the forms of the values."""
     seen: dict[str, syntax.Entry] = {}
-    plain = _PLAIN[kind]
+    plain, readers, attribute = _PLAIN[kind], _READERS, _ATTRIBUTE
     for item in block.items:
         t = type(item)
         if t is syntax.Entry:
-            key = item.key.text
-            plain_key = plain.get(key)
-            if plain_key is not None and plain_key not in seen:  # the common case: no finding
-                seen[plain_key] = item
-            elif not _entry_problem(sink, kind, owner, item, seen):
-                seen[key] = item
+            key = plain.get(item.key.text)
+            if key is None or key in seen:
+                _report_entry(ctx.sink, kind, owner, item, seen)
+                continue
+            seen[key] = item
+            val = readers[key](ctx, item, item.value)
+            if val is not None:
+                setattr(into, attribute[key], val)
         elif t is syntax.Expect:
-            sink.add("E004", item.keyword.span, f"`expect` belongs in a scenario, not in "
-                     f"{_label(kind, owner)}; move it into a `scenario` block")
+            ctx.sink.add("E004", item.keyword.span, f"`expect` belongs in a scenario, not in "
+                         f"{_label(kind, owner)}; move it into a `scenario` block")
     return seen
 
 
@@ -319,19 +319,10 @@ def read_entries(ctx: Context) -> None:
     model, sink = ctx.model, ctx.sink
     settings = model.settings
     if settings.decl is not None:
-        for key, entry in _entries_of(sink, "model", None, settings.decl.body).items():
-            val = _READERS[key](ctx, entry, entry.value)
-            if val is not None:
-                setattr(settings, key, val)
-    readers, attribute = _READERS, _ATTRIBUTE
+        _read_block(ctx, "model", None, settings.decl.body, settings)
     for ind in model.indicators.values():
-        kind = ind.kind
-        ind.entries = entries = _entries_of(sink, kind, ind, ind.decl.body)
-        for key, entry in entries.items():
-            val = readers[key](ctx, entry, entry.value)
-            if val is not None:
-                setattr(ind, attribute[key], val)
-        if kind == "metric" and "value" not in entries:
+        ind.entries = entries = _read_block(ctx, ind.kind, ind, ind.decl.body, ind)
+        if ind.kind == "metric" and "value" not in entries:
             sink.add("E004", ind.span, f"metric `{ind.name}` has no `value`; a metric is computed: add "
                      "`value: FORMULA`, or make it an `input` if a scenario supplies it")
 
