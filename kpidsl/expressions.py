@@ -93,16 +93,27 @@ class _Checker:
 
     def numbers(self, operands, depth: int, op: str) -> None:
         """``need`` a number from each of ``operands`` of ``op`` (an operator or a function)."""
-        # Numbers and names (most operands) are settled here, without a call to infer: a number is
-        # a number, and a name is a number or reported by ref. Not at the depth limit, where infer
-        # reports the operand instead.
-        shallow = depth < MAX_FORMULA_DEPTH
+        # Numbers, names and arithmetic (most operands) are settled here, without going through
+        # infer: a number is a number, a name is a number or reported by ref, and arithmetic gives a
+        # number. Not at the depth limit, where infer reports the operand instead.
+        if depth >= MAX_FORMULA_DEPTH:
+            for operand in operands:
+                self.need(operand, NUM, depth, f"`{op}`")
+            return
+        names, uses = self.names, self.uses
         for operand in operands:
             t = type(operand)
-            if shallow and t is syntax.Number:
+            if t is syntax.Number:
                 continue
-            if shallow and t is syntax.Ref:
-                self.ref(operand.name)
+            if t is syntax.Ref:
+                target = names.get(operand.name.text)
+                if type(target) is Indicator:  # ref's common case, inline
+                    uses.add(target.name)
+                else:
+                    self.ref(operand.name)
+                continue
+            if t is syntax.Binary:
+                self.numbers((operand.left, operand.right), depth + 1, operand.op)
                 continue
             got = self.infer(operand, depth + 1)
             if got is not None and got != NUM:
