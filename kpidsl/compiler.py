@@ -99,35 +99,44 @@ def collect_declarations(ctx: Context) -> None:
 
 def _declare(ctx: Context, name: syntax.Ident, obj) -> bool:
     """Register ``obj`` under its name, or report E102 and return False."""
-    first = ctx.names.get(name.text)
-    if first is not None:
-        ctx.sink.add("E102", name.span,
-                     f"`{name.text}` is already declared on line {first.span.line}; names are unique "
-                     "across every kind of declaration: rename one of them")
+    if name.text in ctx.names:
+        _duplicate(ctx, name)
         return False
     ctx.names[name.text] = obj
     return True
 
 
+def _duplicate(ctx: Context, name: syntax.Ident) -> None:
+    first = ctx.names[name.text]
+    ctx.sink.add("E102", name.span, f"`{name.text}` is already declared on line {first.span.line}; names are "
+                 "unique across every kind of declaration: rename one of them")
+
+
+#: The kinds that nest, and the kinds they nest in, without a finding (see ``_check_nesting``).
+_NESTS, _HOLDS = ("kpi", "veto"), ("kgi", "kpi")
+
+
 def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indicator | None) -> None:
     """One indicator declaration, then those nested in it, depth first."""
-    indicators = ctx.model.indicators
-    kind, label = _KIND.get(decl.kind, decl.kind), decl.label
-    ind = Indicator(decl.name.text, kind, decl, len(indicators),
-                    label=label.value if label is not None else None)
+    indicators, names = ctx.model.indicators, ctx.names
+    name, kind, label = decl.name.text, _KIND.get(decl.kind, decl.kind), decl.label
+    ind = Indicator(name, kind, decl, len(indicators), None if label is None else label.value)
     if nested_in is not None:
-        _check_nesting(ctx, ind, nested_in)
-    registered = _declare(ctx, decl.name, ind)
-    if registered:
-        indicators[ind.name] = ind
+        ind.nested_in = nested_in.name
+        if kind not in _NESTS or nested_in.kind not in _HOLDS:
+            _check_nesting(ctx, ind, nested_in)
+    if name in names:  # _declare, inline
+        _duplicate(ctx, decl.name)
+        ind = None  # what it holds is collected, but not as nested in it
+    else:
+        names[name] = indicators[name] = ind
     for item in decl.body.items:
         if type(item) is syntax.IndicatorDecl:
-            _collect_indicator(ctx, item, ind if registered else None)
+            _collect_indicator(ctx, item, ind)
 
 
 def _check_nesting(ctx: Context, ind: Indicator, nested_in: Indicator) -> None:
     """E207/E004 for a declaration written inside another one that cannot hold it."""
-    ind.nested_in = nested_in.name
     kind, sink = ind.kind, ctx.sink
     if kind == "kgi":
         sink.add("E207", ind.span,
@@ -245,6 +254,8 @@ _READERS = {
     **dict.fromkeys(("owner", "source", "description"), _read_string),
     **dict.fromkeys(_WORDS, _read_word),
 }
+#: Keys whose value is a number literal (each sets the attribute of its name).
+_NUMERIC = frozenset(key for key, reader in _READERS.items() if reader is _read_number)
 #: The Indicator attribute each entry sets (``parent`` holds an Ident until link_tree resolves it).
 _ATTRIBUTE = {key: "formula" if key == "value" else key for key in _READERS}
 
@@ -305,7 +316,11 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
                 _report_entry(ctx.sink, kind, owner, item, seen)
                 continue
             seen[key] = item
-            val = readers[key](ctx, item, item.value)
+            value = item.value
+            if type(value) is syntax.Number and key in _NUMERIC and value.value is not None:
+                setattr(into, key, value.value)  # _read_number's common case, inline
+                continue
+            val = readers[key](ctx, item, value)
             if val is not None:
                 setattr(into, attribute[key], val)
         elif t is syntax.Expect:
