@@ -707,21 +707,27 @@ def order_indicators(ctx: Context) -> None:
     placed: set[str] = set()
     rest: dict[str, list[str]] = {"kpi": [], "veto": [], "metric": [], "input": []}
     for ind in indicators.values():
-        kind = ind.kind
-        if kind != "kgi":
-            rest[kind].append(ind.name)
+        if ind.kind != "kgi":
+            rest[ind.kind].append(ind.name)  # the parser gives only the five kinds
             continue
-        stack = [ind]  # depth first, children before vetoes where the file has them so
+        stack = [ind.name]  # depth first; children and vetoes by their place in the file
         while stack:
-            node = stack.pop()
-            if node.name in placed:
+            name = stack.pop()
+            if name in placed:
                 continue
-            placed.add(node.name)
-            order.append(node.name)
-            below = node.children
-            if node.vetoes:  # both lists are in file order (link_tree): merge them
-                below = sorted(below + node.vetoes, key=lambda n: indicators[n].index) if below else node.vetoes
-            stack += [indicators[n] for n in reversed(below)]
+            placed.add(name)
+            order.append(name)
+            node = indicators[name]
+            below, vetoes = node.children, node.vetoes
+            if vetoes:  # both lists are in file order (link_tree): merge them
+                if not below:
+                    below = vetoes
+                elif indicators[below[-1]].index < indicators[vetoes[0]].index:
+                    below = below + vetoes
+                else:
+                    below = sorted(below + vetoes, key=lambda n: indicators[n].index)
+            if below:
+                stack += reversed(below)
     for kind in ("kpi", "veto"):  # orphans (E205) still get a place
         order += [n for n in rest[kind] if n not in placed]
     order += rest["metric"]
