@@ -88,6 +88,9 @@ class _Checker:
             return NUM
         if t is syntax.Ref:
             return self.ref(node.name)
+        if t is syntax.Binary:  # arithmetic, inline
+            self.numbers((node.left, node.right), depth, node.op)
+            return NUM
         rule = _RULES.get(t)
         return None if rule is None else rule(self, node, depth)
 
@@ -208,7 +211,7 @@ class _TooDeep(Exception):
     pass
 
 
-#: How each kind of node is checked (numbers and names are tried first, in ``infer``).
+#: How each kind of node is checked (numbers, names and arithmetic are tried first, in ``infer``).
 _RULES = {
     syntax.Boolean: lambda checker, node, depth: BOOL,
     syntax.Attribute: _Checker.attribute,
