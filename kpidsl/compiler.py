@@ -76,7 +76,12 @@ def source_text(model: Model, node) -> str:
 
 
 def collect_declarations(ctx: Context) -> None:
-    """Create an Indicator or Scenario per declaration; E102 duplicates, nesting rules (E004/E207)."""
+    """Create an Indicator or Scenario per declaration (E102 duplicates, nesting rules E004/E207)
+    and read the entries of the model header and of each indicator (E003, E004, E204, E402 and
+    the forms of the values, E001).
+
+    One walk over the declarations does both: going through every body a second time, to read
+    what the first walk had just passed by, took longer than the reading itself."""
     model, sink = ctx.model, ctx.sink
     model_decls = 0
     for decl in model.tree.decls:
@@ -88,6 +93,7 @@ def collect_declarations(ctx: Context) -> None:
                 continue
             model.settings.decl = decl
             model.settings.label = decl.label.value if decl.label is not None else None
+            _read_block(ctx, "model", None, decl.body, model.settings)
         elif t is syntax.ScenarioDecl:
             sc = Scenario(decl.name.text, decl, label=decl.label.value if decl.label is not None else None,
                           extends=decl.extends.text if decl.extends is not None else None)
@@ -117,7 +123,7 @@ _NESTS, _HOLDS = ("kpi", "veto"), ("kgi", "kpi")
 
 
 def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indicator | None) -> None:
-    """One indicator declaration, then those nested in it, depth first."""
+    """One indicator declaration and its entries, with those nested in it in their place among them."""
     indicators, names = ctx.model.indicators, ctx.names
     name, kind, label = decl.name.text, _KIND.get(decl.kind, decl.kind), decl.label
     ind = Indicator(name, kind, decl, len(indicators), None if label is None else label.value)
@@ -127,12 +133,15 @@ def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indi
             _check_nesting(ctx, ind, nested_in)
     if name in names:  # _declare, inline
         _duplicate(ctx, decl.name)
-        ind = None  # what it holds is collected, but not as nested in it
-    else:
-        names[name] = indicators[name] = ind
-    for item in decl.body.items:
-        if type(item) is syntax.IndicatorDecl:
-            _collect_indicator(ctx, item, ind)
+        for item in decl.body.items:  # collected, but not as nested in it; its entries go unread
+            if type(item) is syntax.IndicatorDecl:
+                _collect_indicator(ctx, item, None)
+        return
+    names[name] = indicators[name] = ind
+    ind.entries = entries = _read_block(ctx, kind, ind, decl.body, ind)
+    if kind == "metric" and "value" not in entries:
+        ctx.sink.add("E004", ind.span, f"metric `{name}` has no `value`; a metric is computed: add "
+                     "`value: FORMULA`, or make it an `input` if a scenario supplies it")
 
 
 def _check_nesting(ctx: Context, ind: Indicator, nested_in: Indicator) -> None:
@@ -303,9 +312,9 @@ def _report_entry(sink: FindingSink, kind: str, owner: Indicator | None, item: s
 
 
 def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.Block, into) -> dict:
-    """The entries of a block by key, in order, each read into its attribute of ``into`` as it is
-    kept (while it is at hand: reading the tree twice cost more than the reading); reports
-    repeated, misplaced and unknown entries and the forms of the values."""
+    """The entries of a block by key, in order, each read into its attribute of ``into``; reports
+    repeated, misplaced and unknown entries and the forms of the values. Declarations nested in an
+    indicator's block are collected as they come (a model header's are not declarations)."""
     seen: dict[str, syntax.Entry] = {}
     plain, readers, attribute = _PLAIN[kind], _READERS, _ATTRIBUTE
     for item in block.items:
@@ -323,23 +332,13 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
             val = readers[key](ctx, item, value)
             if val is not None:
                 setattr(into, attribute[key], val)
+        elif t is syntax.IndicatorDecl:
+            if owner is not None:
+                _collect_indicator(ctx, item, owner)
         elif t is syntax.Expect:
             ctx.sink.add("E004", item.keyword.span, f"`expect` belongs in a scenario, not in "
                          f"{_label(kind, owner)}; move it into a `scenario` block")
     return seen
-
-
-def read_entries(ctx: Context) -> None:
-    """Read every entry of the model header and of each indicator (E003, E004, E204, E001 forms)."""
-    model, sink = ctx.model, ctx.sink
-    settings = model.settings
-    if settings.decl is not None:
-        _read_block(ctx, "model", None, settings.decl.body, settings)
-    for ind in model.indicators.values():
-        ind.entries = entries = _read_block(ctx, ind.kind, ind, ind.decl.body, ind)
-        if ind.kind == "metric" and "value" not in entries:
-            sink.add("E004", ind.span, f"metric `{ind.name}` has no `value`; a metric is computed: add "
-                     "`value: FORMULA`, or make it an `input` if a scenario supplies it")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -759,7 +758,6 @@ def build_now(model: Model):
 
 PASSES = (
     collect_declarations,
-    read_entries,
     link_tree,
     check_weights,
     check_thresholds,
