@@ -382,31 +382,35 @@ def link_tree(ctx: Context) -> None:
     # A declaration nests only in one written before it, so only `parent:` entries can close a cycle.
     in_cycle = _parent_cycles(ctx) if linked else set()
     for ind in indicators.values():
-        if ind.parent is not None and ind.name not in in_cycle:
+        if ind.name in in_cycle:
+            continue
+        parent = None
+        if ind.parent is not None:
+            # appended in file order (that of model.indicators), so the lists need no sorting
             parent = indicators[ind.parent]
             (parent.vetoes if ind.kind == "veto" else parent.children).append(ind.name)
-    # Both lists are filled in file order (that of model.indicators), so they need no sorting.
-    for ind in indicators.values():
-        if ind.kind not in ("kpi", "veto") or ind.name in in_cycle:
-            continue
-        if ind.parent is not None:  # the common case first: a parent that is a kgi at the top
-            parent = indicators[ind.parent]
-            if parent.kind == "kgi" and parent.parent is None:
-                continue
-        name, seen = ind.name, set()
-        while indicators[name].parent is not None and name not in seen:
-            seen.add(name)
-            name = indicators[name].parent
-        top = indicators[name]
-        if top.kind == "kgi" or name in broken or name in in_cycle or seen & in_cycle:
-            continue
-        if top is ind:
-            msg = (f"{ind.kind} `{ind.name}` does not link to a kgi; every KPI must drive a goal: nest it "
-                   "in a kgi or kpi, or add `parent: NAME`")
-        else:
-            msg = (f"{ind.kind} `{ind.name}` does not link to a kgi: its chain of parents ends at "
-                   f"{top.kind} `{top.name}`, which has no parent")
-        sink.add("E205", ind.span, msg)
+        if ind.kind in ("kpi", "veto") and not (parent is not None and parent.kind == "kgi"
+                                                and parent.parent is None):  # the common case: linked
+            _check_linked(ctx, ind, broken, in_cycle)
+
+
+def _check_linked(ctx: Context, ind: Indicator, broken: set[str], in_cycle: set[str]) -> None:
+    """E205 unless the chain of parents above ``ind`` ends at a kgi (or at a reported problem)."""
+    indicators = ctx.model.indicators
+    name, seen = ind.name, set()
+    while indicators[name].parent is not None and name not in seen:
+        seen.add(name)
+        name = indicators[name].parent
+    top = indicators[name]
+    if top.kind == "kgi" or name in broken or name in in_cycle or seen & in_cycle:
+        return
+    if top is ind:
+        msg = (f"{ind.kind} `{ind.name}` does not link to a kgi; every KPI must drive a goal: nest it "
+               "in a kgi or kpi, or add `parent: NAME`")
+    else:
+        msg = (f"{ind.kind} `{ind.name}` does not link to a kgi: its chain of parents ends at "
+               f"{top.kind} `{top.name}`, which has no parent")
+    ctx.sink.add("E205", ind.span, msg)
 
 
 def _parent_cycles(ctx: Context) -> set[str]:
@@ -543,9 +547,17 @@ def check_formula_cycles(ctx: Context) -> None:
     uses = model.uses
     formulas = uses.keys()
     graph: dict[str, list[str] | tuple] = {}
+    chained = False  # whether any formula reads another
     for n, used in uses.items():
         # most formulas read only inputs: the view tests each name read against the formulas
-        graph[n] = () if formulas.isdisjoint(used) else sorted(u for u in used if u in uses)
+        if formulas.isdisjoint(used):
+            graph[n] = ()
+        else:
+            graph[n] = sorted(u for u in used if u in uses)
+            chained = True
+    if not chained:  # no cycles, and any order is a dependency order: Tarjan's would be the file's
+        model.formula_order = list(graph)
+        return
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
