@@ -715,8 +715,11 @@ def order_indicators(ctx: Context) -> None:
     """Tree order (kgis depth first in file order), then metrics, then inputs."""
     indicators = ctx.model.indicators
     order: list[str] = []
-    placed: set[str] = set()
     rest: dict[str, list[str]] = {"kpi": [], "veto": [], "metric": [], "input": []}
+    # Only a kgi can be reached twice: as a top, and as the child of the kpi it is written in
+    # (E207). A kpi or veto has one parent, and parent cycles are not linked as children.
+    tops: set[str] = set()
+    reached = 0  # kpis and vetoes placed (a metric or input nested in a block is placed too)
     for ind in indicators.values():
         if ind.kind != "kgi":
             rest[ind.kind].append(ind.name)  # the parser gives only the five kinds
@@ -724,11 +727,14 @@ def order_indicators(ctx: Context) -> None:
         stack = [ind.name]  # depth first; children and vetoes by their place in the file
         while stack:
             name = stack.pop()
-            if name in placed:
-                continue
-            placed.add(name)
-            order.append(name)
             node = indicators[name]
+            if node.kind == "kgi":
+                if name in tops:
+                    continue
+                tops.add(name)
+            elif node.kind in _NESTS:
+                reached += 1
+            order.append(name)
             below, vetoes = node.children, node.vetoes
             if vetoes:  # both lists are in file order (link_tree): merge them
                 if not below:
@@ -739,8 +745,10 @@ def order_indicators(ctx: Context) -> None:
                     below = sorted(below + vetoes, key=lambda n: indicators[n].index)
             if below:
                 stack += reversed(below)
-    for kind in ("kpi", "veto"):  # orphans (E205) still get a place
-        order += [n for n in rest[kind] if n not in placed]
+    if reached < len(rest["kpi"]) + len(rest["veto"]):  # those no kgi reaches (E205) get a place too
+        placed = set(order)
+        for kind in ("kpi", "veto"):
+            order += [n for n in rest[kind] if n not in placed]
     order += rest["metric"]
     order += rest["input"]
     ctx.model.order = order
