@@ -502,8 +502,15 @@ def check_thresholds(ctx: Context) -> None:
             continue
         op = t.op
         if op == ">=" or op == "<=":
-            if t.value is not None:
-                _check_levels(ctx, ind, t)
+            v = t.value
+            if v is not None:  # levels in the target's direction, inline (most targets are these)
+                b, s = ind.baseline, ind.stretch
+                if op == ">=":
+                    order_ok = (b is None or b < v) and (s is None or s > v)
+                else:
+                    order_ok = (b is None or b > v) and (s is None or s < v)
+                if not order_ok:
+                    _levels_out_of_order(ctx, ind, t)
             continue
         if op != "==" and op != "..":
             continue
@@ -519,17 +526,13 @@ def check_thresholds(ctx: Context) -> None:
                      "write it `lo .. hi`")
 
 
-def _check_levels(ctx: Context, ind: Indicator, t: Target) -> None:
-    """E401 unless baseline, target and stretch run in the direction of a ``>=``/``<=`` target."""
-    b, s, v = ind.baseline, ind.stretch, t.value
-    up = t.op == ">="
-    order_ok = ((b is None or (b < v if up else b > v)) and (s is None or (s > v if up else s < v)))
-    if not order_ok:
-        want = "baseline < target < stretch" if up else "baseline > target > stretch"
-        got = ", ".join(f"{k} {source_text(ctx.model, ind.entries[k].value)}"
-                        for k in ("baseline", "target", "stretch") if k in ind.entries)
-        ctx.sink.add("E401", ind.entries["target"].key.span,
-                     f"`{ind.name}` has {got}; for a `{t.op}` target they must run {want}")
+def _levels_out_of_order(ctx: Context, ind: Indicator, t: Target) -> None:
+    """E401: baseline, target and stretch do not run in the direction of a ``>=``/``<=`` target."""
+    want = "baseline < target < stretch" if t.op == ">=" else "baseline > target > stretch"
+    got = ", ".join(f"{k} {source_text(ctx.model, ind.entries[k].value)}"
+                    for k in ("baseline", "target", "stretch") if k in ind.entries)
+    ctx.sink.add("E401", ind.entries["target"].key.span,
+                 f"`{ind.name}` has {got}; for a `{t.op}` target they must run {want}")
 
 
 # ---------------------------------------------------------------------------------------------
