@@ -93,7 +93,7 @@ def collect_declarations(ctx: Context) -> None:
                 continue
             model.settings.decl = decl
             model.settings.label = decl.label.value if decl.label is not None else None
-            _read_block(ctx, "model", None, decl.body, model.settings)
+            _read_block(ctx, "model", None, decl.body, model.settings, {})
         elif t is syntax.ScenarioDecl:
             sc = Scenario(decl.name.text, decl, label=decl.label.value if decl.label is not None else None,
                           extends=decl.extends.text if decl.extends is not None else None)
@@ -138,8 +138,8 @@ def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indi
                 _collect_indicator(ctx, item, None)
         return
     names[name] = indicators[name] = ind
-    ind.entries = entries = _read_block(ctx, kind, ind, decl.body, ind)
-    if kind == "metric" and "value" not in entries:
+    _read_block(ctx, kind, ind, decl.body, ind, ind.entries)
+    if kind == "metric" and "value" not in ind.entries:
         ctx.sink.add("E004", ind.span, f"metric `{name}` has no `value`; a metric is computed: add "
                      "`value: FORMULA`, or make it an `input` if a scenario supplies it")
 
@@ -311,11 +311,12 @@ def _report_entry(sink: FindingSink, kind: str, owner: Indicator | None, item: s
         sink.add("E004", item.key.span, msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed)))
 
 
-def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.Block, into) -> dict:
-    """The entries of a block by key, in order, each read into its attribute of ``into``; reports
-    repeated, misplaced and unknown entries and the forms of the values. Declarations nested in an
-    indicator's block are collected as they come (a model header's are not declarations)."""
-    seen: dict[str, syntax.Entry] = {}
+def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.Block, into,
+                seen: dict[str, syntax.Entry]) -> None:
+    """Put the entries of a block into ``seen`` by key, in order, each read into its attribute of
+    ``into``; reports repeated, misplaced and unknown entries and the forms of the values.
+    Declarations nested in an indicator's block are collected as they come (a model header's are
+    not declarations)."""
     plain, readers, attribute = _PLAIN[kind], _READERS, _ATTRIBUTE
     for item in block.items:
         t = type(item)
@@ -326,8 +327,13 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
                 continue
             seen[key] = item
             value = item.value
-            if type(value) is syntax.Number and key in _NUMERIC and value.value is not None:
-                setattr(into, key, value.value)  # _read_number's common case, inline
+            form = type(value)
+            # the commonest cases of _read_number and _read_formula, inline
+            if form is syntax.Number and key in _NUMERIC and value.value is not None:
+                setattr(into, key, value.value)
+                continue
+            if key == "value" and form not in _NOT_FORMULA:
+                into.formula = value
                 continue
             val = readers[key](ctx, item, value)
             if val is not None:
@@ -338,7 +344,6 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
         elif t is syntax.Expect:
             ctx.sink.add("E004", item.keyword.span, f"`expect` belongs in a scenario, not in "
                          f"{_label(kind, owner)}; move it into a `scenario` block")
-    return seen
 
 
 # ---------------------------------------------------------------------------------------------
