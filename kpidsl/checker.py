@@ -7,6 +7,7 @@ silenced.
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
 
@@ -16,7 +17,14 @@ from .model import Model
 from .practice import CHECKS
 from .rules import RULES
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]*(?:\s*,\s*[A-Z]+[0-9]*)*))?", re.I)
+_NOQA_PATTERN = r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]*(?:\s*,\s*[A-Z]+[0-9]*)*))?"
+
+
+@functools.cache
+def _noqa():
+    """The ``# noqa`` pattern, compiled when a finding's line first has a comment (most checks
+    of a clean model never need it, and compiling it was a good part of importing this module)."""
+    return re.compile(_NOQA_PATTERN, re.I)
 
 
 def _comment_of(line: str) -> str | None:
@@ -44,7 +52,7 @@ def noqa_codes(line: str) -> tuple[str, ...] | None:
     comment = _comment_of(line)
     if comment is None:
         return None
-    m = _NOQA.search(comment)
+    m = _noqa().search(comment)
     if m is None:
         return None
     codes = m.group("codes")

@@ -13,7 +13,7 @@ import attrs
 
 from . import expressions, syntax
 from .findings import FindingSink, closest
-from .model import PERIODS, PERSPECTIVES, TYPES, Indicator, Model, Scenario, Target
+from .model import KINDS, PERIODS, PERSPECTIVES, TYPES, Indicator, Model, Scenario, Target
 
 #: Entries each kind of declaration may have (nested declarations are checked separately).
 _COMMON = {"value", "unit", "baseline", "target", "stretch", "owner", "due", "period", "perspective",
@@ -28,6 +28,9 @@ ALLOWED = {
 }
 KNOWN_KEYS = set().union(*ALLOWED.values())
 _WORDS = {"period": PERIODS, "perspective": PERSPECTIVES, "type": TYPES}
+#: Each kind as this module's (interned) string: the passes and rules compare kinds many times, and
+#: the same object compares equal without reading the characters.
+_KIND = {kind: kind for kind in KINDS}
 
 
 @attrs.define
@@ -37,6 +40,8 @@ class Context:
     model: Model
     sink: FindingSink
     names: dict[str, object] = attrs.Factory(dict)  # name -> Indicator | Scenario
+    #: One-line targets read so far, by their text (Target is immutable, so they can be shared).
+    targets: dict[str, Target] = attrs.Factory(dict)
 
 
 def cycle_text(cycle: list[str], position) -> str:
@@ -48,9 +53,10 @@ def cycle_text(cycle: list[str], position) -> str:
 
 def number_of(value) -> float | None:
     """The float of ``N`` (a number literal with an optional leading ``-``), else None."""
-    if isinstance(value, syntax.Number):
+    t = type(value)
+    if t is syntax.Number:
         return value.value
-    if isinstance(value, syntax.Neg) and isinstance(value.operand, syntax.Number):
+    if t is syntax.Neg and type(value.operand) is syntax.Number:
         v = value.operand.value
         return None if v is None else -v
     return None
@@ -70,187 +76,274 @@ def source_text(model: Model, node) -> str:
 
 
 def collect_declarations(ctx: Context) -> None:
-    """Create an Indicator or Scenario per declaration; E102 duplicates, nesting rules (E004/E207)."""
+    """Create an Indicator or Scenario per declaration (E102 duplicates, nesting rules E004/E207)
+    and read the entries of the model header and of each indicator (E003, E004, E204, E402 and
+    the forms of the values, E001).
+
+    One walk over the declarations does both: going through every body a second time, to read
+    what the first walk had just passed by, took longer than the reading itself."""
     model, sink = ctx.model, ctx.sink
     model_decls = 0
-
-    def declare(name: syntax.Ident, obj) -> bool:
-        if name.text in ctx.names:
-            first = ctx.names[name.text]
-            sink.add("E102", name.span,
-                     f"`{name.text}` is already declared on line {first.span.line}; names are unique "
-                     "across every kind of declaration: rename one of them")
-            return False
-        ctx.names[name.text] = obj
-        return True
-
-    def visit(decl, nested_in: Indicator | None) -> None:
-        nonlocal model_decls
-        if isinstance(decl, syntax.ModelDecl):
+    for decl in model.tree.decls:
+        t = type(decl)
+        if t is syntax.ModelDecl:
             model_decls += 1
             if model_decls > 1:
                 sink.add("E102", decl.span, "a second `model` header; a file has at most one: merge them")
-                return
+                continue
             model.settings.decl = decl
-            model.settings.label = decl.label.value if decl.label else None
-            return
-        if isinstance(decl, syntax.ScenarioDecl):
-            sc = Scenario(decl.name.text, decl, label=decl.label.value if decl.label else None,
-                          extends=decl.extends.text if decl.extends else None)
-            if declare(decl.name, sc):
+            model.settings.label = decl.label.value if decl.label is not None else None
+            _read_block(ctx, "model", None, decl.body, model.settings, {})
+        elif t is syntax.ScenarioDecl:
+            sc = Scenario(decl.name.text, decl, label=decl.label.value if decl.label is not None else None,
+                          extends=decl.extends.text if decl.extends is not None else None)
+            if _declare(ctx, decl.name, sc):
                 model.scenarios[sc.name] = sc
-            return
-        ind = Indicator(decl.name.text, decl.kind, decl, len(model.indicators),
-                        label=decl.label.value if decl.label else None)
-        if nested_in is not None:
-            ind.nested_in = nested_in.name
-            if decl.kind == "kgi":
-                sink.add("E207", decl.name.span,
-                         f"kgi `{ind.name}` is written inside `{nested_in.name}`; a kgi is the top of a "
-                         "tree and has no parent: move it out, or make it a `kpi`")
-            elif decl.kind in ("metric", "input"):
-                sink.add("E004", decl.name.span,
-                         f"a {decl.kind} cannot be written inside `{nested_in.name}`; only `kpi` and "
-                         f"`veto` nest: move `{ind.name}` out of the block")
-            elif nested_in.kind not in ("kgi", "kpi"):
-                sink.add("E004", decl.name.span,
-                         f"a {decl.kind} cannot be written inside {nested_in.kind} `{nested_in.name}`; "
-                         "a parent is a kgi or a kpi")
-        registered = declare(decl.name, ind)
-        if registered:
-            model.indicators[ind.name] = ind
-        for item in decl.body.items:
-            if isinstance(item, syntax.IndicatorDecl):
-                visit(item, ind if registered else None)
-
-    for decl in model.tree.decls:
-        visit(decl, None)
+        else:
+            _collect_indicator(ctx, decl, None)
 
 
-def _read_entry(ctx: Context, entry: syntax.Entry):
-    """Check one entry's form; returns its meaning or None (after reporting a finding)."""
-    key, value, sink = entry.key.text, entry.value, ctx.sink
-    where = entry.value.span
+def _declare(ctx: Context, name: syntax.Ident, obj) -> bool:
+    """Register ``obj`` under its name, or report E102 and return False."""
+    if name.text in ctx.names:
+        _duplicate(ctx, name)
+        return False
+    ctx.names[name.text] = obj
+    return True
 
-    def expected(what: str, hint: str = "") -> None:
-        found = source_text(ctx.model, value)
-        sink.add("E001", where, f"found `{found}` after `{key}:`; expected {what}{hint}")
 
-    if key == "value":
-        if isinstance(value, (syntax.Threshold, syntax.Band, syntax.String, syntax.Date)):
-            return expected("a formula")
-        return value
-    if key == "target":
-        if isinstance(value, syntax.Threshold):
-            n = number_of(value.value)
-            if n is None:
-                return expected("a number after `" + value.op + "` (a target is a number literal)")
-            return Target(value.op, value=n, text=source_text(ctx.model, entry.value))
-        if isinstance(value, syntax.Band):
-            lo, hi = number_of(value.low), number_of(value.high)
-            if lo is None or hi is None:
-                return expected("numbers at both ends of the band (`30% .. 40%`)")
-            return Target("..", low=lo, high=hi, text=source_text(ctx.model, entry.value))
+def _duplicate(ctx: Context, name: syntax.Ident) -> None:
+    first = ctx.names[name.text]
+    ctx.sink.add("E102", name.span, f"`{name.text}` is already declared on line {first.span.line}; names are "
+                 "unique across every kind of declaration: rename one of them")
+
+
+#: The kinds that nest, and the kinds they nest in, without a finding (see ``_check_nesting``).
+_NESTS, _HOLDS = ("kpi", "veto"), ("kgi", "kpi")
+
+
+def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indicator | None) -> None:
+    """One indicator declaration and its entries, with those nested in it in their place among them."""
+    indicators, names = ctx.model.indicators, ctx.names
+    name, kind, label = decl.name.text, _KIND.get(decl.kind, decl.kind), decl.label
+    ind = Indicator(name, kind, decl, len(indicators), None if label is None else label.value)
+    if nested_in is not None:
+        ind.nested_in = nested_in.name
+        if kind not in _NESTS or nested_in.kind not in _HOLDS:
+            _check_nesting(ctx, ind, nested_in)
+    if name in names:  # _declare, inline
+        _duplicate(ctx, decl.name)
+        for item in decl.body.items:  # collected, but not as nested in it; its entries go unread
+            if type(item) is syntax.IndicatorDecl:
+                _collect_indicator(ctx, item, None)
+        return
+    names[name] = indicators[name] = ind
+    _read_block(ctx, kind, ind, decl.body, ind, ind.entries)
+    if kind == "metric" and "value" not in ind.entries:
+        ctx.sink.add("E004", ind.span, f"metric `{name}` has no `value`; a metric is computed: add "
+                     "`value: FORMULA`, or make it an `input` if a scenario supplies it")
+
+
+def _check_nesting(ctx: Context, ind: Indicator, nested_in: Indicator) -> None:
+    """E207/E004 for a declaration written inside another one that cannot hold it."""
+    kind, sink = ind.kind, ctx.sink
+    if kind == "kgi":
+        sink.add("E207", ind.span,
+                 f"kgi `{ind.name}` is written inside `{nested_in.name}`; a kgi is the top of a "
+                 "tree and has no parent: move it out, or make it a `kpi`")
+    elif kind in ("metric", "input"):
+        sink.add("E004", ind.span,
+                 f"a {kind} cannot be written inside `{nested_in.name}`; only `kpi` and "
+                 f"`veto` nest: move `{ind.name}` out of the block")
+    elif nested_in.kind not in ("kgi", "kpi"):
+        sink.add("E004", ind.span,
+                 f"a {kind} cannot be written inside {nested_in.kind} `{nested_in.name}`; "
+                 "a parent is a kgi or a kpi")
+
+
+def _expected(ctx: Context, entry: syntax.Entry, what: str, hint: str = "") -> None:
+    """E001 at an entry's value: what was found after ``key:`` and what the key needs."""
+    found = source_text(ctx.model, entry.value)
+    ctx.sink.add("E001", entry.value.span, f"found `{found}` after `{entry.key.text}:`; expected {what}{hint}")
+
+
+# One reader per key: ``reader(ctx, entry, value)`` returns the entry's meaning, or None after
+# reporting an E001. A table rather than a chain of comparisons, as every entry of a model is read.
+
+_NOT_FORMULA = frozenset((syntax.Threshold, syntax.Band, syntax.String, syntax.Date))
+
+
+def _read_formula(ctx: Context, entry: syntax.Entry, value):
+    if type(value) in _NOT_FORMULA:
+        return _expected(ctx, entry, "a formula")
+    return value
+
+
+def _read_target(ctx: Context, entry: syntax.Entry, value):
+    s = value.span
+    one_line = s.line == s.end_line
+    if one_line:  # its text alone fixes a one-line target: models repeat the same few targets
+        text = ctx.model.lines[s.line - 1][s.column - 1 : s.end_column - 1]
+        known = ctx.targets.get(text)
+        if known is not None:
+            return known
+    t = type(value)
+    if t is syntax.Threshold:
+        n = number_of(value.value)
+        if n is None:
+            return _expected(ctx, entry, "a number after `" + value.op + "` (a target is a number literal)")
+        target = Target(value.op, value=n, text=source_text(ctx.model, value))
+    elif t is syntax.Band:
+        lo, hi = number_of(value.low), number_of(value.high)
+        if lo is None or hi is None:
+            return _expected(ctx, entry, "numbers at both ends of the band (`30% .. 40%`)")
+        target = Target("..", low=lo, high=hi, text=source_text(ctx.model, value))
+    else:
         hint = ""
         if number_of(value) is not None:
             hint = f"; did you mean `>= {source_text(ctx.model, value)}`?"
-        return expected("`>=`, `<=`, `==` or a band (`lo .. hi`)", hint)
-    if key in ("baseline", "stretch", "weight", "cap", "green", "amber"):
-        n = number_of(value)
-        if n is None:
-            return expected("a number")
-        return n
-    if key == "unit":
-        if isinstance(value, syntax.String):
-            return value.value
-        if isinstance(value, syntax.Ref):
-            return value.name.text
-        return expected('a unit name or a string (`unit: JPY`, `unit: "%"`)')
-    if key in ("owner", "source", "description"):
-        if isinstance(value, syntax.String):
-            return value.value
-        hint = f' (`{key}: "{source_text(ctx.model, value)}"`)' if isinstance(value, syntax.Ref) else ""
-        return expected("a string in double quotes" + hint)
-    if key == "due":
-        if isinstance(value, syntax.Date):
-            return value.value
-        return expected("a date such as `2025-12-31`")
-    if key in _WORDS:
-        words = _WORDS[key]
-        if isinstance(value, syntax.Ref) and value.name.text in words:
-            return value.name.text
-        name = value.name.text if isinstance(value, syntax.Ref) else source_text(ctx.model, value)
-        return expected("one of " + ", ".join(f"`{w}`" for w in words), closest(name, words))
-    if key == "parent":
-        if isinstance(value, syntax.Ref):
-            return value.name
-        return expected("the name of a kgi or kpi")
-    return None
+        return _expected(ctx, entry, "`>=`, `<=`, `==` or a band (`lo .. hi`)", hint)
+    if one_line:
+        ctx.targets[text] = target
+    return target
 
 
-def read_entries(ctx: Context) -> None:
-    """Read every entry of the model header and of each indicator (E003, E004, E204, E001 forms)."""
-    model, sink = ctx.model, ctx.sink
+def _read_number(ctx: Context, entry: syntax.Entry, value):
+    if type(value) is syntax.Number and value.value is not None:  # the common case, inline
+        return value.value
+    n = number_of(value)
+    if n is None:
+        return _expected(ctx, entry, "a number")
+    return n
 
-    def entries_of(kind: str, label: str, block: syntax.Block) -> dict[str, syntax.Entry]:
-        seen: dict[str, syntax.Entry] = {}
+
+def _read_unit(ctx: Context, entry: syntax.Entry, value):
+    t = type(value)
+    if t is syntax.String:
+        return value.value
+    if t is syntax.Ref:
+        return value.name.text
+    return _expected(ctx, entry, 'a unit name or a string (`unit: JPY`, `unit: "%"`)')
+
+
+def _read_string(ctx: Context, entry: syntax.Entry, value):
+    if type(value) is syntax.String:
+        return value.value
+    hint = ""
+    if type(value) is syntax.Ref:
+        hint = f' (`{entry.key.text}: "{source_text(ctx.model, value)}"`)'
+    return _expected(ctx, entry, "a string in double quotes" + hint)
+
+
+def _read_date(ctx: Context, entry: syntax.Entry, value):
+    if type(value) is syntax.Date:
+        return value.value
+    return _expected(ctx, entry, "a date such as `2025-12-31`")
+
+
+def _read_word(ctx: Context, entry: syntax.Entry, value):
+    words = _WORDS[entry.key.text]
+    is_ref = type(value) is syntax.Ref
+    if is_ref and value.name.text in words:
+        return value.name.text
+    name = value.name.text if is_ref else source_text(ctx.model, value)
+    return _expected(ctx, entry, "one of " + ", ".join(f"`{w}`" for w in words), closest(name, words))
+
+
+def _read_parent(ctx: Context, entry: syntax.Entry, value):
+    if type(value) is syntax.Ref:
+        return value.name
+    return _expected(ctx, entry, "the name of a kgi or kpi")
+
+
+_READERS = {
+    "value": _read_formula, "target": _read_target, "unit": _read_unit, "due": _read_date,
+    "parent": _read_parent,
+    **dict.fromkeys(("baseline", "stretch", "weight", "cap", "green", "amber"), _read_number),
+    **dict.fromkeys(("owner", "source", "description"), _read_string),
+    **dict.fromkeys(_WORDS, _read_word),
+}
+#: Keys whose value is a number literal (each sets the attribute of its name).
+_NUMERIC = frozenset(key for key, reader in _READERS.items() if reader is _read_number)
+#: The Indicator attribute each entry sets (``parent`` holds an Ident until link_tree resolves it).
+_ATTRIBUTE = {key: "formula" if key == "value" else key for key in _READERS}
+
+
+#: Per kind, the keys an entry may have without any finding (see ``_report_entry``): the kinds'
+#: own keys and a kgi's ``parent`` (reported as E207 by link_tree). Each maps to itself: entries are
+#: kept under these (interned) strings, so that every later ``"key" in ind.entries`` is decided by
+#: identity instead of comparing with a string of the syntax tree.
+_PLAIN = {kind: {k: k for k in allowed | {"parent"} if (k in allowed or kind == "kgi")
+                 and not (k == "weight" and kind != "kpi")
+                 and not (kind == "veto" and k in ("baseline", "stretch"))}
+          for kind, allowed in ALLOWED.items()}
+_NO_WEIGHT = {"kgi": "a kgi is the top of its tree", "veto": "a veto is a pass/fail gate",
+              "metric": "a metric is monitored outside the scorecard", "input": "an input is raw data",
+              "model": "the model is the file's header"}
+
+
+def _label(kind: str, owner: Indicator | None) -> str:
+    """How messages name the block: ``the model`` or ``kpi `sales```."""
+    return "the model" if owner is None else f"{kind} `{owner.name}`"
+
+
+def _report_entry(sink: FindingSink, kind: str, owner: Indicator | None, item: syntax.Entry,
+                  seen: dict[str, syntax.Entry]) -> None:
+    """Report why ``item``, whose key is not in ``_PLAIN[kind]`` or already seen, is not kept:
+    E003, E204, E402 or E004 (``_PLAIN`` holds exactly the keys none of them applies to)."""
+    key = item.key.text
+    if key in seen:
+        sink.add("E003", item.key.span, f"`{key}` is given twice in {_label(kind, owner)} (first on line "
+                 f"{seen[key].key.span.line}); keep one")
+    elif key == "weight" and kind in _NO_WEIGHT:
+        sink.add("E204", item.key.span, f"{_label(kind, owner)} has a `weight`, but {_NO_WEIGHT[kind]}; "
+                 "only a `kpi` carries a weight: remove it")
+    elif kind == "veto" and key in ("baseline", "stretch"):
+        sink.add("E402", item.key.span, f"{_label(kind, owner)} has a `{key}`, but a veto is a pass/fail "
+                 "gate: it is met or missed; remove it")
+    else:
         allowed = ALLOWED[kind]
-        for item in block.items:
-            if isinstance(item, syntax.Expect):
-                sink.add("E004", item.keyword.span,
-                         f"`expect` belongs in a scenario, not in {label}; move it into a `scenario` block")
-                continue
-            if not isinstance(item, syntax.Entry):
-                continue
-            key = item.key.text
-            if key in seen:
-                sink.add("E003", item.key.span,
-                         f"`{key}` is given twice in {label} (first on line {seen[key].key.span.line}); "
-                         "keep one")
-                continue
-            if key == "weight" and kind in ("kgi", "veto", "metric", "input", "model"):
-                why = {"kgi": "a kgi is the top of its tree", "veto": "a veto is a pass/fail gate",
-                       "metric": "a metric is monitored outside the scorecard",
-                       "input": "an input is raw data", "model": "the model is the file's header"}[kind]
-                sink.add("E204", item.key.span,
-                         f"{label} has a `weight`, but {why}; only a `kpi` carries a weight: remove it")
-                continue
-            if kind == "veto" and key in ("baseline", "stretch"):
-                sink.add("E402", item.key.span, f"{label} has a `{key}`, but a veto is a pass/fail gate: "
-                         "it is met or missed; remove it")
-                continue
-            if key not in allowed and not (key == "parent" and kind == "kgi"):  # kgi parent: E207
-                if key in KNOWN_KEYS:
-                    msg = f"{label} cannot have `{key}`"
-                else:
-                    msg = f"unknown entry `{key}` in {label}" + closest(key, allowed)
-                sink.add("E004", item.key.span,
-                         msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed)))
+        label = _label(kind, owner)
+        if key in KNOWN_KEYS:
+            msg = f"{label} cannot have `{key}`"
+        else:
+            msg = f"unknown entry `{key}` in {label}" + closest(key, allowed)
+        sink.add("E004", item.key.span, msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed)))
+
+
+def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.Block, into,
+                seen: dict[str, syntax.Entry]) -> None:
+    """Put the entries of a block into ``seen`` by key, in order, each read into its attribute of
+    ``into``; reports repeated, misplaced and unknown entries and the forms of the values.
+    Declarations nested in an indicator's block are collected as they come (a model header's are
+    not declarations)."""
+    plain, readers, attribute = _PLAIN[kind], _READERS, _ATTRIBUTE
+    for item in block.items:
+        t = type(item)
+        if t is syntax.Entry:
+            key = plain.get(item.key.text)
+            if key is None or key in seen:
+                _report_entry(ctx.sink, kind, owner, item, seen)
                 continue
             seen[key] = item
-        return seen
-
-    settings = model.settings
-    if settings.decl is not None:
-        for key, entry in entries_of("model", "the model", settings.decl.body).items():
-            val = _read_entry(ctx, entry)
-            if val is not None:
-                setattr(settings, key, val)
-    for ind in model.indicators.values():
-        ind.entries = entries_of(ind.kind, f"{ind.kind} `{ind.name}`", ind.decl.body)
-        for key, entry in ind.entries.items():
-            val = _read_entry(ctx, entry)
-            if val is None:
+            value = item.value
+            form = type(value)
+            # the commonest cases of _read_number and _read_formula, inline
+            if form is syntax.Number and key in _NUMERIC and value.value is not None:
+                setattr(into, key, value.value)
                 continue
-            if key == "value":
-                ind.formula = val
-            elif key == "parent":
-                ind.parent = val  # an Ident until link_tree resolves it
-            else:
-                setattr(ind, key, val)
-        if ind.kind == "metric" and "value" not in ind.entries:
-            sink.add("E004", ind.span, f"metric `{ind.name}` has no `value`; a metric is computed: add "
-                     "`value: FORMULA`, or make it an `input` if a scenario supplies it")
+            if key == "value" and form not in _NOT_FORMULA:
+                into.formula = value
+                continue
+            val = readers[key](ctx, item, value)
+            if val is not None:
+                setattr(into, attribute[key], val)
+        elif t is syntax.IndicatorDecl:
+            if owner is not None:
+                _collect_indicator(ctx, item, owner)
+        elif t is syntax.Expect:
+            ctx.sink.add("E004", item.keyword.span, f"`expect` belongs in a scenario, not in "
+                         f"{_label(kind, owner)}; move it into a `scenario` block")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,8 +353,10 @@ def read_entries(ctx: Context) -> None:
 def link_tree(ctx: Context) -> None:
     """Resolve parents (E101, E103, E207), find parent cycles (E206) and orphans (E205)."""
     model, sink = ctx.model, ctx.sink
+    indicators = model.indicators
     broken: set[str] = set()
-    for ind in model.indicators.values():
+    linked = False  # whether any `parent:` entry was followed
+    for ind in indicators.values():
         ref = ind.parent
         ind.parent = ind.nested_in
         if ref is None:
@@ -287,51 +382,64 @@ def link_tree(ctx: Context) -> None:
             broken.add(ind.name)
             continue
         ind.parent = target.name
+        linked = True
 
-    # parent cycles: each node has one parent, so walk the chains
-    state: dict[str, int] = {}
-    in_cycle: set[str] = set()
-    for start in model.indicators:
-        path, name = [], start
-        while name is not None and name not in state:
-            state[name] = 1
-            path.append(name)
-            name = model.indicators[name].parent
-        if name is not None and state.get(name) == 1 and name in path:
-            cycle = path[path.index(name):]
-            in_cycle.update(cycle)
-            first = min(cycle, key=lambda n: model.indicators[n].index)
-            sink.add("E206", model.indicators[first].span,
-                     "parents form a cycle: " + cycle_text(cycle, lambda n: model.indicators[n].index)
-                     + "; point one `parent:` at a kgi")
-        for n in path:
-            state[n] = 2
-
-    for ind in model.indicators.values():
-        if ind.parent is not None and ind.name not in in_cycle:
-            parent = model.indicators[ind.parent]
+    # A declaration nests only in one written before it, so only `parent:` entries can close a cycle.
+    in_cycle = _parent_cycles(ctx) if linked else set()
+    for ind in indicators.values():
+        if ind.name in in_cycle:
+            continue
+        parent = None
+        if ind.parent is not None:
+            # appended in file order (that of model.indicators), so the lists need no sorting
+            parent = indicators[ind.parent]
             (parent.vetoes if ind.kind == "veto" else parent.children).append(ind.name)
-    for ind in model.indicators.values():
-        if ind.kind not in ("kpi", "veto") or ind.name in in_cycle:
-            continue
-        name, seen = ind.name, set()
-        while model.indicators[name].parent is not None and name not in seen:
-            seen.add(name)
-            name = model.indicators[name].parent
-        top = model.indicators[name]
-        if top.kind == "kgi" or name in broken or name in in_cycle or seen & in_cycle:
-            continue
-        if top is ind:
-            msg = (f"{ind.kind} `{ind.name}` does not link to a kgi; every KPI must drive a goal: nest it "
-                   "in a kgi or kpi, or add `parent: NAME`")
-        else:
-            msg = (f"{ind.kind} `{ind.name}` does not link to a kgi: its chain of parents ends at "
-                   f"{top.kind} `{top.name}`, which has no parent")
-        sink.add("E205", ind.span, msg)
-    for ind in model.indicators.values():
-        key = lambda n: model.indicators[n].index  # noqa: E731
-        ind.children.sort(key=key)
-        ind.vetoes.sort(key=key)
+        if ind.kind in ("kpi", "veto") and not (parent is not None and parent.kind == "kgi"
+                                                and parent.parent is None):  # the common case: linked
+            _check_linked(ctx, ind, broken, in_cycle)
+
+
+def _check_linked(ctx: Context, ind: Indicator, broken: set[str], in_cycle: set[str]) -> None:
+    """E205 unless the chain of parents above ``ind`` ends at a kgi (or at a reported problem)."""
+    indicators = ctx.model.indicators
+    name, seen = ind.name, set()
+    while indicators[name].parent is not None and name not in seen:
+        seen.add(name)
+        name = indicators[name].parent
+    top = indicators[name]
+    if top.kind == "kgi" or name in broken or name in in_cycle or seen & in_cycle:
+        return
+    if top is ind:
+        msg = (f"{ind.kind} `{ind.name}` does not link to a kgi; every KPI must drive a goal: nest it "
+               "in a kgi or kpi, or add `parent: NAME`")
+    else:
+        msg = (f"{ind.kind} `{ind.name}` does not link to a kgi: its chain of parents ends at "
+               f"{top.kind} `{top.name}`, which has no parent")
+    ctx.sink.add("E205", ind.span, msg)
+
+
+def _parent_cycles(ctx: Context) -> set[str]:
+    """E206 for each cycle of parents; returns the names on them. Each indicator has one parent, so
+    one walk up from each indicator not seen yet finds every cycle, and looks at each name once."""
+    indicators = ctx.model.indicators
+    walk_of: dict[str, int] = {}  # name -> the walk that reached it first
+    in_cycle: set[str] = set()
+    for walk, start in enumerate(indicators):
+        name = start
+        while name is not None and name not in walk_of:
+            walk_of[name] = walk
+            name = indicators[name].parent
+        if name is not None and walk_of[name] == walk:  # back on this walk's own path: a cycle
+            cycle, above = [name], indicators[name].parent
+            while above != name:
+                cycle.append(above)
+                above = indicators[above].parent
+            in_cycle.update(cycle)
+            position = lambda n: indicators[n].index  # noqa: E731
+            first = min(cycle, key=position)
+            ctx.sink.add("E206", indicators[first].span,
+                         "parents form a cycle: " + cycle_text(cycle, position) + "; point one `parent:` at a kgi")
+    return in_cycle
 
 
 def _tree_names(model: Model) -> list[str]:
@@ -341,10 +449,11 @@ def _tree_names(model: Model) -> list[str]:
 def check_weights(ctx: Context) -> None:
     """E202 mixed weights, E203 out of range, E201 sum; fill in effective weights."""
     model, sink = ctx.model, ctx.sink
-    for node in model.indicators.values():
-        kids = [model.indicators[c] for c in node.children]
-        if not kids:
+    indicators = model.indicators
+    for node in indicators.values():
+        if not node.children:
             continue
+        kids = [indicators[c] for c in node.children]
         given = [k for k in kids if "weight" in k.entries]
         bad_range = False
         for k in given:
@@ -365,8 +474,9 @@ def check_weights(ctx: Context) -> None:
                      + " do not; give every child a weight, or none for equal weights")
             continue
         if not given:
+            share = 1 / len(kids)
             for k in kids:
-                k.effective_weight = 1 / len(kids)
+                k.effective_weight = share
             continue
         if bad_range or any(k.weight is None for k in given):
             continue
@@ -387,34 +497,47 @@ def check_thresholds(ctx: Context) -> None:
     """E401 levels out of order, E402 veto/exact/band misuse, E403 reversed bands."""
     model, sink = ctx.model, ctx.sink
     for ind in model.indicators.values():
-        t = ind.target
-        has_levels = [k for k in ("baseline", "stretch") if k in ind.entries]
         if ind.kind == "veto":
             if "target" not in ind.entries:
                 sink.add("E402", ind.span, f"veto `{ind.name}` has no target; a veto is a pass/fail gate: "
                          "add one such as `target: == 0`")
             continue
+        t = ind.target
         if t is None:
             continue
-        if t.op in ("==", "..") and has_levels:
-            for k in has_levels:
-                sink.add("E402", ind.entries[k].key.span,
-                         f"`{ind.name}` has an {'exact' if t.op == '==' else 'band'} target, which is met or "
+        op = t.op
+        if op == ">=" or op == "<=":
+            v = t.value
+            if v is not None:  # levels in the target's direction, inline (most targets are these)
+                b, s = ind.baseline, ind.stretch
+                if op == ">=":
+                    order_ok = (b is None or b < v) and (s is None or s > v)
+                else:
+                    order_ok = (b is None or b > v) and (s is None or s < v)
+                if not order_ok:
+                    _levels_out_of_order(ctx, ind, t)
+            continue
+        if op != "==" and op != "..":
+            continue
+        entries = ind.entries
+        for k in ("baseline", "stretch"):
+            if k in entries:
+                sink.add("E402", entries[k].key.span,
+                         f"`{ind.name}` has an {'exact' if op == '==' else 'band'} target, which is met or "
                          f"missed; `{k}` applies only to `>=` and `<=` targets: remove it")
-        if t.op == ".." and t.low is not None and t.high is not None and t.low > t.high:
-            sink.add("E403", ind.entries["target"].key.span,
+        if op == ".." and t.low is not None and t.high is not None and t.low > t.high:
+            sink.add("E403", entries["target"].key.span,
                      f"the band `{t.text}` of `{ind.name}` runs backwards (lower end above upper end); "
                      "write it `lo .. hi`")
-        if t.op in (">=", "<=") and t.value is not None:
-            b, s, v = ind.baseline, ind.stretch, t.value
-            up = t.op == ">="
-            order_ok = ((b is None or (b < v if up else b > v)) and (s is None or (s > v if up else s < v)))
-            if not order_ok:
-                want = "baseline < target < stretch" if up else "baseline > target > stretch"
-                got = ", ".join(f"{k} {source_text(model, ind.entries[k].value)}"
-                                for k in ("baseline", "target", "stretch") if k in ind.entries)
-                sink.add("E401", ind.entries["target"].key.span,
-                         f"`{ind.name}` has {got}; for a `{t.op}` target they must run {want}")
+
+
+def _levels_out_of_order(ctx: Context, ind: Indicator, t: Target) -> None:
+    """E401: baseline, target and stretch do not run in the direction of a ``>=``/``<=`` target."""
+    want = "baseline < target < stretch" if t.op == ">=" else "baseline > target > stretch"
+    got = ", ".join(f"{k} {source_text(ctx.model, ind.entries[k].value)}"
+                    for k in ("baseline", "target", "stretch") if k in ind.entries)
+    ctx.sink.add("E401", ind.entries["target"].key.span,
+                 f"`{ind.name}` has {got}; for a `{t.op}` target they must run {want}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,25 +546,55 @@ def check_thresholds(ctx: Context) -> None:
 
 def resolve_formulas(ctx: Context) -> None:
     """Check every formula (E101, E103, E302, E303, E503) and record what each one reads."""
-    model = ctx.model
-    for ind in model.indicators.values():
-        if ind.formula is None:
-            continue
-        uses = expressions.safe_check(ind.formula, ctx, expect=False, want=expressions.NUM)
-        model.uses[ind.name] = uses
+    ctx.model.uses.update(expressions.check_values(ctx, ctx.model.indicators.values()))
 
 
 def check_formula_cycles(ctx: Context) -> None:
     """E301 for each set of formulas that reach each other; then order formulas by dependency."""
     model, sink = ctx.model, ctx.sink
-    graph = {n: sorted(u for u in uses if u in model.uses) for n, uses in model.uses.items()}
-    index, low, on_stack, stack, sccs = {}, {}, set(), [], []
-    counter = [0]
+    uses = model.uses
+    formulas = uses.keys()
+    graph: dict[str, list[str] | tuple] = {}
+    chained = False  # whether any formula reads another
+    for n, used in uses.items():
+        # most formulas read only inputs: the view tests each name read against the formulas
+        if formulas.isdisjoint(used):
+            graph[n] = ()
+        else:
+            graph[n] = sorted(u for u in used if u in uses)
+            chained = True
+    if not chained:  # no cycles, and any order is a dependency order: Tarjan's would be the file's
+        model.formula_order = list(graph)
+        return
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    order: list[str] = []
+    cyclic: set[str] = set()
+    counter = 0
 
-    def strongconnect(v: str) -> None:  # iterative Tarjan
+    def component(comp: list[str]) -> None:
+        # Tarjan completes components in reverse topological order: dependencies first
+        if len(comp) > 1 or comp[0] in graph[comp[0]]:
+            cyclic.update(comp)
+            first = min(comp, key=lambda n: model.indicators[n].index)
+            path = _cycle_path(first, set(comp), graph)
+            sink.add("E301", model.indicators[first].entries["value"].key.span,
+                     "formulas refer to each other in a cycle: " + " → ".join(f"`{n}`" for n in path)
+                     + "; one of these values must come from data (an `input`)")
+        else:
+            order.append(comp[0])
+
+    for v in graph:  # iterative Tarjan
+        if v in index:
+            continue
+        index[v] = low[v] = counter
+        counter += 1
+        if not graph[v]:  # a formula that reads no formula is a component of its own
+            order.append(v)
+            continue
         work = [(v, iter(graph[v]))]
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
         stack.append(v)
         on_stack.add(v)
         while work:
@@ -449,8 +602,11 @@ def check_formula_cycles(ctx: Context) -> None:
             advanced = False
             for w in it:
                 if w not in index:
-                    index[w] = low[w] = counter[0]
-                    counter[0] += 1
+                    index[w] = low[w] = counter
+                    counter += 1
+                    if not graph[w]:  # as above; its index is above ``low[node]``, so no change there
+                        order.append(w)
+                        continue
                     stack.append(w)
                     on_stack.add(w)
                     work.append((w, iter(graph[w])))
@@ -471,24 +627,8 @@ def check_formula_cycles(ctx: Context) -> None:
                     comp.append(w)
                     if w == node:
                         break
-                sccs.append(comp)
-
-    for v in graph:
-        if v not in index:
-            strongconnect(v)
-    cyclic: set[str] = set()
-    order: list[str] = []
-    for comp in sccs:  # Tarjan yields components in reverse topological order: dependencies first
-        if len(comp) > 1 or comp[0] in graph[comp[0]]:
-            cyclic.update(comp)
-            first = min(comp, key=lambda n: model.indicators[n].index)
-            path = _cycle_path(first, set(comp), graph)
-            sink.add("E301", model.indicators[first].entries["value"].key.span,
-                     "formulas refer to each other in a cycle: " + " → ".join(f"`{n}`" for n in path)
-                     + "; one of these values must come from data (an `input`)")
-        else:
-            order.append(comp[0])
-    model.formula_order = [n for n in order if n not in cyclic]
+                component(comp)
+    model.formula_order = [n for n in order if n not in cyclic] if cyclic else order
 
 
 def _cycle_path(first: str, comp: set[str], graph) -> list[str]:
@@ -581,27 +721,45 @@ def resolve_scenarios(ctx: Context) -> None:
 
 def order_indicators(ctx: Context) -> None:
     """Tree order (kgis depth first in file order), then metrics, then inputs."""
-    model = ctx.model
+    indicators = ctx.model.indicators
     order: list[str] = []
-    placed: set[str] = set()
-
-    def walk(name: str) -> None:
-        if name in placed:
-            return
-        placed.add(name)
-        order.append(name)
-        ind = model.indicators[name]
-        for child in sorted(ind.children + ind.vetoes, key=lambda n: model.indicators[n].index):
-            walk(child)
-
-    for ind in model.indicators.values():
-        if ind.kind == "kgi":
-            walk(ind.name)
-    for kind in ("kpi", "veto"):  # orphans (E205) still get a place
-        order += [n for n, i in model.indicators.items() if i.kind == kind and n not in placed]
-    for kind in ("metric", "input"):
-        order += [n for n, i in model.indicators.items() if i.kind == kind]
-    model.order = order
+    rest: dict[str, list[str]] = {"kpi": [], "veto": [], "metric": [], "input": []}
+    # Only a kgi can be reached twice: as a top, and as the child of the kpi it is written in
+    # (E207). A kpi or veto has one parent, and parent cycles are not linked as children.
+    tops: set[str] = set()
+    reached = 0  # kpis and vetoes placed (a metric or input nested in a block is placed too)
+    for ind in indicators.values():
+        if ind.kind != "kgi":
+            rest[ind.kind].append(ind.name)  # the parser gives only the five kinds
+            continue
+        stack = [ind.name]  # depth first; children and vetoes by their place in the file
+        while stack:
+            name = stack.pop()
+            node = indicators[name]
+            if node.kind == "kgi":
+                if name in tops:
+                    continue
+                tops.add(name)
+            elif node.kind in _NESTS:
+                reached += 1
+            order.append(name)
+            below, vetoes = node.children, node.vetoes
+            if vetoes:  # both lists are in file order (link_tree): merge them
+                if not below:
+                    below = vetoes
+                elif indicators[below[-1]].index < indicators[vetoes[0]].index:
+                    below = below + vetoes
+                else:
+                    below = sorted(below + vetoes, key=lambda n: indicators[n].index)
+            if below:
+                stack += reversed(below)
+    if reached < len(rest["kpi"]) + len(rest["veto"]):  # those no kgi reaches (E205) get a place too
+        placed = set(order)
+        for kind in ("kpi", "veto"):
+            order += [n for n in rest[kind] if n not in placed]
+    order += rest["metric"]
+    order += rest["input"]
+    ctx.model.order = order
 
 
 def build_program(ctx: Context) -> None:
@@ -628,7 +786,6 @@ def build_now(model: Model):
 
 PASSES = (
     collect_declarations,
-    read_entries,
     link_tree,
     check_weights,
     check_thresholds,

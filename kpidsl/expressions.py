@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from . import syntax
 from .findings import closest
@@ -24,100 +24,157 @@ MAX_FORMULA_DEPTH = 2000
 
 def check(expr, ctx: "Context", *, expect: bool, want: str) -> set[str]:
     """Check ``expr`` and return the declaration names it reads (its dependencies)."""
-    checker = _Checker(ctx, expect)
-    got = checker.infer(expr, 0)
-    if got is not None and got != want:
-        if expect:
-            ctx.sink.add("E503", expr.span, "`expect` needs a condition, but this is a number; compare it, "
-                         "e.g. `expect x >= 95%`")
-        else:
-            ctx.sink.add("E303", expr.span, "a `value` must be a number, but this is a condition; "
-                         "turn it into a number with `if(condition, 1, 0)`")
-    return checker.uses
+    return _Checker(ctx, expect).check(expr, want)
+
+
+def check_values(ctx: "Context", indicators: Iterable[Indicator]) -> dict[str, set[str]]:
+    """``safe_check`` of each indicator's ``value`` formula, in order: the names each one reads,
+    by indicator name (one checker for them all, as a model has a formula per indicator)."""
+    checker = _Checker(ctx, expect=False)
+    uses: dict[str, set[str]] = {}
+    for ind in indicators:
+        if ind.formula is not None:
+            try:
+                uses[ind.name] = checker.check(ind.formula, NUM)
+            except _TooDeep:
+                uses[ind.name] = set()
+    return uses
 
 
 class _Checker:
+    """Infers what each node of a formula gives (NUM, BOOL, or None when unknown after a finding)
+    and gathers the declaration names the formula reads."""
+
     def __init__(self, ctx: "Context", expect: bool):
         self.ctx = ctx
+        self.sink = ctx.sink
+        self.names = ctx.names
         self.expect = expect
         self.uses: set[str] = set()
+
+    def check(self, expr, want: str) -> set[str]:
+        """The names ``expr`` reads; E503/E303 when it gives the other type than ``want``."""
+        self.uses = uses = set()
+        got = self.infer(expr, 0)
+        if got is not None and got != want:
+            if self.expect:
+                self.sink.add("E503", expr.span, "`expect` needs a condition, but this is a number; compare "
+                              "it, e.g. `expect x >= 95%`")
+            else:
+                self.sink.add("E303", expr.span, "a `value` must be a number, but this is a condition; "
+                              "turn it into a number with `if(condition, 1, 0)`")
+        return uses
 
     def need(self, node, want: str, depth: int, where: str) -> None:
         got = self.infer(node, depth + 1)
         if got is not None and got != want:
-            if want == NUM:
-                msg = f"{where} needs a number, but this is a condition"
-            else:
-                msg = f"{where} needs a condition (a comparison, `and`, `or`, `not`), but this is a number"
-            self.ctx.sink.add("E303", node.span, msg)
+            self.wrong(node, want, where)
+
+    def wrong(self, node, want: str, where: str) -> None:
+        """E303: ``node`` gives the other type than ``where`` needs."""
+        if want == NUM:
+            msg = f"{where} needs a number, but this is a condition"
+        else:
+            msg = f"{where} needs a condition (a comparison, `and`, `or`, `not`), but this is a number"
+        self.sink.add("E303", node.span, msg)
 
     def infer(self, node, depth: int) -> str | None:
         if depth > MAX_FORMULA_DEPTH:
-            self.ctx.sink.add("E001", node.span, f"the formula nests deeper than {MAX_FORMULA_DEPTH} "
-                              "levels; split it into named metrics")
+            self.sink.add("E001", node.span, f"the formula nests deeper than {MAX_FORMULA_DEPTH} "
+                          "levels; split it into named metrics")
             raise _TooDeep
         t = type(node)
         if t is syntax.Number:
             return NUM
-        if t is syntax.Boolean:
-            return BOOL
         if t is syntax.Ref:
             return self.ref(node.name)
-        if t is syntax.Attribute:
-            return self.attribute(node, depth)
-        if t is syntax.Neg:
-            self.need(node.operand, NUM, depth, "`-`")
+        if t is syntax.Binary:  # arithmetic, inline
+            self.numbers((node.left, node.right), depth, node.op)
             return NUM
-        if t is syntax.Binary:
+        rule = _RULES.get(t)
+        return None if rule is None else rule(self, node, depth)
+
+    def numbers(self, operands, depth: int, op: str) -> None:
+        """``need`` a number from each of ``operands`` of ``op`` (an operator or a function)."""
+        # Numbers, names and arithmetic (most operands) are settled here, without going through
+        # infer: a number is a number, a name is a number or reported by ref, and arithmetic gives a
+        # number. Not at the depth limit, where infer reports the operand instead.
+        if depth >= MAX_FORMULA_DEPTH:
+            for operand in operands:
+                self.need(operand, NUM, depth, f"`{op}`")
+            return
+        names, uses = self.names, self.uses
+        for operand in operands:
+            t = type(operand)
+            if t is syntax.Number:
+                continue
+            if t is syntax.Ref:
+                target = names.get(operand.name.text)
+                if type(target) is Indicator:  # ref's common case, inline
+                    uses.add(target.name)
+                else:
+                    self.ref(operand.name)
+                continue
+            if t is syntax.Binary:
+                self.numbers((operand.left, operand.right), depth + 1, operand.op)
+                continue
+            got = self.infer(operand, depth + 1)
+            if got is not None and got != NUM:
+                self.wrong(operand, NUM, f"`{op}`")
+
+    def arithmetic(self, node: syntax.Binary, depth: int) -> str:
+        self.numbers((node.left, node.right), depth, node.op)
+        return NUM
+
+    def negation(self, node: syntax.Neg, depth: int) -> str:
+        self.need(node.operand, NUM, depth, "`-`")
+        return NUM
+
+    def compare(self, node: syntax.Compare, depth: int) -> str:
+        if node.op in ("==", "!="):
+            a, b = self.infer(node.left, depth + 1), self.infer(node.right, depth + 1)
+            if a is not None and b is not None and a != b:
+                self.sink.add("E303", node.span, f"`{node.op}` compares a number with a condition")
+        else:
             self.need(node.left, NUM, depth, f"`{node.op}`")
             self.need(node.right, NUM, depth, f"`{node.op}`")
-            return NUM
-        if t is syntax.Compare:
-            if node.op in ("==", "!="):
-                a, b = self.infer(node.left, depth + 1), self.infer(node.right, depth + 1)
-                if a is not None and b is not None and a != b:
-                    self.ctx.sink.add("E303", node.span, f"`{node.op}` compares a number with a condition")
-            else:
-                self.need(node.left, NUM, depth, f"`{node.op}`")
-                self.need(node.right, NUM, depth, f"`{node.op}`")
-            return BOOL
-        if t is syntax.NotOp:
+        return BOOL
+
+    def logic(self, node, depth: int) -> str:
+        if type(node) is syntax.NotOp:
             self.need(node.operand, BOOL, depth, "`not`")
             return BOOL
-        if t in (syntax.AndOp, syntax.OrOp):
-            word = "`and`" if t is syntax.AndOp else "`or`"
-            self.need(node.left, BOOL, depth, word)
-            self.need(node.right, BOOL, depth, word)
-            return BOOL
-        if t is syntax.Call:
-            return self.call(node, depth)
-        return None
+        word = "`and`" if type(node) is syntax.AndOp else "`or`"
+        self.need(node.left, BOOL, depth, word)
+        self.need(node.right, BOOL, depth, word)
+        return BOOL
 
     def ref(self, name: syntax.Ident) -> str | None:
-        target = self.ctx.names.get(name.text)
-        if target is None:
-            candidates = [n for n in self.ctx.model.indicators]
-            self.ctx.sink.add("E101", name.span, f"`{name.text}` is not declared" + closest(name.text, candidates))
-            return None
+        target = self.names.get(name.text)
         if not isinstance(target, Indicator):
-            self.ctx.sink.add("E103", name.span, f"`{name.text}` is a scenario, not a value; a formula reads "
-                              "inputs and indicators")
+            if target is None:
+                candidates = [n for n in self.ctx.model.indicators]
+                self.sink.add("E101", name.span, f"`{name.text}` is not declared" + closest(name.text, candidates))
+            else:
+                self.sink.add("E103", name.span, f"`{name.text}` is a scenario, not a value; a formula "
+                              "reads inputs and indicators")
             return None
-        self.uses.add(name.text)
+        # the declaration's own string: equal to the one written, and the same object for every formula
+        self.uses.add(target.name)
         return NUM
 
     def attribute(self, node: syntax.Attribute, depth: int) -> str | None:
         attr = node.name.text
         if not self.expect:
-            self.ctx.sink.add("E503", node.name.span, f"`.{attr}` reads an evaluation result and exists only "
-                              "inside `expect`; a formula reads values by name")
+            self.sink.add("E503", node.name.span, f"`.{attr}` reads an evaluation result and exists only "
+                          "inside `expect`; a formula reads values by name")
             return None
         if attr not in RESULTS:
-            self.ctx.sink.add("E503", node.name.span, f"unknown result `.{attr}`; expected `.score`, "
-                              "`.achievement` or `.met` (the value itself is the bare name)")
+            self.sink.add("E503", node.name.span, f"unknown result `.{attr}`; expected `.score`, "
+                          "`.achievement` or `.met` (the value itself is the bare name)")
             return None
         if not isinstance(node.target, syntax.Ref):
-            self.ctx.sink.add("E503", node.span, f"`.{attr}` follows a name, as in `sales.{attr}`")
+            self.sink.add("E503", node.span, f"`.{attr}` follows a name, as in `sales.{attr}`")
             return None
         self.ref(node.target.name)
         return RESULTS[attr]
@@ -125,8 +182,8 @@ class _Checker:
     def call(self, node: syntax.Call, depth: int) -> str | None:
         name, args = node.func.text, node.args.items
         if name not in FUNCTIONS:
-            self.ctx.sink.add("E302", node.func.span, f"unknown function `{name}`" + closest(name, FUNCTIONS)
-                              + "; the functions are " + ", ".join(f"`{f}`" for f in FUNCTIONS))
+            self.sink.add("E302", node.func.span, f"unknown function `{name}`" + closest(name, FUNCTIONS)
+                          + "; the functions are " + ", ".join(f"`{f}`" for f in FUNCTIONS))
             for a in args:
                 self.infer(a, depth + 1)
             return None
@@ -134,7 +191,7 @@ class _Checker:
         if len(args) < lo or (hi is not None and len(args) > hi):
             want = {(1, None): "one or more arguments", (1, 1): "one argument", (1, 2): "one or two arguments",
                     (3, 3): "three arguments"}[(lo, hi)]
-            self.ctx.sink.add("E302", node.func.span, f"`{name}` takes {want}, but is given {len(args)}")
+            self.sink.add("E302", node.func.span, f"`{name}` takes {want}, but is given {len(args)}")
             for a in args:
                 self.infer(a, depth + 1)
             return None
@@ -142,17 +199,30 @@ class _Checker:
             self.need(args[0], BOOL, depth, "the first argument of `if`")
             a, b = self.infer(args[1], depth + 1), self.infer(args[2], depth + 1)
             if a is not None and b is not None and a != b:
-                self.ctx.sink.add("E303", node.span, "the two branches of `if` must both be numbers or both "
-                                  "be conditions")
+                self.sink.add("E303", node.span, "the two branches of `if` must both be numbers or both "
+                              "be conditions")
                 return None
             return a or b
-        for a in args:
-            self.need(a, NUM, depth, f"`{name}`")
+        self.numbers(args, depth, name)
         return NUM
 
 
 class _TooDeep(Exception):
     pass
+
+
+#: How each kind of node is checked (numbers, names and arithmetic are tried first, in ``infer``).
+_RULES = {
+    syntax.Boolean: lambda checker, node, depth: BOOL,
+    syntax.Attribute: _Checker.attribute,
+    syntax.Neg: _Checker.negation,
+    syntax.Binary: _Checker.arithmetic,
+    syntax.Compare: _Checker.compare,
+    syntax.NotOp: _Checker.logic,
+    syntax.AndOp: _Checker.logic,
+    syntax.OrOp: _Checker.logic,
+    syntax.Call: _Checker.call,
+}
 
 
 def safe_check(expr, ctx: "Context", *, expect: bool, want: str) -> set[str]:

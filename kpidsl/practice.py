@@ -28,7 +28,10 @@ def rule(code: str):
 
 
 def _scorecard(model: Model) -> list[Indicator]:
-    return [i for i in model.indicators.values() if i.kind in ("kgi", "kpi")]
+    return [i for i in model.indicators.values() if i.kind in _SCORED]
+
+
+_SCORED = ("kgi", "kpi")
 
 
 def _ancestors(model: Model, ind: Indicator) -> Iterator[Indicator]:
@@ -38,6 +41,14 @@ def _ancestors(model: Model, ind: Indicator) -> Iterator[Indicator]:
         seen.add(ind.name)
         yield ind
         ind = model.indicators.get(ind.parent) if ind.parent else None
+
+
+def _any_has(model: Model, key: str) -> bool:
+    """Whether any indicator has a ``key`` entry (a loop: cheaper than ``any`` over a generator)."""
+    for ind in model.indicators.values():
+        if key in ind.entries:
+            return True
+    return False
 
 
 def _tree(model: Model, kgi: Indicator) -> list[Indicator]:
@@ -54,8 +65,8 @@ def _tree(model: Model, kgi: Indicator) -> list[Indicator]:
 
 @rule("W101")
 def no_target(model: Model, max_children: int) -> Found:
-    for ind in _scorecard(model):
-        if ind.target is None and "target" not in ind.entries:
+    for ind in model.indicators.values():
+        if ind.target is None and ind.kind in _SCORED and "target" not in ind.entries:
             yield ind.span, (f"{ind.kind} `{ind.name}` has no target, so nobody can say whether it was "
                              "achieved; make it measurable with `target: >= N`, `<= N`, `== N` or a band")
 
@@ -91,8 +102,8 @@ def no_data_source(model: Model, max_children: int) -> Found:
 
 @rule("W105")
 def too_many_children(model: Model, max_children: int) -> Found:
-    for ind in _scorecard(model):
-        if len(ind.children) > max_children:
+    for ind in model.indicators.values():
+        if len(ind.children) > max_children and ind.kind in _SCORED:
             yield ind.span, (f"more than {max_children} KPIs under `{ind.name}` ({len(ind.children)}): focus "
                              "on the few that drive the goal and keep the rest as `metric`s")
 
@@ -110,7 +121,7 @@ def _used_names(model: Model) -> set[str]:
 def unused(model: Model, max_children: int) -> Found:
     used = _used_names(model)
     for ind in model.indicators.values():
-        if ind.name in used:
+        if (ind.kind != "input" and ind.kind != "metric") or ind.name in used:
             continue
         if ind.kind == "input":
             yield ind.span, (f"input `{ind.name}` is collected but no formula uses it; use it in a `value:` "
@@ -122,7 +133,7 @@ def unused(model: Model, max_children: int) -> Found:
 
 @rule("W107")
 def no_leading_indicator(model: Model, max_children: int) -> Found:
-    if not any("type" in i.entries for i in model.indicators.values()):
+    if not _any_has(model, "type"):
         return
     for kgi in model.kgis:
         if not any(i.type == "process" for i in _tree(model, kgi)):
@@ -132,7 +143,7 @@ def no_leading_indicator(model: Model, max_children: int) -> Found:
 
 @rule("W108")
 def unbalanced_perspectives(model: Model, max_children: int) -> Found:
-    if not any("perspective" in i.entries for i in model.indicators.values()):
+    if not _any_has(model, "perspective"):
         return
     for kgi in model.kgis:
         covered = {i.perspective for i in _tree(model, kgi) if i.perspective}

@@ -1,0 +1,107 @@
+"""The compiler's shortcuts give what the plain rules give: shared targets, tables of entry keys,
+merged child lists, formula order without Tarjan, and tree order without a set of placed names."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import kpidsl
+from kpidsl import compiler
+from kpidsl.findings import FindingSink
+
+
+def load(src: str):
+    return kpidsl.load_text(src)
+
+
+def test_targets_keep_their_own_spelling_and_value():
+    # one-line targets are shared by their text; whitespace and line breaks still tell them apart
+    model = load("kgi g {\n  kpi a { target: >= 5 }\n  kpi b { target: >=\t5 }\n  kpi c { target: >= 5 }\n"
+                 "  kpi d { target: >=\n 0 }\n  kpi e { target: >=\n -0 }\n  kpi f { target: 1 .. 2 }\n}\n")
+    t = {n: i.target for n, i in model.indicators.items() if i.target is not None}
+    assert (t["a"].text, t["b"].text, t["c"].text) == (">= 5", ">=\t5", ">= 5")
+    assert t["a"] == t["c"] and t["a"] != t["b"]
+    assert t["d"].text == t["e"].text == ">= …"
+    assert math.copysign(1, t["d"].value) == 1 and math.copysign(1, t["e"].value) == -1
+    assert (t["f"].op, t["f"].low, t["f"].high, t["f"].text) == ("..", 1.0, 2.0, "1 .. 2")
+
+
+@pytest.mark.parametrize("kind", sorted(compiler.ALLOWED))
+def test_every_key_outside_the_plain_table_is_reported(kind):
+    # _read_block keeps exactly the keys of _PLAIN[kind]; _report_entry must report every other one
+    owner = None if kind == "model" else load("kgi x { }").indicators["x"]
+    for key in sorted(compiler.KNOWN_KEYS | {"parent", "bogus"}):
+        if key in compiler._PLAIN[kind]:
+            assert compiler._PLAIN[kind][key] is key  # kept under the module's own string
+            continue
+        entry = kpidsl.api.parse(f"kgi y {{ {key}: 1 }}").decls[0].body.items[0]
+        sink = FindingSink("t")
+        compiler._report_entry(sink, kind, owner, entry, {})
+        assert [f.span for f in sink.items] == [entry.key.span], (kind, key)
+
+
+def test_entry_keys_and_readers_cover_every_known_key():
+    assert set(compiler._READERS) == compiler.KNOWN_KEYS
+    assert all(plain <= compiler.KNOWN_KEYS for plain in map(set, compiler._PLAIN.values()))
+
+
+def test_entries_and_nested_declarations_read_in_one_walk():
+    src = ('kgi g {\n  kpi a { weight: 50% }\n  owner: 5\n  kpi b { weight: 50%  weight: 1 }\n'
+           '  target: >= 1\n}\nkgi g { kpi c { } }\nmetric m { }\n')
+    model = load(src)
+    assert list(model.indicators) == ["g", "a", "b", "c", "m"]
+    assert [i.index for i in model.indicators.values()] == [0, 1, 2, 3, 4]
+    assert list(model.indicators["g"].entries) == ["owner", "target"]  # a wrong form is still given
+    assert model.indicators["c"].nested_in is None  # nested in a duplicate: collected on its own
+    assert [(f.code, f.span.line) for f in model.findings] == [
+        ("E001", 3), ("E003", 4), ("E102", 7), ("E205", 7), ("E004", 8)]
+
+
+def test_children_and_vetoes_merge_by_place_in_the_file():
+    src = ("kgi g {\n  veto v { target: == 0 }\n  kpi a { }\n  veto w { target: == 0 }\n  kpi b { }\n}\n"
+           "kgi h {\n  kpi c { }\n  veto u { target: == 0 }\n}\n")
+    model = load(src)
+    assert model.order == ["g", "v", "a", "w", "b", "h", "c", "u"]
+    assert model.indicators["g"].children == ["a", "b"] and model.indicators["g"].vetoes == ["v", "w"]
+
+
+def test_order_places_orphans_next_to_nested_metrics_and_a_nested_kgi_once():
+    model = load("kgi g { kpi k { metric m { value: 1 } } }\nkpi orphan { }\ninput i { }\n")
+    assert model.order == ["g", "k", "m", "orphan", "m", "i"]
+    model = load("kgi g { kpi k { kgi inner { kpi x { } } } }\nkgi h { }\n")
+    assert model.order == ["g", "k", "inner", "x", "h"]
+
+
+def test_parent_entries_link_and_cycle():
+    model = load("kgi g { }\nkpi a { parent: b }\nkpi b { parent: c }\nkpi c { parent: a }\n"
+                 "kpi d { parent: a }\nkpi e { parent: g }\n")
+    assert [f.code for f in model.findings if f.is_error] == ["E206"]
+    assert model.indicators["g"].children == ["e"] and model.indicators["a"].children == ["d"]
+    assert model.order == ["g", "e", "a", "b", "c", "d"]
+
+
+def test_formula_order_with_and_without_formulas_that_read_formulas():
+    model = load("input i { }\nmetric a { value: i }\nmetric b { value: i * 2 }\n")
+    assert model.formula_order == ["a", "b"] and model.uses == {"a": {"i"}, "b": {"i"}}
+    model = load("input i { }\nmetric a { value: b + 1 }\nmetric b { value: 2 }\nmetric d { value: i + a + b }\n")
+    assert model.formula_order == ["b", "a", "d"]
+    assert model.uses == {"a": {"b"}, "b": set(), "d": {"i", "a", "b"}}
+
+
+def test_names_a_formula_reads_are_the_declarations_own_strings():
+    model = load("input i { }\nmetric a { value: i + i }\n")
+    (used,) = model.uses["a"]
+    assert used is model.indicators["i"].name
+
+
+def test_operands_at_the_depth_limit_are_reported_by_infer():
+    from kpidsl.expressions import MAX_FORMULA_DEPTH
+
+    for leaf in ("1", "x", "(1 + 1)"):
+        formula = "1 + (" * MAX_FORMULA_DEPTH + leaf + ")" * MAX_FORMULA_DEPTH
+        model, findings = kpidsl.api.compile_text(f"input x {{ }}\nmetric m {{ value: {formula} }}\n")
+        if model is None:  # the parser's own limit came first
+            continue
+        assert [f.code for f in findings if f.is_error] == ["E001"]
