@@ -405,6 +405,18 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                 line, col = L[i], C[i]
                 key = new(Ident, (k, (line, col, line, col + len(k))))
                 i += 1
+                v = T[i]
+                if v[0] in digits and T[i + 1] not in continues and not (len(v) == 10 and v[4] == "-"):
+                    # a lone number, the commonest value: entry_value() and number(), inline
+                    got = numbers.get(v) or read_number(v)
+                    v_line, v_col = L[i], C[i]
+                    i += 1
+                    end = v_col + len(v)
+                    span = (v_line, v_col, v_line, end)
+                    if got[1]:
+                        report("E002", Span._make(span), got[1])
+                    add(new(Entry, (key, new(Number, (v, got[0], got[1], span)), (line, col, v_line, end))))
+                    continue
                 value = entry_value()
                 b = value[-1]
                 add(new(Entry, (key, value, (line, col, b[2], b[3]))))
