@@ -454,22 +454,25 @@ def check_weights(ctx: Context) -> None:
         if not node.children:
             continue
         kids = [indicators[c] for c in node.children]
-        given = [k for k in kids if "weight" in k.entries]
-        bad_range = False
-        for k in given:
+        given = 0
+        settled = True  # every weight given is a number in range
+        total = 0  # their sum, in order (as sum() adds them)
+        for k in kids:  # one loop over the children: the common case has no finding
+            if "weight" not in k.entries:
+                continue
+            given += 1
             w = k.weight
-            if w is not None and not (0 < w <= 1 + 1e-9):
-                bad_range = True
-                raw = source_text(model, k.entries["weight"].value)
-                hint = ""
-                if 1 < w <= 100 and not raw.endswith("%"):
-                    hint = f"; did you mean `{raw}%`?"
-                sink.add("E203", k.entries["weight"].key.span,
-                         f"weight `{raw}` of `{k.name}` is outside (0, 100%]{hint}")
-        if given and len(given) != len(kids):
+            if w is None:
+                settled = False
+            elif not (0 < w <= 1 + 1e-9):
+                settled = False
+                _weight_out_of_range(ctx, k, w)
+            else:
+                total += w
+        if given and given != len(kids):
             without = [k.name for k in kids if "weight" not in k.entries]
             sink.add("E202", node.span,
-                     f"under `{node.name}`, {len(given)} of {len(kids)} kpis have a weight and "
+                     f"under `{node.name}`, {given} of {len(kids)} kpis have a weight and "
                      + ", ".join(f"`{n}`" for n in without)
                      + " do not; give every child a weight, or none for equal weights")
             continue
@@ -478,15 +481,23 @@ def check_weights(ctx: Context) -> None:
             for k in kids:
                 k.effective_weight = share
             continue
-        if bad_range or any(k.weight is None for k in given):
+        if not settled:
             continue
-        total = sum(k.weight for k in kids)
         if abs(total - 1) > 1e-9:
             parts = " + ".join(_pct(k.weight) for k in kids)
             sink.add("E201", node.span,
                      f"weights under `{node.name}` sum to {_pct(total)} ({parts}); they must sum to 100%")
         for k in kids:
             k.effective_weight = k.weight
+
+
+def _weight_out_of_range(ctx: Context, k: Indicator, w: float) -> None:
+    """E203 for a weight outside (0, 100%], with a hint when it looks like a percentage without ``%``."""
+    raw = source_text(ctx.model, k.entries["weight"].value)
+    hint = ""
+    if 1 < w <= 100 and not raw.endswith("%"):
+        hint = f"; did you mean `{raw}%`?"
+    ctx.sink.add("E203", k.entries["weight"].key.span, f"weight `{raw}` of `{k.name}` is outside (0, 100%]{hint}")
 
 
 def _pct(x: float) -> str:
