@@ -42,6 +42,8 @@ class Context:
     names: dict[str, object] = attrs.Factory(dict)  # name -> Indicator | Scenario
     #: One-line targets read so far, by their text (Target is immutable, so they can be shared).
     targets: dict[str, Target] = attrs.Factory(dict)
+    #: ``model.lines`` once a pass has needed them (a plain attribute is cheaper to read).
+    lines: list[str] | None = None
 
 
 def cycle_text(cycle: list[str], position) -> str:
@@ -118,6 +120,7 @@ def _duplicate(ctx: Context, name: syntax.Ident) -> None:
                  "unique across every kind of declaration: rename one of them")
 
 
+_declared = Indicator.declared
 #: The kinds that nest, and the kinds they nest in, without a finding (see ``_check_nesting``).
 _NESTS, _HOLDS = ("kpi", "veto"), ("kgi", "kpi")
 
@@ -125,8 +128,8 @@ _NESTS, _HOLDS = ("kpi", "veto"), ("kgi", "kpi")
 def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indicator | None) -> None:
     """One indicator declaration and its entries, with those nested in it in their place among them."""
     indicators, names = ctx.model.indicators, ctx.names
-    name, kind, label = decl.name.text, _KIND.get(decl.kind, decl.kind), decl.label
-    ind = Indicator(name, kind, decl, len(indicators), None if label is None else label.value)
+    name, kind, label = decl.name.text, _KIND[decl.kind], decl.label
+    ind = _declared(name, kind, decl, len(indicators), None if label is None else label.value)
     if nested_in is not None:
         ind.nested_in = nested_in.name
         if kind not in _NESTS or nested_in.kind not in _HOLDS:
@@ -183,7 +186,10 @@ def _read_target(ctx: Context, entry: syntax.Entry, value):
     s = value.span
     one_line = s.line == s.end_line
     if one_line:  # its text alone fixes a one-line target: models repeat the same few targets
-        text = ctx.model.lines[s.line - 1][s.column - 1 : s.end_column - 1]
+        lines = ctx.lines
+        if lines is None:
+            lines = ctx.lines = ctx.model.lines
+        text = lines[s.line - 1][s.column - 1 : s.end_column - 1]
         known = ctx.targets.get(text)
         if known is not None:
             return known
@@ -319,15 +325,18 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
     not declarations)."""
     plain, readers, attribute = _PLAIN[kind], _READERS, _ATTRIBUTE
     for item in block.items:
-        t = type(item)
+        t = item.__class__  # the same as type(item), without a call
         if t is syntax.Entry:
-            key = plain.get(item.key.text)
+            try:
+                key = plain[item.key.text]
+            except KeyError:
+                key = None
             if key is None or key in seen:
                 _report_entry(ctx.sink, kind, owner, item, seen)
                 continue
             seen[key] = item
             value = item.value
-            form = type(value)
+            form = value.__class__
             # the commonest cases of _read_number and _read_formula, inline
             if form is syntax.Number and key in _NUMERIC and value.value is not None:
                 setattr(into, key, value.value)
