@@ -325,7 +325,7 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
     not declarations)."""
     plain, readers, attribute = _PLAIN[kind], _READERS, _ATTRIBUTE
     for item in block.items:
-        t = item.__class__  # the same as type(item), without a call
+        t = type(item)
         if t is syntax.Entry:
             try:
                 key = plain[item.key.text]
@@ -336,7 +336,7 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
                 continue
             seen[key] = item
             value = item.value
-            form = value.__class__
+            form = type(value)
             # the commonest cases of _read_number and _read_formula, inline
             if form is syntax.Number and key in _NUMERIC and value.value is not None:
                 setattr(into, key, value.value)
