@@ -42,6 +42,8 @@ class Context:
     names: dict[str, object] = attrs.Factory(dict)  # name -> Indicator | Scenario
     #: One-line targets read so far, by their text (Target is immutable, so they can be shared).
     targets: dict[str, Target] = attrs.Factory(dict)
+    #: ``model.lines`` once a pass has needed them (a plain attribute is cheaper to read).
+    lines: list[str] | None = None
 
 
 def cycle_text(cycle: list[str], position) -> str:
@@ -118,6 +120,7 @@ def _duplicate(ctx: Context, name: syntax.Ident) -> None:
                  "unique across every kind of declaration: rename one of them")
 
 
+_declared = Indicator.declared
 #: The kinds that nest, and the kinds they nest in, without a finding (see ``_check_nesting``).
 _NESTS, _HOLDS = ("kpi", "veto"), ("kgi", "kpi")
 
@@ -125,8 +128,8 @@ _NESTS, _HOLDS = ("kpi", "veto"), ("kgi", "kpi")
 def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indicator | None) -> None:
     """One indicator declaration and its entries, with those nested in it in their place among them."""
     indicators, names = ctx.model.indicators, ctx.names
-    name, kind, label = decl.name.text, _KIND.get(decl.kind, decl.kind), decl.label
-    ind = Indicator(name, kind, decl, len(indicators), None if label is None else label.value)
+    name, kind, label = decl.name.text, _KIND[decl.kind], decl.label
+    ind = _declared(name, kind, decl, len(indicators), None if label is None else label.value)
     if nested_in is not None:
         ind.nested_in = nested_in.name
         if kind not in _NESTS or nested_in.kind not in _HOLDS:
@@ -183,7 +186,10 @@ def _read_target(ctx: Context, entry: syntax.Entry, value):
     s = value.span
     one_line = s.line == s.end_line
     if one_line:  # its text alone fixes a one-line target: models repeat the same few targets
-        text = ctx.model.lines[s.line - 1][s.column - 1 : s.end_column - 1]
+        lines = ctx.lines
+        if lines is None:
+            lines = ctx.lines = ctx.model.lines
+        text = lines[s.line - 1][s.column - 1 : s.end_column - 1]
         known = ctx.targets.get(text)
         if known is not None:
             return known
@@ -321,7 +327,10 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
     for item in block.items:
         t = type(item)
         if t is syntax.Entry:
-            key = plain.get(item.key.text)
+            try:
+                key = plain[item.key.text]
+            except KeyError:
+                key = None
             if key is None or key in seen:
                 _report_entry(ctx.sink, kind, owner, item, seen)
                 continue
@@ -454,22 +463,25 @@ def check_weights(ctx: Context) -> None:
         if not node.children:
             continue
         kids = [indicators[c] for c in node.children]
-        given = [k for k in kids if "weight" in k.entries]
-        bad_range = False
-        for k in given:
+        given = 0
+        settled = True  # every weight given is a number in range
+        total = 0  # their sum, in order (as sum() adds them)
+        for k in kids:  # one loop over the children: the common case has no finding
+            if "weight" not in k.entries:
+                continue
+            given += 1
             w = k.weight
-            if w is not None and not (0 < w <= 1 + 1e-9):
-                bad_range = True
-                raw = source_text(model, k.entries["weight"].value)
-                hint = ""
-                if 1 < w <= 100 and not raw.endswith("%"):
-                    hint = f"; did you mean `{raw}%`?"
-                sink.add("E203", k.entries["weight"].key.span,
-                         f"weight `{raw}` of `{k.name}` is outside (0, 100%]{hint}")
-        if given and len(given) != len(kids):
+            if w is None:
+                settled = False
+            elif not (0 < w <= 1 + 1e-9):
+                settled = False
+                _weight_out_of_range(ctx, k, w)
+            else:
+                total += w
+        if given and given != len(kids):
             without = [k.name for k in kids if "weight" not in k.entries]
             sink.add("E202", node.span,
-                     f"under `{node.name}`, {len(given)} of {len(kids)} kpis have a weight and "
+                     f"under `{node.name}`, {given} of {len(kids)} kpis have a weight and "
                      + ", ".join(f"`{n}`" for n in without)
                      + " do not; give every child a weight, or none for equal weights")
             continue
@@ -478,15 +490,23 @@ def check_weights(ctx: Context) -> None:
             for k in kids:
                 k.effective_weight = share
             continue
-        if bad_range or any(k.weight is None for k in given):
+        if not settled:
             continue
-        total = sum(k.weight for k in kids)
         if abs(total - 1) > 1e-9:
             parts = " + ".join(_pct(k.weight) for k in kids)
             sink.add("E201", node.span,
                      f"weights under `{node.name}` sum to {_pct(total)} ({parts}); they must sum to 100%")
         for k in kids:
             k.effective_weight = k.weight
+
+
+def _weight_out_of_range(ctx: Context, k: Indicator, w: float) -> None:
+    """E203 for a weight outside (0, 100%], with a hint when it looks like a percentage without ``%``."""
+    raw = source_text(ctx.model, k.entries["weight"].value)
+    hint = ""
+    if 1 < w <= 100 and not raw.endswith("%"):
+        hint = f"; did you mean `{raw}%`?"
+    ctx.sink.add("E203", k.entries["weight"].key.span, f"weight `{raw}` of `{k.name}` is outside (0, 100%]{hint}")
 
 
 def _pct(x: float) -> str:

@@ -62,6 +62,20 @@ class Indicator:
     source: str | None = None
     description: str | None = None
 
+    @classmethod
+    def declared(cls, name: str, kind: str, decl: syntax.IndicatorDecl, index: int,
+                 label: str | None) -> "Indicator":
+        """``Indicator(name, kind, decl, index, label)``, every other attribute at its default, made
+        without the generated ``__init__``: the compiler makes one per declaration, and binding
+        two dozen optional arguments was a good part of collecting them."""
+        ind = _new(cls)
+        ind.name, ind.kind, ind.decl, ind.index, ind.label = name, kind, decl, index, label
+        ind.entries, ind.children, ind.vetoes = {}, [], []
+        ind.nested_in = ind.parent = ind.weight = ind.effective_weight = ind.target = None
+        ind.baseline = ind.stretch = ind.formula = ind.unit = ind.owner = ind.due = None
+        ind.period = ind.perspective = ind.type = ind.source = ind.description = None
+        return ind
+
     @property
     def span(self) -> Span:
         """Where findings about this declaration start: its name."""
@@ -71,6 +85,9 @@ class Indicator:
     def scored(self) -> bool:
         """Whether it gets a score and a status (a target, or kpi children)."""
         return self.kind != "input" and (self.target is not None or bool(self.children))
+
+
+_new = object.__new__
 
 
 @attrs.define(eq=False)

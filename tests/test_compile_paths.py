@@ -105,3 +105,17 @@ def test_operands_at_the_depth_limit_are_reported_by_infer():
         if model is None:  # the parser's own limit came first
             continue
         assert [f.code for f in findings if f.is_error] == ["E001"]
+
+
+def test_declared_indicators_are_what_the_constructor_makes():
+    import attrs
+
+    from kpidsl.model import Indicator
+
+    made = Indicator("n", "kpi", None, 3, "L")
+    declared = Indicator.declared("n", "kpi", None, 3, "L")
+    for field in attrs.fields(Indicator):  # every attribute set, to the same default
+        assert getattr(declared, field.name) == getattr(made, field.name), field.name
+    assert repr(declared) == repr(made)
+    other = Indicator.declared("m", "kgi", None, 4, None)
+    assert other.children is not declared.children and other.entries is not declared.entries
