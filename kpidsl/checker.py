@@ -93,7 +93,7 @@ def lint(model: Model, config: Config | None = None) -> list[Finding]:
     try:
         findings = list(model.findings) + practice_findings(model, config.max_children)
         findings.sort(key=lambda f: (f.span, f.code))
-        return suppress(findings, model.lines, config)
+        return suppress(findings, model.lines if findings else None, config)  # no split of a clean file
     finally:
         if gc_was_enabled:
             gc.enable()
