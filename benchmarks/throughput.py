@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Throughput of `kpi check` against `tomllib` on the same content, and how `check` scales.
 
-Usage: python benchmarks/throughput.py [--decls 10000] [--repeat 5] [--scaling 1000,10000,100000]
+Usage: python benchmarks/throughput.py [--decls 10000] [--repeat 9] [--scaling 1000,10000,100000]
        [--no-scaling]
 
 1. Writes a generated model of about ``--decls`` declarations (the shape of ``benchmarks/run``:
@@ -96,7 +96,7 @@ def _run(code: str, *args: str) -> list[float]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--decls", type=int, default=10_000)
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--scaling", default="1000,10000,100000")
     ap.add_argument("--no-scaling", action="store_true")
     ap.add_argument("--json", help="also write the figures to this file")
