@@ -771,8 +771,16 @@ def order_indicators(ctx: Context) -> None:
                     below = below + vetoes
                 else:
                     below = sorted(below + vetoes, key=lambda n: indicators[n].index)
-            if below:
-                stack += reversed(below)
+            if not below:
+                continue
+            for child in below:
+                c = indicators[child]
+                if c.children or c.vetoes or c.kind not in _NESTS:
+                    stack += reversed(below)
+                    break
+            else:  # kpis and vetoes with nothing below them (the common case): placed in a row
+                order += below
+                reached += len(below)
     if reached < len(rest["kpi"]) + len(rest["veto"]):  # those no kgi reaches (E205) get a place too
         placed = set(order)
         for kind in ("kpi", "veto"):
