@@ -574,18 +574,14 @@ def check_formula_cycles(ctx: Context) -> None:
     model, sink = ctx.model, ctx.sink
     uses = model.uses
     formulas = uses.keys()
-    graph: dict[str, list[str] | tuple] = {}
-    chained = False  # whether any formula reads another
-    for n, used in uses.items():
-        # most formulas read only inputs: the view tests each name read against the formulas
-        if formulas.isdisjoint(used):
-            graph[n] = ()
-        else:
-            graph[n] = sorted(u for u in used if u in uses)
-            chained = True
-    if not chained:  # no cycles, and any order is a dependency order: Tarjan's would be the file's
-        model.formula_order = list(graph)
+    if formulas.isdisjoint(set().union(*uses.values())):
+        # No formula reads another (most models' formulas read inputs): no cycles, and Tarjan's
+        # order would be that of the formulas themselves.
+        model.formula_order = list(uses)
         return
+    graph: dict[str, list[str] | tuple] = {}
+    for n, used in uses.items():
+        graph[n] = () if formulas.isdisjoint(used) else sorted(u for u in used if u in uses)
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
