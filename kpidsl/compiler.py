@@ -396,16 +396,18 @@ def link_tree(ctx: Context) -> None:
     # A declaration nests only in one written before it, so only `parent:` entries can close a cycle.
     in_cycle = _parent_cycles(ctx) if linked else set()
     for ind in indicators.values():
-        if ind.name in in_cycle:
+        if in_cycle and ind.name in in_cycle:
             continue
-        parent = None
-        if ind.parent is not None:
-            # appended in file order (that of model.indicators), so the lists need no sorting
-            parent = indicators[ind.parent]
-            (parent.vetoes if ind.kind == "veto" else parent.children).append(ind.name)
-        if ind.kind in ("kpi", "veto") and not (parent is not None and parent.kind == "kgi"
-                                                and parent.parent is None):  # the common case: linked
-            _check_linked(ctx, ind, broken, in_cycle)
+        kind = ind.kind
+        if ind.parent is None:
+            if kind == "kpi" or kind == "veto":
+                _check_linked(ctx, ind, broken, in_cycle)
+            continue
+        # appended in file order (that of model.indicators), so the lists need no sorting
+        parent = indicators[ind.parent]
+        (parent.vetoes if kind == "veto" else parent.children).append(ind.name)
+        if (kind == "kpi" or kind == "veto") and not (parent.kind == "kgi" and parent.parent is None):
+            _check_linked(ctx, ind, broken, in_cycle)  # unless, as most are, it is under a top kgi
 
 
 def _check_linked(ctx: Context, ind: Indicator, broken: set[str], in_cycle: set[str]) -> None:
