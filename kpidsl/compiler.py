@@ -396,16 +396,18 @@ def link_tree(ctx: Context) -> None:
     # A declaration nests only in one written before it, so only `parent:` entries can close a cycle.
     in_cycle = _parent_cycles(ctx) if linked else set()
     for ind in indicators.values():
-        if ind.name in in_cycle:
+        if in_cycle and ind.name in in_cycle:
             continue
-        parent = None
-        if ind.parent is not None:
-            # appended in file order (that of model.indicators), so the lists need no sorting
-            parent = indicators[ind.parent]
-            (parent.vetoes if ind.kind == "veto" else parent.children).append(ind.name)
-        if ind.kind in ("kpi", "veto") and not (parent is not None and parent.kind == "kgi"
-                                                and parent.parent is None):  # the common case: linked
-            _check_linked(ctx, ind, broken, in_cycle)
+        kind = ind.kind
+        if ind.parent is None:
+            if kind == "kpi" or kind == "veto":
+                _check_linked(ctx, ind, broken, in_cycle)
+            continue
+        # appended in file order (that of model.indicators), so the lists need no sorting
+        parent = indicators[ind.parent]
+        (parent.vetoes if kind == "veto" else parent.children).append(ind.name)
+        if (kind == "kpi" or kind == "veto") and not (parent.kind == "kgi" and parent.parent is None):
+            _check_linked(ctx, ind, broken, in_cycle)  # unless, as most are, it is under a top kgi
 
 
 def _check_linked(ctx: Context, ind: Indicator, broken: set[str], in_cycle: set[str]) -> None:
@@ -574,18 +576,14 @@ def check_formula_cycles(ctx: Context) -> None:
     model, sink = ctx.model, ctx.sink
     uses = model.uses
     formulas = uses.keys()
-    graph: dict[str, list[str] | tuple] = {}
-    chained = False  # whether any formula reads another
-    for n, used in uses.items():
-        # most formulas read only inputs: the view tests each name read against the formulas
-        if formulas.isdisjoint(used):
-            graph[n] = ()
-        else:
-            graph[n] = sorted(u for u in used if u in uses)
-            chained = True
-    if not chained:  # no cycles, and any order is a dependency order: Tarjan's would be the file's
-        model.formula_order = list(graph)
+    if formulas.isdisjoint(set().union(*uses.values())):
+        # No formula reads another (most models' formulas read inputs): no cycles, and Tarjan's
+        # order would be that of the formulas themselves.
+        model.formula_order = list(uses)
         return
+    graph: dict[str, list[str] | tuple] = {}
+    for n, used in uses.items():
+        graph[n] = () if formulas.isdisjoint(used) else sorted(u for u in used if u in uses)
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
@@ -771,8 +769,16 @@ def order_indicators(ctx: Context) -> None:
                     below = below + vetoes
                 else:
                     below = sorted(below + vetoes, key=lambda n: indicators[n].index)
-            if below:
-                stack += reversed(below)
+            if not below:
+                continue
+            for child in below:
+                c = indicators[child]
+                if c.children or c.vetoes or c.kind not in _NESTS:
+                    stack += reversed(below)
+                    break
+            else:  # kpis and vetoes with nothing below them (the common case): placed in a row
+                order += below
+                reached += len(below)
     if reached < len(rest["kpi"]) + len(rest["veto"]):  # those no kgi reaches (E205) get a place too
         placed = set(order)
         for kind in ("kpi", "veto"):

@@ -49,13 +49,18 @@ class _Checker:
         self.ctx = ctx
         self.sink = ctx.sink
         self.names = ctx.names
+        self.indicators = ctx.model.indicators  # the names of ``names`` that are indicators
         self.expect = expect
         self.uses: set[str] = set()
 
     def check(self, expr, want: str) -> set[str]:
         """The names ``expr`` reads; E503/E303 when it gives the other type than ``want``."""
         self.uses = uses = set()
-        got = self.infer(expr, 0)
+        if type(expr) is syntax.Binary:  # infer's arithmetic, inline (most formulas are arithmetic)
+            self.numbers((expr.left, expr.right), 0, expr.op)
+            got = NUM
+        else:
+            got = self.infer(expr, 0)
         if got is not None and got != want:
             if self.expect:
                 self.sink.add("E503", expr.span, "`expect` needs a condition, but this is a number; compare "
@@ -103,16 +108,15 @@ class _Checker:
             for operand in operands:
                 self.need(operand, NUM, depth, f"`{op}`")
             return
-        names, uses = self.names, self.uses
+        indicators, uses = self.indicators, self.uses
         for operand in operands:
             t = type(operand)
             if t is syntax.Number:
                 continue
-            if t is syntax.Ref:
-                target = names.get(operand.name.text)
-                if type(target) is Indicator:  # ref's common case, inline
-                    uses.add(target.name)
-                else:
+            if t is syntax.Ref:  # ref's common case, inline: the name of an indicator
+                try:
+                    uses.add(indicators[operand.name.text].name)
+                except KeyError:
                     self.ref(operand.name)
                 continue
             if t is syntax.Binary:
