@@ -14,6 +14,8 @@ from .findings import Span
 from .model import PERSPECTIVES, Indicator, Model
 
 Found = Iterator[tuple[Span, str]]
+#: W105's limit on the kpis under one indicator, unless configured (``max-children``).
+DEFAULT_MAX_CHILDREN = 10
 CHECKS: dict[str, Callable[[Model, int], Iterable[tuple[Span, str]]]] = {}
 
 
