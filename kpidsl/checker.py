@@ -10,12 +10,15 @@ from __future__ import annotations
 import functools
 import gc
 import re
+from typing import TYPE_CHECKING
 
-from .config import Config
 from .findings import Finding, FindingSink
 from .model import Model
-from .practice import CHECKS
+from .practice import CHECKS, DEFAULT_MAX_CHILDREN
 from .rules import RULES
+
+if TYPE_CHECKING:
+    from .config import Config
 
 _NOQA_PATTERN = r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]*(?:\s*,\s*[A-Z]+[0-9]*)*))?"
 
@@ -70,8 +73,9 @@ def practice_findings(model: Model, max_children: int) -> list[Finding]:
     return sink.items
 
 
-def suppress(findings: list[Finding], lines: list[str] | None, config: Config) -> list[Finding]:
-    """Drop findings silenced by ``# noqa`` on their line or by ``config``."""
+def suppress(findings: list[Finding], lines: list[str] | None, config: Config | None) -> list[Finding]:
+    """Drop findings silenced by ``# noqa`` on their line or by ``config`` (None: the defaults,
+    which silence nothing)."""
     out = []
     for f in findings:
         if RULES[f.code].silenceable:
@@ -79,7 +83,7 @@ def suppress(findings: list[Finding], lines: list[str] | None, config: Config) -
                 codes = noqa_codes(lines[f.span.line - 1])
                 if codes is not None and (not codes or any(f.code.startswith(c) for c in codes)):
                     continue
-            if config.silences(f.code, f.path):
+            if config is not None and config.silences(f.code, f.path):
                 continue
         out.append(f)
     return out
@@ -87,11 +91,13 @@ def suppress(findings: list[Finding], lines: list[str] | None, config: Config) -
 
 def lint(model: Model, config: Config | None = None) -> list[Finding]:
     """Every finding for ``model`` after suppression, sorted by position."""
-    config = config or Config()
+    # Without a configuration the defaults apply, and kpidsl.config is not even imported (making
+    # its class was a good part of the first check of a process).
+    max_children = DEFAULT_MAX_CHILDREN if config is None else config.max_children
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the model is acyclic; a collection would walk every node of a large tree
     try:
-        findings = list(model.findings) + practice_findings(model, config.max_children)
+        findings = list(model.findings) + practice_findings(model, max_children)
         findings.sort(key=lambda f: (f.span, f.code))
         return suppress(findings, model.lines if findings else None, config)  # no split of a clean file
     finally:

@@ -120,7 +120,7 @@ def _duplicate(ctx: Context, name: syntax.Ident) -> None:
                  "unique across every kind of declaration: rename one of them")
 
 
-_declared = Indicator.declared
+_declared = Indicator.declared  # looked up once: a call per declaration
 #: The kinds that nest, and the kinds they nest in, without a finding (see ``_check_nesting``).
 _NESTS, _HOLDS = ("kpi", "veto"), ("kgi", "kpi")
 
@@ -215,8 +215,6 @@ def _read_target(ctx: Context, entry: syntax.Entry, value):
 
 
 def _read_number(ctx: Context, entry: syntax.Entry, value):
-    if type(value) is syntax.Number and value.value is not None:  # the common case, inline
-        return value.value
     n = number_of(value)
     if n is None:
         return _expected(ctx, entry, "a number")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import attrs
 
+from .practice import DEFAULT_MAX_CHILDREN
 from .rules import RULES
 
 KEYS = ("select", "ignore", "per-file-ignores", "max-children")
-DEFAULT_MAX_CHILDREN = 10
 
 
 class ConfigError(Exception):

@@ -126,10 +126,6 @@ class _Checker:
             if got is not None and got != NUM:
                 self.wrong(operand, NUM, f"`{op}`")
 
-    def arithmetic(self, node: syntax.Binary, depth: int) -> str:
-        self.numbers((node.left, node.right), depth, node.op)
-        return NUM
-
     def negation(self, node: syntax.Neg, depth: int) -> str:
         self.need(node.operand, NUM, depth, "`-`")
         return NUM
@@ -220,7 +216,6 @@ _RULES = {
     syntax.Boolean: lambda checker, node, depth: BOOL,
     syntax.Attribute: _Checker.attribute,
     syntax.Neg: _Checker.negation,
-    syntax.Binary: _Checker.arithmetic,
     syntax.Compare: _Checker.compare,
     syntax.NotOp: _Checker.logic,
     syntax.AndOp: _Checker.logic,

@@ -14,6 +14,8 @@ from .findings import Span
 from .model import PERSPECTIVES, Indicator, Model
 
 Found = Iterator[tuple[Span, str]]
+#: W105's limit on the kpis under one indicator, unless configured (``max-children``).
+DEFAULT_MAX_CHILDREN = 10
 CHECKS: dict[str, Callable[[Model, int], Iterable[tuple[Span, str]]]] = {}
 
 
@@ -27,11 +29,11 @@ def rule(code: str):
     return register
 
 
+_SCORED = ("kgi", "kpi")
+
+
 def _scorecard(model: Model) -> list[Indicator]:
     return [i for i in model.indicators.values() if i.kind in _SCORED]
-
-
-_SCORED = ("kgi", "kpi")
 
 
 def _ancestors(model: Model, ind: Indicator) -> Iterator[Indicator]:
@@ -103,7 +105,7 @@ def no_data_source(model: Model, max_children: int) -> Found:
 @rule("W105")
 def too_many_children(model: Model, max_children: int) -> Found:
     for ind in model.indicators.values():
-        if len(ind.children) > max_children and ind.kind in _SCORED:
+        if ind.kind in _SCORED and len(ind.children) > max_children:
             yield ind.span, (f"more than {max_children} KPIs under `{ind.name}` ({len(ind.children)}): focus "
                              "on the few that drive the goal and keep the rest as `metric`s")
 
