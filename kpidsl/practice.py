@@ -105,7 +105,7 @@ def no_data_source(model: Model, max_children: int) -> Found:
 @rule("W105")
 def too_many_children(model: Model, max_children: int) -> Found:
     for ind in model.indicators.values():
-        if ind.kind in _SCORED and len(ind.children) > max_children:
+        if len(ind.children) > max_children and ind.kind in _SCORED:
             yield ind.span, (f"more than {max_children} KPIs under `{ind.name}` ({len(ind.children)}): focus "
                              "on the few that drive the goal and keep the rest as `metric`s")
 
