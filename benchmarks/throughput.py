@@ -121,7 +121,7 @@ def main() -> int:
         print(f"  ratio kpidsl / tomllib: {ratio:.2f}  (goal <= 1.0: {'met' if ratio <= 1.0 else 'NOT met'})")
         result.update(decls=count, tomllib_s=t_toml, kpidsl_s=t_kpi, ratio=ratio)
         if not args.no_scaling:
-            print("scaling (read + parse + compile + check, one cold process per size):")
+            print("scaling (read + parse + compile + check, median of 3 cold processes per size):")
             prev = None
             steps = []
             for n in (int(s) for s in args.scaling.split(",")):
