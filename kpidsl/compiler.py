@@ -184,15 +184,17 @@ def _read_formula(ctx: Context, entry: syntax.Entry, value):
 
 def _read_target(ctx: Context, entry: syntax.Entry, value):
     s = value.span
-    one_line = s.line == s.end_line
+    line = s.line
+    one_line = line == s.end_line
     if one_line:  # its text alone fixes a one-line target: models repeat the same few targets
         lines = ctx.lines
         if lines is None:
             lines = ctx.lines = ctx.model.lines
-        text = lines[s.line - 1][s.column - 1 : s.end_column - 1]
-        known = ctx.targets.get(text)
-        if known is not None:
-            return known
+        text = lines[line - 1][s.column - 1 : s.end_column - 1]
+        try:
+            return ctx.targets[text]
+        except KeyError:
+            pass
     t = type(value)
     if t is syntax.Threshold:
         n = number_of(value.value)
@@ -328,7 +330,7 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
             try:
                 key = plain[item.key.text]
             except KeyError:
-                key = None
+                key = None  # not a key of this kind: reported below
             if key is None or key in seen:
                 _report_entry(ctx.sink, kind, owner, item, seen)
                 continue

@@ -29,15 +29,23 @@ def check(expr, ctx: "Context", *, expect: bool, want: str) -> set[str]:
 
 def check_values(ctx: "Context", indicators: Iterable[Indicator]) -> dict[str, set[str]]:
     """``safe_check`` of each indicator's ``value`` formula, in order: the names each one reads,
-    by indicator name (one checker for them all, as a model has a formula per indicator)."""
+    by indicator name. One checker does them all, and ``_Checker.check`` is inlined: a model has
+    a formula per indicator, most of them arithmetic."""
     checker = _Checker(ctx, expect=False)
     uses: dict[str, set[str]] = {}
     for ind in indicators:
-        if ind.formula is not None:
-            try:
-                uses[ind.name] = checker.check(ind.formula, NUM)
-            except _TooDeep:
-                uses[ind.name] = set()
+        formula = ind.formula
+        if formula is None:
+            continue
+        checker.uses = used = set()
+        try:
+            if type(formula) is syntax.Binary:  # a number, and what its operands say
+                checker.numbers((formula.left, formula.right), 0, formula.op)
+            elif checker.infer(formula, 0) == BOOL:
+                checker.mismatch(formula)
+        except _TooDeep:
+            used = set()
+        uses[ind.name] = used
     return uses
 
 
@@ -62,13 +70,17 @@ class _Checker:
         else:
             got = self.infer(expr, 0)
         if got is not None and got != want:
-            if self.expect:
-                self.sink.add("E503", expr.span, "`expect` needs a condition, but this is a number; compare "
-                              "it, e.g. `expect x >= 95%`")
-            else:
-                self.sink.add("E303", expr.span, "a `value` must be a number, but this is a condition; "
-                              "turn it into a number with `if(condition, 1, 0)`")
+            self.mismatch(expr)
         return uses
+
+    def mismatch(self, expr) -> None:
+        """E503 for an ``expect`` that is a number, E303 for a ``value`` that is a condition."""
+        if self.expect:
+            self.sink.add("E503", expr.span, "`expect` needs a condition, but this is a number; compare it, "
+                          "e.g. `expect x >= 95%`")
+        else:
+            self.sink.add("E303", expr.span, "a `value` must be a number, but this is a condition; "
+                          "turn it into a number with `if(condition, 1, 0)`")
 
     def need(self, node, want: str, depth: int, where: str) -> None:
         got = self.infer(node, depth + 1)
