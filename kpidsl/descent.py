@@ -349,14 +349,8 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         if c in digits:
             if len(t) == 10 and t[4] == "-" and t[7] == "-":  # DATE: a NUMBER has one `-` at most
                 return literal(Date, read_date, t)  # a date is an entry's whole value
-            if T[i + 1] not in continues:  # a lone number (most values): number(t), inline
-                got = numbers.get(t) or read_number(t)
-                line, col = L[i], C[i]
-                i += 1
-                span = (line, col, line, col + len(t))
-                if got[1]:
-                    report("E002", Span._make(span), got[1])
-                return new(Number, (t, got[0], got[1], span))
+            if T[i + 1] not in continues:  # a lone number (block() reads most of these itself)
+                return number(t)
         elif c == '"':
             if len(t) < 2:
                 raise Fallback("an unterminated string")
