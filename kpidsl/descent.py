@@ -80,30 +80,60 @@ def _kind(tok: str) -> int | None:
     return None
 
 
+#: Chunks known to be one token each before any line is read: those a model is mostly made of.
+_PLAIN_SEED = frozenset(("", "{", "}", "(", ")", ",", ";", ":", "+", "-", "*", "/", "^", ".", "..", "<", ">",
+                         ">=", "<=", "==", "!=", "value:", "target:", "weight:", "baseline:", "stretch:",
+                         "owner:", "due:", "period:", "unit:", "source:", "parent:", "expect"))
+#: Ignored at the ends of a line (CR of a CRLF line end among them).
+_EDGE = " \t\r"
+
+
 def scan(text: str) -> tuple[list[str], list[int], list[int]]:
     """The tokens of ``text`` and the line and column where each starts, then three ``END`` tokens
     (so that the parser may look two tokens ahead). No token spans lines, and lines are what lark
-    counts (``\\n`` only), so the text is scanned a line at a time."""
+    counts (``\\n`` only), so the text is scanned a line at a time.
+
+    ``TOKENS`` defines the tokens; most lines need no regex, though: a line whose space-separated
+    chunks are each one token (as ``TOKENS`` reads the chunk alone) has exactly those tokens, as no
+    token but a string or a comment holds a space. Splitting is done in C, and a chunk is matched
+    once per file (``plain`` keeps those that are one token). Quoted strings without a backslash
+    are cut out of a line by its quotes first; any other line goes through ``TOKENS``."""
     toks: list[str] = []
     lines: list[int] = []
     cols: list[int] = []
     add_tok, add_col = toks.append, cols.append
-    findall = TOKENS.findall
+    match = TOKENS.match
+    plain = set(_PLAIN_SEED)
+    is_plain = plain.issuperset
+    edge = _EDGE
     line = 0
+
+    def one_token_each(chunks: list[str]) -> bool:
+        for chunk in chunks:
+            if chunk not in plain:
+                m = match(chunk)
+                if m[1] or m[2] != chunk or chunk == '"':  # a lone quote opens a string
+                    return False
+                plain.add(chunk)
+        return True
+
     for line, text_of_line in enumerate(text.split("\n"), 1):
-        pairs = findall(text_of_line)
-        pairs.pop()  # the empty token at the end of the line
-        if pairs and not pairs[-1][1]:  # and one after trailing whitespace or a comment
-            pairs.pop()
-        if not pairs:
+        body = text_of_line.lstrip(edge)
+        if not body:
             continue
-        col = 1
-        for ws, tok in pairs:
-            col += len(ws)
-            add_tok(tok)
-            add_col(col)
-            col += len(tok)
-        lines += repeat(line, len(pairs))
+        col = len(text_of_line) - len(body) + 1
+        body = body.rstrip(edge)
+        chunks = body.split(" ")
+        n = len(toks)
+        if is_plain(chunks) or one_token_each(chunks):
+            for chunk in chunks:
+                if chunk:
+                    add_tok(chunk)
+                    add_col(col)
+                col += len(chunk) + 1
+        elif not ('"' in body and _quoted(body, col, one_token_each, add_tok, add_col)):
+            _regex_line(text_of_line, add_tok, add_col)
+        lines += repeat(line, len(toks) - n)
     add_tok(END)
     lines.append(max(line, 1))
     add_col(len(text) - text.rfind("\n"))
@@ -112,6 +142,45 @@ def scan(text: str) -> tuple[list[str], list[int], list[int]]:
         lines.append(lines[-1])
         add_col(cols[-1])
     return toks, lines, cols
+
+
+def _quoted(body: str, col: int, one_token_each, add_tok, add_col) -> bool:
+    """The tokens of a line (``body``, from column ``col``) whose strings hold no backslash and
+    whose other parts are plain chunks; False (and nothing added) for any other line."""
+    pieces = body.split('"')
+    if not len(pieces) & 1 or "\\" in body or "\r" in body:  # a string left open, an escape, a CR
+        return False
+    code = [piece.split(" ") for piece in pieces[::2]]
+    if not all(map(one_token_each, code)):
+        return False
+    strings = pieces[1::2]
+    for k, chunks in enumerate(code):
+        for chunk in chunks:
+            if chunk:
+                add_tok(chunk)
+                add_col(col)
+            col += len(chunk) + 1
+        col -= 1  # no space after the last chunk: a quote
+        if k < len(strings):
+            string = strings[k]
+            add_tok('"' + string + '"')
+            add_col(col)
+            col += len(string) + 2
+    return True
+
+
+def _regex_line(text_of_line: str, add_tok, add_col) -> None:
+    """The tokens of one line as ``TOKENS`` reads them."""
+    pairs = TOKENS.findall(text_of_line)
+    pairs.pop()  # the empty token at the end of the line
+    if pairs and not pairs[-1][1]:  # and one after trailing whitespace or a comment
+        pairs.pop()
+    col = 1
+    for ws, tok in pairs:
+        col += len(ws)
+        add_tok(tok)
+        add_col(col)
+        col += len(tok)
 
 
 def parse(text: str, report) -> syntax.File:

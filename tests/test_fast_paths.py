@@ -293,6 +293,41 @@ def test_lazy_program_is_the_eager_one():
     assert isinstance(model, compiler.Model)
 
 
+def _scan_by_regex(text: str):
+    """``descent.scan`` as ``TOKENS`` defines it: every line through the regex."""
+    toks, lines, cols = [], [], []
+    for number, line in enumerate(text.split("\n"), 1):
+        col = 1
+        for ws, tok in descent.TOKENS.findall(line)[:-1]:
+            col += len(ws)
+            if tok:
+                toks.append(tok), lines.append(number), cols.append(col)
+            col += len(tok)
+    return toks, lines, cols
+
+
+#: Pieces of lines where reading space-separated chunks could go wrong: quotes (alone, escaped,
+#: around spaces), comments, whitespace other than spaces, chunks of several tokens.
+_CHUNKS = ['"', " ", "  ", "\t", "\r", "\\", "#", "a", "b1", "1", "1.5", "%", "value:", ":", "{", "}",
+           "\ufeff", "\f", "\xa0", "\x0b", "2024-01-01", "..", ".", "万", "٣", "(", ",", ">=", '"a b"', '\\"',
+           '# "x', '""', 'x"', '"1 2', "1e5", "_", "é", ";", "max(a,", "1..2"]
+
+
+@settings(max_examples=2000, **SETTINGS)
+@given(st.lists(st.sampled_from(_CHUNKS), max_size=30).map("".join).map(lambda s: s + "\n" + s[::-1]))
+def test_scan_reads_lines_as_the_regex_does(text):
+    # lines of plain chunks and of simple strings skip the regex; the tokens are the same
+    toks, lines, cols = descent.scan(text)
+    assert (toks[:-3], lines[:-3], cols[:-3]) == _scan_by_regex(text)
+
+
+@pytest.mark.parametrize("text", _BASES + ['kgi a "x y" { owner: "a  b"  source: "c" }', '" "', '"a" # "b c"',
+                                           "kgi a {\r\n  value: 1\r\n}\r\n", "\tkpi b { value: 1 }\t"])
+def test_scan_reads_files_as_the_regex_does(text):
+    toks, lines, cols = descent.scan(text)
+    assert (toks[:-3], lines[:-3], cols[:-3]) == _scan_by_regex(text)
+
+
 @pytest.mark.parametrize("text", _BASES + ["kgi a {\n\n   value: 1\n}\n\n\n", "kgi a {}\r\n# c\n# d",
                                   "\n\n", "kgi  销售额\t{ x: \"中\" }  # 注释", ""])
 def test_scan_places_every_token(text):
