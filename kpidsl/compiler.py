@@ -167,7 +167,7 @@ def _check_nesting(ctx: Context, ind: Indicator, nested_in: Indicator) -> None:
 def _expected(ctx: Context, entry: syntax.Entry, what: str, hint: str = "") -> None:
     """E001 at an entry's value: what was found after ``key:`` and what the key needs."""
     found = source_text(ctx.model, entry.value)
-    ctx.sink.add("E001", entry.value.span, f"found `{found}` after `{entry.key.text}:`; expected {what}{hint}")
+    ctx.sink.add("E001", entry.value.span, f"found `{found}` after `{entry.key}:`; expected {what}{hint}")
 
 
 # One reader per key: ``reader(ctx, entry, value)`` returns the entry's meaning, or None after
@@ -237,7 +237,7 @@ def _read_string(ctx: Context, entry: syntax.Entry, value):
         return value.value
     hint = ""
     if type(value) is syntax.Ref:
-        hint = f' (`{entry.key.text}: "{source_text(ctx.model, value)}"`)'
+        hint = f' (`{entry.key}: "{source_text(ctx.model, value)}"`)'
     return _expected(ctx, entry, "a string in double quotes" + hint)
 
 
@@ -248,7 +248,7 @@ def _read_date(ctx: Context, entry: syntax.Entry, value):
 
 
 def _read_word(ctx: Context, entry: syntax.Entry, value):
-    words = _WORDS[entry.key.text]
+    words = _WORDS[entry.key]
     is_ref = type(value) is syntax.Ref
     if is_ref and value.name.text in words:
         return value.name.text
@@ -297,15 +297,15 @@ def _report_entry(sink: FindingSink, kind: str, owner: Indicator | None, item: s
                   seen: dict[str, syntax.Entry]) -> None:
     """Report why ``item``, whose key is not in ``_PLAIN[kind]`` or already seen, is not kept:
     E003, E204, E402 or E004 (``_PLAIN`` holds exactly the keys none of them applies to)."""
-    key = item.key.text
+    key = item.key
     if key in seen:
-        sink.add("E003", item.key.span, f"`{key}` is given twice in {_label(kind, owner)} (first on line "
-                 f"{seen[key].key.span.line}); keep one")
+        sink.add("E003", item.key_span, f"`{key}` is given twice in {_label(kind, owner)} (first on line "
+                 f"{seen[key].key_span.line}); keep one")
     elif key == "weight" and kind in _NO_WEIGHT:
-        sink.add("E204", item.key.span, f"{_label(kind, owner)} has a `weight`, but {_NO_WEIGHT[kind]}; "
+        sink.add("E204", item.key_span, f"{_label(kind, owner)} has a `weight`, but {_NO_WEIGHT[kind]}; "
                  "only a `kpi` carries a weight: remove it")
     elif kind == "veto" and key in ("baseline", "stretch"):
-        sink.add("E402", item.key.span, f"{_label(kind, owner)} has a `{key}`, but a veto is a pass/fail "
+        sink.add("E402", item.key_span, f"{_label(kind, owner)} has a `{key}`, but a veto is a pass/fail "
                  "gate: it is met or missed; remove it")
     else:
         allowed = ALLOWED[kind]
@@ -314,7 +314,7 @@ def _report_entry(sink: FindingSink, kind: str, owner: Indicator | None, item: s
             msg = f"{label} cannot have `{key}`"
         else:
             msg = f"unknown entry `{key}` in {label}" + closest(key, allowed)
-        sink.add("E004", item.key.span, msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed)))
+        sink.add("E004", item.key_span, msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed)))
 
 
 def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.Block, into,
@@ -328,7 +328,7 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
         t = type(item)
         if t is syntax.Entry:
             try:
-                key = plain[item.key.text]
+                key = plain[item.key]
             except KeyError:
                 key = None  # not a key of this kind: reported below
             if key is None or key in seen:
@@ -372,11 +372,11 @@ def link_tree(ctx: Context) -> None:
             continue
         entry = ind.entries["parent"]
         if ind.kind == "kgi":
-            sink.add("E207", entry.key.span, f"kgi `{ind.name}` has a `parent`; a kgi is the top of a tree: "
+            sink.add("E207", entry.key_span, f"kgi `{ind.name}` has a `parent`; a kgi is the top of a tree: "
                      "remove `parent:`, or make it a `kpi`")
             continue
         if ind.nested_in is not None:
-            sink.add("E207", entry.key.span,
+            sink.add("E207", entry.key_span,
                      f"`{ind.name}` is written inside `{ind.nested_in}` and also has `parent: {ref.text}`; "
                      "give the parent one way: remove `parent:` or move the declaration out of the block")
             continue
@@ -508,7 +508,7 @@ def _weight_out_of_range(ctx: Context, k: Indicator, w: float) -> None:
     hint = ""
     if 1 < w <= 100 and not raw.endswith("%"):
         hint = f"; did you mean `{raw}%`?"
-    ctx.sink.add("E203", k.entries["weight"].key.span, f"weight `{raw}` of `{k.name}` is outside (0, 100%]{hint}")
+    ctx.sink.add("E203", k.entries["weight"].key_span, f"weight `{raw}` of `{k.name}` is outside (0, 100%]{hint}")
 
 
 def _pct(x: float) -> str:
@@ -544,11 +544,11 @@ def check_thresholds(ctx: Context) -> None:
         entries = ind.entries
         for k in ("baseline", "stretch"):
             if k in entries:
-                sink.add("E402", entries[k].key.span,
+                sink.add("E402", entries[k].key_span,
                          f"`{ind.name}` has an {'exact' if op == '==' else 'band'} target, which is met or "
                          f"missed; `{k}` applies only to `>=` and `<=` targets: remove it")
         if op == ".." and t.low is not None and t.high is not None and t.low > t.high:
-            sink.add("E403", entries["target"].key.span,
+            sink.add("E403", entries["target"].key_span,
                      f"the band `{t.text}` of `{ind.name}` runs backwards (lower end above upper end); "
                      "write it `lo .. hi`")
 
@@ -558,7 +558,7 @@ def _levels_out_of_order(ctx: Context, ind: Indicator, t: Target) -> None:
     want = "baseline < target < stretch" if t.op == ">=" else "baseline > target > stretch"
     got = ", ".join(f"{k} {source_text(ctx.model, ind.entries[k].value)}"
                     for k in ("baseline", "target", "stretch") if k in ind.entries)
-    ctx.sink.add("E401", ind.entries["target"].key.span,
+    ctx.sink.add("E401", ind.entries["target"].key_span,
                  f"`{ind.name}` has {got}; for a `{t.op}` target they must run {want}")
 
 
@@ -598,7 +598,7 @@ def check_formula_cycles(ctx: Context) -> None:
             cyclic.update(comp)
             first = min(comp, key=lambda n: model.indicators[n].index)
             path = _cycle_path(first, set(comp), graph)
-            sink.add("E301", model.indicators[first].entries["value"].key.span,
+            sink.add("E301", model.indicators[first].entries["value"].key_span,
                      "formulas refer to each other in a cycle: " + " → ".join(f"`{n}`" for n in path)
                      + "; one of these values must come from data (an `input`)")
         else:
@@ -680,20 +680,20 @@ def resolve_scenarios(ctx: Context) -> None:
                 sink.add("E004", item.name.span,
                          f"a {item.kind} cannot be declared inside scenario `{sc.name}`; move it out")
                 continue
-            key = item.key.text
+            key = item.key
             if key in seen:
-                sink.add("E003", item.key.span, f"`{key}` is given twice in scenario `{sc.name}` (first on "
-                         f"line {seen[key].key.span.line}); keep one")
+                sink.add("E003", item.key_span, f"`{key}` is given twice in scenario `{sc.name}` (first on "
+                         f"line {seen[key].key_span.line}); keep one")
                 continue
             seen[key] = item
             target = ctx.names.get(key)
             if not isinstance(target, Indicator):
-                sink.add("E501", item.key.span,
+                sink.add("E501", item.key_span,
                          f"scenario `{sc.name}` assigns `{key}`, which is not an input or indicator"
                          + closest(key, model.indicators))
                 continue
             if target.formula is not None or "value" in target.entries:
-                sink.add("E501", item.key.span,
+                sink.add("E501", item.key_span,
                          f"scenario `{sc.name}` assigns `{key}`, which is computed by its `value` formula; "
                          "assign the inputs the formula reads instead")
                 continue

@@ -213,6 +213,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
     keywords, kinds, continues, cmp_ops = KEYWORDS, KINDS, CONTINUES, CMP_OPS
     postfix, logic = _POSTFIX, _LOGIC
     name_first, digits = _NAME_FIRST, _DIGITS
+    keys: dict[str, str] = {}  # `key:` token -> its key (an entry's key is kept as a string)
     i = 0
     depth = 0
 
@@ -462,11 +463,13 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                 break
             c = t[0]
             if t[-1] == ":" and (c in name_first or c >= "\x80"):  # `key:`, one token
-                k = t[:-1]
-                if k in keywords or c >= "\x80" and _kind(k) != K_NAME:
-                    raise Fallback("a keyword as an entry's key")
+                key = keys.get(t)
+                if key is None:
+                    key = t[:-1]
+                    if key in keywords or c >= "\x80" and _kind(key) != K_NAME:
+                        raise Fallback("a keyword as an entry's key")
+                    keys[t] = key
                 line, col = L[i], C[i]
-                key = new(Ident, (k, (line, col, line, col + len(k))))
                 i += 1
                 v = T[i]
                 if v[0] in digits and T[i + 1] not in continues and not (len(v) == 10 and v[4] == "-"):
@@ -485,14 +488,14 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                 add(new(Entry, (key, value, (line, col, b[2], b[3]))))
             elif c in name_first and t not in keywords or c >= "\x80" and _kind(t) == K_NAME:
                 line, col = L[i], C[i]
-                key = new(Ident, (t, (line, col, line, col + len(t))))
                 i += 1
                 if T[i] == ":":  # a key and its colon apart (`value : 1`)
                     i += 1
                     value = entry_value()
                     b = value[-1]
-                    add(new(Entry, (key, value, (line, col, b[2], b[3]))))
+                    add(new(Entry, (t, value, (line, col, b[2], b[3]))))
                 else:  # `expect CONDITION` (another word there is an E001 of its own)
+                    key = new(Ident, (t, (line, col, line, col + len(t))))
                     cond = expr()
                     b = cond[-1]
                     node = new(Expect, (key, cond, (line, col, b[2], b[3])))

@@ -300,7 +300,7 @@ class _Printer:
     @staticmethod
     def _item_text(item) -> str:
         if isinstance(item, syntax.Entry):
-            return f"{item.key.text}: {format_expr(item.value)}"
+            return f"{item.key}: {format_expr(item.value)}"
         return f"{item.keyword.text} {format_expr(item.condition)}"  # Expect
 
     def _one_line(self, decl, indent: str) -> str | None:

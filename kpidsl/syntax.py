@@ -283,11 +283,21 @@ EntryValue = Union[Expr, Threshold, Band, String, Date]
 
 @node
 class Entry:
-    """``key: value`` inside a block."""
+    """``key: value`` inside a block; ``key`` is the key's text, where it stands is ``key_span``."""
 
-    key: Ident
+    key: str
     value: EntryValue
     span: Span
+
+    def __new__(cls, key: "str | Ident", value: EntryValue, span: Span | None = None):
+        # the plain parser gives the key's NAME as an Ident (a key is where an entry starts)
+        return tuple.__new__(cls, (key if key.__class__ is str else key.text, value, span))
+
+    @property
+    def key_span(self) -> Span:
+        """Where the key stands: findings about the entry start there."""
+        s = self.span
+        return Span(s.line, s.column, s.line, s.column + len(self.key))
 
 
 @node

@@ -39,7 +39,7 @@ def test_every_key_outside_the_plain_table_is_reported(kind):
         entry = kpidsl.api.parse(f"kgi y {{ {key}: 1 }}").decls[0].body.items[0]
         sink = FindingSink("t")
         compiler._report_entry(sink, kind, owner, entry, {})
-        assert [f.span for f in sink.items] == [entry.key.span], (kind, key)
+        assert [f.span for f in sink.items] == [entry.key_span], (kind, key)
 
 
 def test_entry_keys_and_readers_cover_every_known_key():

@@ -31,7 +31,7 @@ def one_error(src: str) -> tuple[str, int, int]:
 
 
 def entries(decl) -> dict:
-    return {i.key.text: i.value for i in decl.body.items if isinstance(i, syntax.Entry)}
+    return {i.key: i.value for i in decl.body.items if isinstance(i, syntax.Entry)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ scenario push "Push" extends base {
 scenario bare extends base { }"""
     base, push, bare = kpidsl.parse(src).decls
     assert (base.name.text, base.label.value, base.extends) == ("base", "Base", None)
-    vals = {e.key.text: e.value for e in base.body.items}
+    vals = {e.key: e.value for e in base.body.items}
     assert vals["x"].value == 1150.0
     assert isinstance(vals["y"], syntax.Neg) and vals["y"].operand.value == 3.0
     assert vals["z"].value == 0.71
