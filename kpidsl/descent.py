@@ -210,7 +210,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         syntax.Expect, syntax.Block)
     read_number, read_date, read_string = Number._read, Date._read, String._read
     numbers = read_number.cache  # spelling -> (value, problem), filled by read_number
-    keywords, kinds, continues, cmp_ops = KEYWORDS, KINDS, CONTINUES, CMP_OPS
+    keywords, kinds, continues, cmp_ops, threshold_ops = KEYWORDS, KINDS, CONTINUES, CMP_OPS, THRESHOLD_OPS
     postfix, logic = _POSTFIX, _LOGIC
     name_first, digits = _NAME_FIRST, _DIGITS
     keys: dict[str, str] = {}  # `key:` token -> its key (an entry's key is kept as a string)
@@ -483,6 +483,17 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                         report("E002", Span._make(span), got[1])
                     add(new(Entry, (key, new(Number, (v, got[0], got[1], span)), (line, col, v_line, end))))
                     continue
+                if v in threshold_ops:
+                    n = T[i + 1]
+                    if n[0] in digits and T[i + 2] not in continues and not (len(n) == 10 and n[4] == "-"):
+                        # `>= N`, the commonest target: entry_value()'s threshold, inline
+                        op_line, op_col = L[i], C[i]
+                        i += 1
+                        x = number(n)
+                        b = x[-1]
+                        add(new(Entry, (key, new(Threshold, (v, x, (op_line, op_col, b[2], b[3]))),
+                                        (line, col, b[2], b[3]))))
+                        continue
                 value = entry_value()
                 b = value[-1]
                 add(new(Entry, (key, value, (line, col, b[2], b[3]))))
