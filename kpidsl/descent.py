@@ -197,9 +197,9 @@ def parse(text: str, report) -> syntax.File:
 
 def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # noqa: C901 - one grammar
     """The parser: closures over the token lists and a position (local names are the fastest Python
-    has), one function per level of the grammar, each node built as a tuple in its field order with
-    its span as a plain ``(line, column, end_line, end_column)`` tuple (``node.span`` makes it a
-    ``Span`` when read)."""
+    has), one function per level of the grammar, each node built as a tuple in its field order, its
+    position (line, column, end line, end column) as its last four items: a node spans from
+    ``node[-4], node[-3]`` to ``node[-2], node[-1]``."""
     new = tuple.__new__
     Ident, Ref, Number, String, Date, Boolean = (
         syntax.Ident, syntax.Ref, syntax.Number, syntax.String, syntax.Date, syntax.Boolean)
@@ -229,10 +229,10 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         got = numbers.get(t) or read_number(t)
         line, col = L[i], C[i]
         i += 1
-        span = (line, col, line, col + len(t))
+        end = col + len(t)
         if got[1]:
-            report("E002", Span._make(span), got[1])
-        return new(Number, (t, got[0], got[1], span))
+            report("E002", Span(line, col, line, end), got[1])
+        return new(Number, (t, got[0], got[1], line, col, line, end))
 
     def literal(cls, read, t: str):
         """The literal token ``t`` at ``i`` (E002 when it reads badly); moves past it."""
@@ -240,7 +240,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         value, problem = read(t)
         line, col = L[i], C[i]
         i += 1
-        node = new(cls, (t, value, problem, (line, col, line, col + len(t))))
+        node = new(cls, (t, value, problem, line, col, line, col + len(t)))
         if problem:
             report("E002", node.span, problem)
         return node
@@ -254,7 +254,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             raise Fallback("a name expected")
         line, col = L[i], C[i]
         i += 1
-        return new(Ident, (t, (line, col, line, col + len(t))))
+        return new(Ident, (t, line, col, line, col + len(t)))
 
     def atom():
         nonlocal i, depth
@@ -273,12 +273,13 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                     raise Fallback("`)` expected")
                 i += 1
                 depth -= 1
-                a, b = items[0][-1], items[-1][-1]
-                args = new(Args, (tuple(items), b if len(items) == 1 else (a[0], a[1], b[2], b[3])))
-                s = ident[1]
-                node = new(Call, (ident, args, (s[0], s[1], b[2], b[3])))
+                a, b = items[0], items[-1]
+                end_line, end = b[-2], b[-1]
+                args = new(Args, (tuple(items), a[-4], a[-3], end_line, end))
+                node = new(Call, (ident, args, ident[-4], ident[-3], end_line, end))
             else:
-                node = new(Ref, (ident, ident[1]))
+                _, line, col, end_line, end = ident
+                node = new(Ref, (ident, line, col, end_line, end))
         elif c in digits or c >= "\x80" and _kind(t) == K_NUMBER:
             if len(t) == 10 and t[4] == "-" and t[7] == "-":
                 raise Fallback("a date inside a formula")  # lark reads it as arithmetic there
@@ -286,7 +287,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         elif t == "true" or t == "false":
             line, col = L[i], C[i]
             i += 1
-            node = new(Boolean, (t == "true", (line, col, line, col + len(t))))
+            node = new(Boolean, (t == "true", line, col, line, col + len(t)))
         elif t == "(":
             i += 1
             deeper()
@@ -300,8 +301,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         while T[i] == ".":  # postfix: NAME.score
             i += 1
             attr = name()
-            a, b = node[-1], attr[1]
-            node = new(Attribute, (node, attr, (a[0], a[1], b[2], b[3])))
+            node = new(Attribute, (node, attr, node[-4], node[-3], attr[-2], attr[-1]))
         return node
 
     def unary():
@@ -313,8 +313,8 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             if c in name_first and t[-1] != ":" and t not in keywords:
                 line, col = L[i], C[i]
                 i += 1
-                span = (line, col, line, col + len(t))
-                return new(Ref, (new(Ident, (t, span)), span))
+                end = col + len(t)
+                return new(Ref, (new(Ident, (t, line, col, line, end)), line, col, line, end))
             if c in digits and not (len(t) == 10 and t[4] == "-" and t[7] == "-"):
                 return number(t)
         if t == "-":
@@ -322,15 +322,14 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             deeper()
             x = unary()
             depth -= 1
-            return new(Neg, (x, x[-1]))
+            return new(Neg, (x, x[-4], x[-3], x[-2], x[-1]))
         base = atom()
         if T[i] == "^":  # power: postfix "^" unary (right-associative)
             i += 1
             deeper()
             right = unary()
             depth -= 1
-            a, b = base[-1], right[-1]
-            return new(Binary, (base, "^", right, (a[0], a[1], b[2], b[3])))
+            return new(Binary, (base, "^", right, base[-4], base[-3], right[-2], right[-1]))
         return base
 
     def product():
@@ -340,8 +339,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         while op == "*" or op == "/":
             i += 1
             right = unary()
-            a, b = left[-1], right[-1]
-            left = new(Binary, (left, op, right, (a[0], a[1], b[2], b[3])))
+            left = new(Binary, (left, op, right, left[-4], left[-3], right[-2], right[-1]))
             op = T[i]
         return left
 
@@ -352,8 +350,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         while op == "+" or op == "-":
             i += 1
             right = product()
-            a, b = left[-1], right[-1]
-            left = new(Binary, (left, op, right, (a[0], a[1], b[2], b[3])))
+            left = new(Binary, (left, op, right, left[-4], left[-3], right[-2], right[-1]))
             op = T[i]
         return left
 
@@ -366,7 +363,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                 deeper()
                 x = not_expr()
                 depth -= 1
-                return new(NotOp, (x, x[-1]))
+                return new(NotOp, (x, x[-4], x[-3], x[-2], x[-1]))
             left = sum_()
         op = T[i]
         if op in cmp_ops:  # non-associative: `a < b < c` is lark's to reject
@@ -374,8 +371,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             right = sum_()
             if T[i] in cmp_ops:
                 raise Fallback("chained comparison")
-            a, b = left[-1], right[-1]
-            return new(Compare, (left, op, right, (a[0], a[1], b[2], b[3])))
+            return new(Compare, (left, op, right, left[-4], left[-3], right[-2], right[-1]))
         return left
 
     def and_expr(left=None):
@@ -384,8 +380,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         while T[i] == "and":
             i += 1
             right = not_expr()
-            a, b = left[-1], right[-1]
-            left = new(AndOp, (left, right, (a[0], a[1], b[2], b[3])))
+            left = new(AndOp, (left, right, left[-4], left[-3], right[-2], right[-1]))
         return left
 
     def or_expr(left=None):
@@ -394,8 +389,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         while T[i] == "or":
             i += 1
             right = and_expr()
-            a, b = left[-1], right[-1]
-            left = new(OrOp, (left, right, (a[0], a[1], b[2], b[3])))
+            left = new(OrOp, (left, right, left[-4], left[-3], right[-2], right[-1]))
         return left
 
     def expr():
@@ -429,14 +423,12 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             line, col = L[i], C[i]
             i += 1
             x = expr()
-            b = x[-1]
-            return new(Threshold, (t, x, (line, col, b[2], b[3])))
+            return new(Threshold, (t, x, line, col, x[-2], x[-1]))
         x = expr()
         if T[i] == "..":
             i += 1
             y = expr()
-            a, b = x[-1], y[-1]
-            return new(Band, (x, y, (a[0], a[1], b[2], b[3])))
+            return new(Band, (x, y, x[-4], x[-3], y[-2], y[-1]))
         return x
 
     def label():
@@ -478,10 +470,10 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                     v_line, v_col = L[i], C[i]
                     i += 1
                     end = v_col + len(v)
-                    span = (v_line, v_col, v_line, end)
                     if got[1]:
-                        report("E002", Span._make(span), got[1])
-                    add(new(Entry, (key, new(Number, (v, got[0], got[1], span)), (line, col, v_line, end))))
+                        report("E002", Span(v_line, v_col, v_line, end), got[1])
+                    add(new(Entry, (key, new(Number, (v, got[0], got[1], v_line, v_col, v_line, end)),
+                                    line, col, v_line, end)))
                     continue
                 if v in threshold_ops:
                     n = T[i + 1]
@@ -490,26 +482,23 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                         op_line, op_col = L[i], C[i]
                         i += 1
                         x = number(n)
-                        b = x[-1]
-                        add(new(Entry, (key, new(Threshold, (v, x, (op_line, op_col, b[2], b[3]))),
-                                        (line, col, b[2], b[3]))))
+                        end_line, end = x[-2], x[-1]
+                        add(new(Entry, (key, new(Threshold, (v, x, op_line, op_col, end_line, end)),
+                                        line, col, end_line, end)))
                         continue
                 value = entry_value()
-                b = value[-1]
-                add(new(Entry, (key, value, (line, col, b[2], b[3]))))
+                add(new(Entry, (key, value, line, col, value[-2], value[-1])))
             elif c in name_first and t not in keywords or c >= "\x80" and _kind(t) == K_NAME:
                 line, col = L[i], C[i]
                 i += 1
                 if T[i] == ":":  # a key and its colon apart (`value : 1`)
                     i += 1
                     value = entry_value()
-                    b = value[-1]
-                    add(new(Entry, (t, value, (line, col, b[2], b[3]))))
+                    add(new(Entry, (t, value, line, col, value[-2], value[-1])))
                 else:  # `expect CONDITION` (another word there is an E001 of its own)
-                    key = new(Ident, (t, (line, col, line, col + len(t))))
+                    key = new(Ident, (t, line, col, line, col + len(t)))
                     cond = expr()
-                    b = cond[-1]
-                    node = new(Expect, (key, cond, (line, col, b[2], b[3])))
+                    node = new(Expect, (key, cond, line, col, cond[-2], cond[-1]))
                     if t != "expect":
                         report("E001", node.span, node.problem)
                     add(node)
@@ -522,7 +511,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         depth -= 1
         line, col = L[i], C[i]
         i += 1
-        return new(Block, (tuple(items), (lb_line, lb_col, line, col + 1)))
+        return new(Block, (tuple(items), lb_line, lb_col, line, col + 1))
 
     def indicator_decl(kind: str):
         nonlocal i
@@ -531,8 +520,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         ident = name()
         lab = label()
         body = block()
-        b = body[-1]
-        return new(syntax.IndicatorDecl, (kind, ident, lab, body, (line, col, b[2], b[3])))
+        return new(syntax.IndicatorDecl, (kind, ident, lab, body, line, col, body[-2], body[-1]))
 
     decls = []
     while True:
@@ -544,8 +532,7 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
             i += 1
             lab = label()
             body = block()
-            b = body[-1]
-            decls.append(new(syntax.ModelDecl, ("model", lab, body, (line, col, b[2], b[3]))))
+            decls.append(new(syntax.ModelDecl, ("model", lab, body, line, col, body[-2], body[-1])))
         elif t == "scenario":
             line, col = L[i], C[i]
             i += 1
@@ -556,14 +543,13 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
                 i += 1
                 ext = name()
             body = block()
-            b = body[-1]
             decls.append(new(syntax.ScenarioDecl, ("scenario", ident, lab, ext, body,
-                                                   (line, col, b[2], b[3]))))
+                                                   line, col, body[-2], body[-1])))
         elif t == END:
             break
         else:
             raise Fallback("a declaration expected")
     if not decls:
-        return new(syntax.File, ((), (1, 1, 1, 1)))
-    a, b = decls[0][-1], decls[-1][-1]
-    return new(syntax.File, (tuple(decls), (a[0], a[1], b[2], b[3])))
+        return new(syntax.File, ((), 1, 1, 1, 1))
+    a, b = decls[0], decls[-1]
+    return new(syntax.File, (tuple(decls), a[-4], a[-3], b[-2], b[-1]))

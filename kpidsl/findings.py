@@ -12,8 +12,8 @@ from .rules import RULES
 class Span(collections.namedtuple("Span", "line column end_line end_column")):
     """A range of source text: 1-based line and column (in code points); the end column is exclusive.
 
-    A named tuple: spans order as (line, column, end_line, end_column). The fast parser keeps each
-    node's span as a plain tuple of the same four numbers, which ``node.span`` turns into a Span."""
+    A named tuple: spans order as (line, column, end_line, end_column). A syntax node keeps the same
+    four numbers as its last items, which ``node.span`` turns into a Span."""
 
     __slots__ = ()
 

@@ -6,10 +6,12 @@ rule plus one class here. Spans never take part in equality, so two trees compar
 say the same thing.
 
 Nodes are named tuples (``@node`` makes one from the annotated fields): a file of 10,000
-declarations has a quarter of a million nodes, and a tuple is built four times faster than a frozen
-attrs instance, which sets each field through ``object.__setattr__``. ``@node`` gives them what
-attrs gave: immutability, equality and hashing on the fields before ``span`` (and only between
-nodes of one class), and a repr without the span.
+declarations has about 200,000 nodes, and a tuple is built four times faster than a frozen attrs
+instance, which sets each field through ``object.__setattr__``. A node keeps its span as its last
+four items (``POSITIONS``), not as a tuple of its own: one object per node instead of two.
+``node.span`` reads them as a ``Span``. ``@node`` gives nodes what attrs gave: immutability,
+equality and hashing on the fields before ``span`` (and only between nodes of one class), and a
+repr without the span.
 """
 
 from __future__ import annotations
@@ -22,13 +24,25 @@ from . import literals
 from .findings import Span
 
 
+#: Where a node stands, kept as its tuple's last four items (in place of one ``span`` field).
+POSITIONS = ("line", "column", "end_line", "end_column")
+_NO_SPAN = (None, None, None, None)
+_new = tuple.__new__
+
+
 class Node(tuple):
-    """The base of every syntax node: an immutable tuple with named fields."""
+    """The base of every syntax node: an immutable tuple with named fields, then its position."""
 
     __slots__ = ()
-    #: The field names, in order; the first ``_eq`` take part in equality and hashing.
+    #: The field names, in order, ending with the four of ``POSITIONS``; the first ``_eq`` (those
+    #: declared before ``span``) take part in equality and hashing.
     _fields: tuple[str, ...] = ()
     _eq: int = 0
+
+    @property
+    def span(self) -> Span | None:
+        """Where the node is in the source text."""
+        return None if self[-4] is None else _new(Span, self[-4:])
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -46,36 +60,44 @@ class Node(tuple):
         return hash((self.__class__.__name__, self[: self._eq]))
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{f}={v!r}" for f, v in zip(self._fields, self) if f not in ("span", "problem"))
+        shown = ", ".join(f"{f}={v!r}" for f, v in zip(self._fields[: self._eq], self) if f != "problem")
         return f"{self.__class__.__name__}({shown})"
 
+    def __reduce__(self):
+        return _restore, (self.__class__, tuple(self))
 
 
-def _span(node: Node) -> Span | None:
-    s = node[-1]
-    return s if s is None or s.__class__ is Span else _new(Span, s)
+def _node_new(cls, *fields: Any, span: Span | None = None):
+    """``Cls(field, …, span=SPAN)``: the declared fields, then the span (or None), which the tuple
+    keeps as its last four items."""
+    if len(fields) > cls._eq:  # the span given in its place, after the other fields
+        *fields, span = fields
+    return _new(cls, (*fields, *(span or _NO_SPAN)))
 
 
-_new = tuple.__new__
-#: A node's ``span``: the fast parser stores it as a plain tuple (one allocation less per node),
-#: which becomes a ``Span`` when read.
-_SPAN = property(_span, doc="Where the node is in the source text (a ``Span``).")
+def _restore(cls: type, items: tuple) -> Node:
+    """A node from all of its items (what ``copy`` and ``pickle`` keep)."""
+    return _new(cls, items)
 
 
 def node(cls: type) -> type:
-    """Make ``cls`` a ``Node``: its annotated fields, in order, become the tuple's named fields; those
-    before ``span`` are what equality compares. The class body's methods and docstring are kept."""
+    """Make ``cls`` a ``Node``: its annotated fields, in order, become the tuple's named fields, and
+    ``span``, which must come last, its four ``POSITIONS`` (a 10,000-declaration file has about
+    200,000 nodes: one tuple each, where a span of its own would be a second). The fields before
+    ``span`` are what equality compares. The class body's methods and docstring are kept."""
     fields = tuple(cls.__dict__.get("__annotations__", {}))
-    base = collections.namedtuple(cls.__name__, fields)
+    if fields[-1:] != ("span",) or fields.count("span") != 1:
+        raise TypeError(f"{cls.__name__}: `span` must be the last field")
+    names = fields[:-1] + POSITIONS
+    base = collections.namedtuple(cls.__name__, names)
     namespace = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
     namespace["__slots__"] = ()
-    namespace["_fields"] = fields
-    namespace["_eq"] = fields.index("span")
-    if namespace["_eq"] != len(fields) - 1:
-        raise TypeError(f"{cls.__name__}: `span` must be the last field")
-    namespace["span"] = _SPAN
+    namespace["_fields"] = names
+    namespace["_eq"] = len(fields) - 1
     mixins = tuple(b for b in cls.__bases__ if b is not object)
-    # Node first, so that its __eq__, __hash__ and __repr__ win over those of the named tuple
+    if not any("__new__" in c.__dict__ for c in (cls, *mixins)):
+        namespace["__new__"] = _node_new
+    # Node first, so that its __eq__, __hash__, __repr__ and span win over those of the named tuple
     made = type(cls.__name__, (Node, *mixins, base), namespace)
     made.__module__ = cls.__module__
     return made
@@ -108,10 +130,7 @@ class _Literal:
     def __new__(cls, raw: Any, span: Span | None = None):
         raw = str(raw)
         value, problem = cls._read(raw)
-        return tuple.__new__(cls, (raw, value, problem, span))
-
-    def __getnewargs__(self):
-        return (self.raw, self.span)
+        return _new(cls, (raw, value, problem, *(span or _NO_SPAN)))
 
 
 @node
@@ -166,7 +185,7 @@ class Boolean:
     span: Span
 
     def __new__(cls, value: Any, span: Span | None = None):
-        return tuple.__new__(cls, (value if isinstance(value, bool) else str(value) == "true", span))
+        return _new(cls, (value if isinstance(value, bool) else str(value) == "true", *(span or _NO_SPAN)))
 
 
 @node
@@ -291,13 +310,13 @@ class Entry:
 
     def __new__(cls, key: "str | Ident", value: EntryValue, span: Span | None = None):
         # the plain parser gives the key's NAME as an Ident (a key is where an entry starts)
-        return tuple.__new__(cls, (key if key.__class__ is str else key.text, value, span))
+        return _new(cls, (key if key.__class__ is str else key.text, value, *(span or _NO_SPAN)))
 
     @property
     def key_span(self) -> Span:
         """Where the key stands: findings about the entry start there."""
-        s = self.span
-        return Span(s.line, s.column, s.line, s.column + len(self.key))
+        line, column = self[-4], self[-3]
+        return Span(line, column, line, column + len(self.key))
 
 
 @node

@@ -647,3 +647,54 @@ def test_unexpected_first_token_is_e001_at_line_one(src):
 
 def test_unexpected_token_after_a_comment_line():
     assert one_error("# header\n\n  oops {}") == ("E001", 3, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# syntax nodes: named tuples that keep their span as their last four items
+
+
+def test_nodes_keep_their_span_as_their_last_items():
+    tree = kpidsl.parse("kpi a { weight: 40%  target: >= 1 }\n")
+    entry = tree.decls[0].body.items[0]
+    assert entry.key == "weight" and entry.span == Span(1, 9, 1, 20)
+    assert tuple(entry[-4:]) == tuple(entry.span) and type(entry.span) is Span
+    assert entry.key_span == Span(1, 9, 1, 15)
+    assert entry._fields == ("key", "value", "line", "column", "end_line", "end_column")
+    assert repr(entry.value) == "Number(raw='40%', value=0.4)"
+
+
+def test_nodes_are_built_with_a_span_or_without_one():
+    a = syntax.Ident("x", span=Span(1, 2, 1, 3))
+    assert a == syntax.Ident("x", Span(1, 2, 1, 3)) == syntax.Ident("x")  # spans take no part in equality
+    assert hash(a) == hash(syntax.Ident("x")) and a != syntax.Ident("y")
+    assert a.span == Span(1, 2, 1, 3) and syntax.Ident("x").span is None
+    ref = syntax.Ref(a, span=a.span)
+    assert ref.name is a and ref.span == a.span and ref != a
+    assert syntax.Number("1万").value == 10000 and syntax.Boolean("true", Span(1, 1, 1, 5)).value is True
+    assert syntax.Entry(a, ref).key == "x"
+
+
+def test_nodes_copy_and_pickle_whole():
+    import copy
+    import pickle
+
+    tree = kpidsl.parse('kgi a "A" { value: -b ^ 2  due: 2025-01-01 }\nscenario s { b: 1  expect a.met }\n')
+    for other in (copy.deepcopy(tree), pickle.loads(pickle.dumps(tree)), copy.copy(tree)):
+        assert other == tree
+        assert [tuple(n) for n in syntax.iter_nodes(other)] == [tuple(n) for n in syntax.iter_nodes(tree)]
+
+
+def test_a_node_class_declares_span_last():
+    with pytest.raises(TypeError):
+        @syntax.node
+        class Bad:
+            """No span."""
+
+            x: int
+    with pytest.raises(TypeError):
+        @syntax.node
+        class Worse:
+            """Span first."""
+
+            span: Span
+            x: int
