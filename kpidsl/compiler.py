@@ -183,14 +183,13 @@ def _read_formula(ctx: Context, entry: syntax.Entry, value):
 
 
 def _read_target(ctx: Context, entry: syntax.Entry, value):
-    s = value.span
-    line = s.line
-    one_line = line == s.end_line
+    line = value[-4]  # the span's items, read without making a Span
+    one_line = line == value[-2]
     if one_line:  # its text alone fixes a one-line target: models repeat the same few targets
         lines = ctx.lines
         if lines is None:
             lines = ctx.lines = ctx.model.lines
-        text = lines[line - 1][s.column - 1 : s.end_column - 1]
+        text = lines[line - 1][value[-3] - 1 : value[-1] - 1]
         try:
             return ctx.targets[text]
         except KeyError:
