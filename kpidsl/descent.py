@@ -88,25 +88,41 @@ _PLAIN_SEED = frozenset(("", "{", "}", "(", ")", ",", ";", ":", "+", "-", "*", "
 _EDGE = " \t\r"
 
 
+#: Lines scanned at a time: the parser reads a file a batch of lines after another, so that the
+#: tokens of a large file are never all held at once (their memory is reused batch after batch).
+BATCH_LINES = 1000
+
+
 def scan(text: str) -> tuple[list[str], list[int], list[int]]:
     """The tokens of ``text`` and the line and column where each starts, then three ``END`` tokens
-    (so that the parser may look two tokens ahead). No token spans lines, and lines are what lark
-    counts (``\\n`` only), so the text is scanned a line at a time.
-
-    ``TOKENS`` defines the tokens; most lines need no regex, though: a line whose space-separated
-    chunks are each one token (as ``TOKENS`` reads the chunk alone) has exactly those tokens, as no
-    token but a string or a comment holds a space. Splitting is done in C, and a chunk is matched
-    once per file (``plain`` keeps those that are one token). Quoted strings without a backslash
-    are cut out of a line by its quotes first; any other line goes through ``TOKENS``."""
+    (so that the parser may look two tokens ahead)."""
     toks: list[str] = []
     lines: list[int] = []
     cols: list[int] = []
-    add_tok, add_col = toks.append, cols.append
+    scanner(text)(toks, lines, cols, None)
+    return toks, lines, cols
+
+
+def scanner(text: str):
+    """``more(toks, lines, cols, count)``, which appends the tokens of the next ``count`` lines of
+    ``text`` (all that are left when ``count`` is None) and where each starts to the three lists,
+    then three ``END`` tokens, and says whether lines are left. ``toks`` must end with the ``END``
+    tokens of the batch before, if any: ``more`` replaces them.
+
+    No token spans lines, and lines are what lark counts (``\\n`` only), so the text is scanned a
+    line at a time. ``TOKENS`` defines the tokens; most lines need no regex, though: a line whose
+    space-separated chunks are each one token (as ``TOKENS`` reads the chunk alone) has exactly
+    those tokens, as no token but a string or a comment holds a space. Splitting is done in C, and
+    a chunk is matched once per file (``plain`` keeps those that are one token). Quoted strings
+    without a backslash are cut out of a line by its quotes first; any other line goes through
+    ``TOKENS``."""
+    source = text.split("\n")
+    end_col = len(text) - text.rfind("\n")
     match = TOKENS.match
     plain = set(_PLAIN_SEED)
     is_plain = plain.issuperset
     edge = _EDGE
-    line = 0
+    done = 0  # lines scanned
 
     def one_token_each(chunks: list[str]) -> bool:
         for chunk in chunks:
@@ -117,31 +133,38 @@ def scan(text: str) -> tuple[list[str], list[int], list[int]]:
                 plain.add(chunk)
         return True
 
-    for line, text_of_line in enumerate(text.split("\n"), 1):
-        body = text_of_line.lstrip(edge)
-        if not body:
-            continue
-        col = len(text_of_line) - len(body) + 1
-        body = body.rstrip(edge)
-        chunks = body.split(" ")
-        n = len(toks)
-        if is_plain(chunks) or one_token_each(chunks):
-            for chunk in chunks:
-                if chunk:
-                    add_tok(chunk)
-                    add_col(col)
-                col += len(chunk) + 1
-        elif not ('"' in body and _quoted(body, col, one_token_each, add_tok, add_col)):
-            _regex_line(text_of_line, add_tok, add_col)
-        lines += repeat(line, len(toks) - n)
-    add_tok(END)
-    lines.append(max(line, 1))
-    add_col(len(text) - text.rfind("\n"))
-    for _ in range(2):
-        add_tok(END)
-        lines.append(lines[-1])
-        add_col(cols[-1])
-    return toks, lines, cols
+    def more(toks: list[str], lines: list[int], cols: list[int], count: int | None) -> bool:
+        nonlocal done
+        if toks and toks[-1] is END:
+            del toks[-3:], lines[-3:], cols[-3:]
+        add_tok, add_col = toks.append, cols.append
+        stop = len(source) if count is None else min(len(source), done + count)
+        line = done
+        for line, text_of_line in enumerate(source[done:stop], done + 1):
+            body = text_of_line.lstrip(edge)
+            if not body:
+                continue
+            col = len(text_of_line) - len(body) + 1
+            body = body.rstrip(edge)
+            chunks = body.split(" ")
+            n = len(toks)
+            if is_plain(chunks) or one_token_each(chunks):
+                for chunk in chunks:
+                    if chunk:
+                        add_tok(chunk)
+                        add_col(col)
+                    col += len(chunk) + 1
+            elif not ('"' in body and _quoted(body, col, one_token_each, add_tok, add_col)):
+                _regex_line(text_of_line, add_tok, add_col)
+            lines += repeat(line, len(toks) - n)
+        done = stop
+        for _ in range(3):
+            add_tok(END)
+            lines.append(max(line, 1))
+            add_col(end_col)
+        return done < len(source)
+
+    return more
 
 
 def _quoted(body: str, col: int, one_token_each, add_tok, add_col) -> bool:
@@ -190,16 +213,36 @@ def parse(text: str, report) -> syntax.File:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 12 * MAX_DEPTH + 200))  # each nesting level is a few frames
     try:
-        return _parse(*scan(text), report)
+        tree, found = _parse(text)
     finally:
         sys.setrecursionlimit(limit)
+    for code, span, message in found:
+        report(code, span, message)
+    return tree
 
 
-def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # noqa: C901 - one grammar
+def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
+
     """The parser: closures over the token lists and a position (local names are the fastest Python
     has), one function per level of the grammar, each node built as a tuple in its field order, its
     position (line, column, end line, end column) as its last four items: a node spans from
-    ``node[-4], node[-3]`` to ``node[-2], node[-1]``."""
+    ``node[-4], node[-3]`` to ``node[-2], node[-1]``.
+
+    The tokens come a batch of lines at a time (``scanner``): the top level drops the tokens it has
+    read and scans the next batch when it reaches the end of one. A declaration cut by the end of a
+    batch runs into ``END`` and raises ``Fallback``; it is read again, its findings too, with twice
+    as many lines more (so that one long declaration is read about twice, not once per batch).
+    Only a ``Fallback`` with no line left to scan is the caller's."""
+    T: list[str] = []
+    L: list[int] = []
+    C: list[int] = []
+    more = scanner(text)
+    left = more(T, L, C, BATCH_LINES)
+    found: list[tuple[str, Span, str]] = []
+
+    def report(code: str, span: Span, message: str) -> None:
+        found.append((code, span, message))
+
     new = tuple.__new__
     Ident, Ref, Number, String, Date, Boolean = (
         syntax.Ident, syntax.Ref, syntax.Number, syntax.String, syntax.Date, syntax.Boolean)
@@ -522,34 +565,56 @@ def _parse(T: list[str], L: list[int], C: list[int], report) -> syntax.File:  # 
         body = block()
         return new(syntax.IndicatorDecl, (kind, ident, lab, body, line, col, body[-2], body[-1]))
 
+    def next_batch(keep: int, count: int) -> bool:
+        """Drop the tokens before ``keep``, scan ``count`` more lines after the rest; whether lines
+        are left."""
+        nonlocal i, depth
+        del T[:keep], L[:keep], C[:keep]
+        i = depth = 0
+        return more(T, L, C, count)
+
     decls = []
+    count = BATCH_LINES  # doubled each time one declaration is read again: a long one costs twice
     while True:
-        t = T[i]
-        if t in kinds:
-            decls.append(indicator_decl(t))
-        elif t == "model":
-            line, col = L[i], C[i]
-            i += 1
-            lab = label()
-            body = block()
-            decls.append(new(syntax.ModelDecl, ("model", lab, body, line, col, body[-2], body[-1])))
-        elif t == "scenario":
-            line, col = L[i], C[i]
-            i += 1
-            ident = name()
-            lab = label()
-            ext = None
-            if T[i] == "extends":
+        start, reported = i, len(found)
+        try:
+            t = T[i]
+            if t in kinds:
+                decl = indicator_decl(t)
+            elif t == "model":
+                line, col = L[i], C[i]
                 i += 1
-                ext = name()
-            body = block()
-            decls.append(new(syntax.ScenarioDecl, ("scenario", ident, lab, ext, body,
-                                                   line, col, body[-2], body[-1])))
-        elif t == END:
-            break
-        else:
-            raise Fallback("a declaration expected")
+                lab = label()
+                body = block()
+                decl = new(syntax.ModelDecl, ("model", lab, body, line, col, body[-2], body[-1]))
+            elif t == "scenario":
+                line, col = L[i], C[i]
+                i += 1
+                ident = name()
+                lab = label()
+                ext = None
+                if T[i] == "extends":
+                    i += 1
+                    ext = name()
+                body = block()
+                decl = new(syntax.ScenarioDecl, ("scenario", ident, lab, ext, body, line, col, body[-2], body[-1]))
+            elif t == END:
+                if not left:
+                    break
+                left = next_batch(i, BATCH_LINES)
+                continue
+            else:
+                raise Fallback("a declaration expected")
+        except Fallback:
+            if not left:
+                raise
+            del found[reported:]  # read again, with more lines
+            count *= 2
+            left = next_batch(start, count)
+            continue
+        decls.append(decl)
+        count = BATCH_LINES
     if not decls:
-        return new(syntax.File, ((), 1, 1, 1, 1))
+        return new(syntax.File, ((), 1, 1, 1, 1)), found
     a, b = decls[0], decls[-1]
-    return new(syntax.File, (tuple(decls), a[-4], a[-3], b[-2], b[-1]))
+    return new(syntax.File, (tuple(decls), a[-4], a[-3], b[-2], b[-1])), found

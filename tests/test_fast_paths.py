@@ -188,6 +188,59 @@ def test_valid_corner_cases_take_the_fast_path():
         assert [f[0] for f in found] == [f.code for f in plain_sink.items]
 
 
+@pytest.mark.parametrize("batch", [1, 2, 3, 7])
+def test_files_read_in_small_batches_parse_the_same(batch, monkeypatch):
+    # declarations cut by the end of a batch are read again with the next one, findings and all
+    monkeypatch.setattr(descent, "BATCH_LINES", batch)
+    for text in [p.read_text(encoding="utf-8") for p in FILES] + CASES:
+        assert_same(text)
+
+
+def test_a_batch_may_end_anywhere_in_a_declaration(monkeypatch):
+    text = ('model "M" { owner: "o" }\nkgi g\n{\n  value: a\n    + 1万 * 1e999\n  kpi k { weight: 100%\n'
+            '    target: >= 1 } }\ninput a { source: "s" }\nscenario s\n  extends t { a: 1\n expect g.met }\n')
+    whole = fast_only(text)
+    for batch in range(1, 12):
+        monkeypatch.setattr(descent, "BATCH_LINES", batch)
+        tree, found = fast_only(text)
+        assert tree == whole[0] and _shape(tree) == _shape(whole[0])
+        assert found == whole[1] and [f[0] for f in found] == ["E002"]  # reported once
+
+
+def test_a_syntax_error_after_many_batches_falls_back(monkeypatch):
+    monkeypatch.setattr(descent, "BATCH_LINES", 2)
+    text = "kgi a { value: 1 }\n" * 20 + "kgi b { value: ( }\n" + "kgi c { value: 1 }\n" * 5
+    with pytest.raises(descent.Fallback):
+        fast_only(text)
+    assert_same(text)
+
+
+def test_a_long_declaration_is_read_again_only_a_few_times(monkeypatch):
+    # each time a declaration runs past its batch, the next one is twice as long
+    calls = []
+    scanner = descent.scanner
+
+    def counting(text):
+        more = scanner(text)
+        return lambda *args: calls.append(args[-1]) or more(*args)
+
+    monkeypatch.setattr(descent, "scanner", counting)
+    monkeypatch.setattr(descent, "BATCH_LINES", 1)
+    text = "kgi g {\n" + "  kpi k%d { weight: 1%% }\n" * 1000 % tuple(range(1000)) + "}\nkgi h { }\nkgi i { }\n"
+    tree, found = fast_only(text)
+    assert len(tree.decls) == 3 and len(tree.decls[0].body.items) == 1000
+    assert len(calls) < 20, calls
+
+
+def test_scanning_in_batches_gives_the_tokens_of_one_scan():
+    text = "\n".join(p.read_text(encoding="utf-8") for p in FILES)
+    toks, lines, cols = [], [], []
+    more = descent.scanner(text)
+    while more(toks, lines, cols, 3):
+        pass
+    assert (toks, lines, cols) == descent.scan(text)
+
+
 def test_fast_findings_are_not_reported_twice_after_a_fallback():
     # a reserved word (reported while shifting) and then a syntax error: the fast attempt's finding
     # is dropped and the plain path reports everything once
@@ -274,6 +327,16 @@ def test_mutated_examples_parse_the_same(text):
 @given(st.lists(st.sampled_from(_TOKENS + [" ", " x ", " 1 ", ": ", "kgi a {", "}"]), max_size=40).map("".join))
 def test_token_soup_parses_the_same(text):
     assert_same(text)
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(mutated(), st.integers(1, 5))
+def test_mutated_examples_in_small_batches_parse_the_same(text, batch):
+    old, descent.BATCH_LINES = descent.BATCH_LINES, batch
+    try:
+        assert_same(text)
+    finally:
+        descent.BATCH_LINES = old
 
 
 # ---------------------------------------------------------------------------------------------
