@@ -252,7 +252,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         syntax.Attribute, syntax.Call, syntax.Args, syntax.Threshold, syntax.Band, syntax.Entry,
         syntax.Expect, syntax.Block)
     read_number, read_date, read_string = Number._read, Date._read, String._read
-    numbers = read_number.cache  # spelling -> (value, problem), filled by read_number
+    numbers = read_number.cache  # spelling -> (value, problem, spelling), filled by read_number
     keywords, kinds, continues, cmp_ops, threshold_ops = KEYWORDS, KINDS, CONTINUES, CMP_OPS, THRESHOLD_OPS
     postfix, logic = _POSTFIX, _LOGIC
     name_first, digits = _NAME_FIRST, _DIGITS
@@ -275,12 +275,13 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         end = col + len(t)
         if got[1]:
             report("E002", Span(line, col, line, end), got[1])
-        return new(Number, (t, got[0], got[1], line, col, line, end))
+        return new(Number, (got[2], got[0], got[1], line, col, line, end))  # one string a spelling
 
     def literal(cls, read, t: str):
         """The literal token ``t`` at ``i`` (E002 when it reads badly); moves past it."""
         nonlocal i
-        value, problem = read(t)
+        got = read(t)
+        value, problem = got[0], got[1]
         line, col = L[i], C[i]
         i += 1
         node = new(cls, (t, value, problem, line, col, line, col + len(t)))
@@ -515,8 +516,8 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                     end = v_col + len(v)
                     if got[1]:
                         report("E002", Span(v_line, v_col, v_line, end), got[1])
-                    add(new(Entry, (key, new(Number, (v, got[0], got[1], v_line, v_col, v_line, end)),
-                                    line, col, v_line, end)))
+                    number_node = new(Number, (got[2], got[0], got[1], v_line, v_col, v_line, end))
+                    add(new(Entry, (key, number_node, line, col, v_line, end)))
                     continue
                 if v in threshold_ops:
                     n = T[i + 1]

@@ -104,14 +104,15 @@ def node(cls: type) -> type:
 
 
 def _memo(read):
-    """``read`` with its results kept per spelling (they are immutable: a float, str or date and a
-    message); a model repeats the same literals many times."""
+    """``read`` with its results kept per spelling, as ``(value, problem, spelling)``: they are
+    immutable (a float, str or date and a message), a model repeats the same literals many times,
+    and the nodes of one spelling can then share one string."""
     cache: dict = {}
 
     def memo(raw: str):
         got = cache.get(raw)
         if got is None:
-            got = read(raw)
+            got = (*read(raw), raw)
             if len(cache) < 4096:  # the common spellings come early; the cache stays small
                 cache[raw] = got
         return got
@@ -129,8 +130,8 @@ class _Literal:
 
     def __new__(cls, raw: Any, span: Span | None = None):
         raw = str(raw)
-        value, problem = cls._read(raw)
-        return _new(cls, (raw, value, problem, *(span or _NO_SPAN)))
+        got = cls._read(raw)  # (value, problem), and the spelling when memoised
+        return _new(cls, (raw, got[0], got[1], *(span or _NO_SPAN)))
 
 
 @node
