@@ -16,7 +16,7 @@ Usage: python benchmarks/throughput.py [--decls 10000] [--repeat 15] [--scaling 
    the file included in both). kpidsl's fast parser is plain code: nothing is built or loaded
    before the first parse. Prints declarations per second for both and the ratio kpidsl time / tomllib time
    (goal: at most 1.0).
-3. Scaling: for each size, cold processes (median of 3) time read + parse + compile + check; it prints the
+3. Scaling: for each size, cold processes (median of 5) time read + parse + compile + check; it prints the
    cost per declaration and the step ratio to the previous size (goal: no step above 1.3), and at the
    largest size the peak memory of the process (``resource.getrusage`` max RSS, goal under 1 GB).
 
@@ -122,14 +122,14 @@ def main() -> int:
         print(f"  ratio kpidsl / tomllib: {ratio:.2f}  (goal <= 1.0: {'met' if ratio <= 1.0 else 'NOT met'})")
         result.update(decls=count, tomllib_s=t_toml, kpidsl_s=t_kpi, ratio=ratio)
         if not args.no_scaling:
-            print("scaling (read + parse + compile + check, median of 3 cold processes per size):")
+            print("scaling (read + parse + compile + check, median of 5 cold processes per size):")
             prev = None
             steps = []
             for n in (int(s) for s in args.scaling.split(",")):
                 text, _, c = generate(n)
                 path = Path(tmp, f"scale{n}.kpi")
                 path.write_text(text, encoding="utf-8")
-                runs = [_run(_KPI_CHILD, str(path), str(ROOT)) for _ in range(3)]
+                runs = [_run(_KPI_CHILD, str(path), str(ROOT)) for _ in range(5)]
                 took = statistics.median(r[0] for r in runs)  # one slow spell must not decide a step
                 rss_kb = max(r[1] for r in runs)
                 per = took / c
