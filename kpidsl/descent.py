@@ -26,6 +26,7 @@ from itertools import repeat
 
 from . import syntax
 from .findings import Span
+from .sources import lines_of
 
 #: sha256 of ``grammar/kpi.lark`` as this module implements it.
 GRAMMAR_SHA256 = "0572ff6c8bfa364304371a228a8732fcddfedbc8d8ff53eb7984a4b7f8559623"
@@ -116,7 +117,7 @@ def scanner(text: str):
     a chunk is matched once per file (``plain`` keeps those that are one token). Quoted strings
     without a backslash are cut out of a line by its quotes first; any other line goes through
     ``TOKENS``."""
-    source = text.split("\n")
+    source = lines_of(text)
     end_col = len(text) - text.rfind("\n")
     match = TOKENS.match
     plain = set(_PLAIN_SEED)

@@ -9,6 +9,7 @@ import attrs
 
 from . import syntax
 from .findings import Finding, Span
+from .sources import lines_of
 
 KINDS = ("kgi", "kpi", "veto", "metric", "input")
 PERIODS = ("daily", "weekly", "monthly", "quarterly", "yearly")
@@ -178,7 +179,7 @@ class Model:
     def lines(self) -> list[str]:
         """The source text split into lines (computed once)."""
         if self._lines is None:
-            self._lines = self.text.split("\n")
+            self._lines = lines_of(self.text)  # those the parser split, when it read this text
         return self._lines
 
     @property

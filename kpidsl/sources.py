@@ -1,4 +1,4 @@
-"""Reading ``.kpi`` files: bytes from disk with a size limit, and UTF-8 decoding with E000."""
+"""Reading ``.kpi`` files: bytes from disk with a size limit, UTF-8 decoding with E000, and lines."""
 
 from __future__ import annotations
 
@@ -36,3 +36,18 @@ def decode(data: bytes, sink: FindingSink) -> str | None:
 def display_lines(data: bytes) -> list[str]:
     """The lines of a file for showing under a finding (undecodable bytes replaced)."""
     return data.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n")
+
+
+_last_split: tuple[str | None, list[str]] = (None, [])
+
+
+def lines_of(text: str) -> list[str]:
+    """``text.split("\\n")``, made once for the last text asked for: the parser reads a file by its
+    lines, and the compiled model reads them again (targets, messages). Callers must not change it."""
+    global _last_split
+    last = _last_split  # one read: another thread may replace it, never half of it
+    if last[0] is text:
+        return last[1]
+    lines = text.split("\n")
+    _last_split = (text, lines)
+    return lines

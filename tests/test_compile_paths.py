@@ -119,3 +119,14 @@ def test_declared_indicators_are_what_the_constructor_makes():
     assert repr(declared) == repr(made)
     other = Indicator.declared("m", "kgi", None, 4, None)
     assert other.children is not declared.children and other.entries is not declared.entries
+
+
+def test_the_lines_are_split_once_for_parser_and_model():
+    from kpidsl import sources
+
+    text = "kgi a { value: 1\n  target: >= 1 }\r\n\n"
+    model, _ = kpidsl.api.compile_text(text)
+    assert model.lines is sources.lines_of(text)  # the list the parser read
+    other, _ = kpidsl.api.compile_text("kgi b { value: 2  target: >= 2 }")
+    assert model.lines == text.split("\n") and other.lines == ["kgi b { value: 2  target: >= 2 }"]
+    assert sources.lines_of(text) == text.split("\n") and sources.lines_of(text) is not model.lines  # split anew
