@@ -404,7 +404,15 @@ def link_tree(ctx: Context) -> None:
             continue
         # appended in file order (that of model.indicators), so the lists need no sorting
         parent = indicators[ind.parent]
-        (parent.vetoes if kind == "veto" else parent.children).append(ind.name)
+        if kind == "veto":
+            if parent.vetoes:
+                parent.vetoes.append(ind.name)
+            else:
+                parent.vetoes = [ind.name]
+        elif parent.children:
+            parent.children.append(ind.name)
+        else:
+            parent.children = [ind.name]
         if (kind == "kpi" or kind == "veto") and not (parent.kind == "kgi" and parent.parent is None):
             _check_linked(ctx, ind, broken, in_cycle)  # unless, as most are, it is under a top kgi
 

@@ -46,8 +46,9 @@ class Indicator:
     entries: dict[str, syntax.Entry] = attrs.Factory(dict)
     nested_in: str | None = None
     parent: str | None = None
-    children: list[str] = attrs.Factory(list)
-    vetoes: list[str] = attrs.Factory(list)
+    #: Names in file order: a list once one is linked, an empty tuple before.
+    children: list[str] | tuple[()] = ()
+    vetoes: list[str] | tuple[()] = ()
     weight: float | None = None
     effective_weight: float | None = None
     target: Target | None = None
@@ -79,8 +80,8 @@ class Indicator:
         ind.entries = {}
         ind.nested_in = None
         ind.parent = None
-        ind.children = []
-        ind.vetoes = []
+        ind.children = ()  # most have none: a list is made for the first (link_tree)
+        ind.vetoes = ()
         ind.weight = None
         ind.effective_weight = None
         ind.target = None

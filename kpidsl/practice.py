@@ -61,7 +61,7 @@ def _tree(model: Model, kgi: Indicator) -> list[Indicator]:
             continue
         seen.add(ind.name)
         out.append(ind)
-        stack += [model.indicators[c] for c in ind.children + ind.vetoes]
+        stack += [model.indicators[c] for c in (*ind.children, *ind.vetoes)]
     return out
 
 

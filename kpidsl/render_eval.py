@@ -147,7 +147,7 @@ def to_tree(model: Model, evals: list[Evaluation], style: Style = plain) -> str:
         def walk(n: str, prefix: str, last: bool, top: bool) -> None:
             out.append((line(n) if top else prefix + ("└── " if last else "├── ") + line(n)))
             ind = inds[n]
-            kids = sorted(ind.children + ind.vetoes, key=lambda c: inds[c].index)
+            kids = sorted((*ind.children, *ind.vetoes), key=lambda c: inds[c].index)
             child_prefix = "" if top else prefix + ("    " if last else "│   ")
             for i, c in enumerate(kids):
                 walk(c, child_prefix, i == len(kids) - 1, False)

@@ -75,7 +75,7 @@ def _layout(model: Model) -> tuple[list[tuple[str, int, str]], list[tuple[str, s
     seen: set[str] = set()
 
     def kids(ind: Indicator) -> list[str]:
-        return sorted((c for c in ind.children + ind.vetoes if c in inds), key=lambda c: inds[c].index)
+        return sorted((c for c in (*ind.children, *ind.vetoes) if c in inds), key=lambda c: inds[c].index)
 
     def walk(root: str) -> None:
         # stack of (name, depth, prefix of this line, prefix for its children)
