@@ -2,8 +2,9 @@
 
 ``grammar/kpi.lark`` stays the language's definition, and lark's contextual lexer and LALR parser
 (``kpidsl.lark_parser``) its reference implementation. This module parses the same language with
-one regex scan and a function per level of the grammar, building the ``kpidsl.syntax`` nodes
-directly as tuples; it is what a valid file goes through.
+a scan of its own (``str.split`` for most lines, the ``TOKENS`` regex for the rest) and a function
+per level of the grammar, building the ``kpidsl.syntax`` nodes directly as tuples, a batch of lines
+at a time; it is what a valid file goes through.
 
 It only ever says yes when the reference would say the same: anything it is not sure of — a
 keyword where a name stands, a token the grammar does not allow at that place, a character no
@@ -223,8 +224,9 @@ def parse(text: str, report) -> syntax.File:
 
 
 def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
+    """The tree of ``text`` and the E001/E002 findings (code, span, message) of reading it.
 
-    """The parser: closures over the token lists and a position (local names are the fastest Python
+    The parser: closures over the token lists and a position (local names are the fastest Python
     has), one function per level of the grammar, each node built as a tuple in its field order, its
     position (line, column, end line, end column) as its last four items: a node spans from
     ``node[-4], node[-3]`` to ``node[-2], node[-1]``.
