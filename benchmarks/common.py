@@ -23,14 +23,15 @@ def kpi_command() -> list[str]:
 
 
 def cold(args: list[str], cwd: str | Path | None = None, repeat: int = 7, env: dict | None = None) -> float:
-    """Median wall time of running ``args`` as a new process, in seconds."""
+    """Median wall time of running ``args`` as a new process, in seconds. A run that exits non-zero
+    raises ``subprocess.CalledProcessError``: a command that failed timed nothing worth reporting."""
     times = []
     run_env = dict(os.environ, NO_COLOR="1", **(env or {}))
     # as an installed package would: with bytecode caches (pip writes them for the libraries too)
     run_env.pop("PYTHONDONTWRITEBYTECODE", None)
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=run_env)
+        subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=run_env, check=True)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
