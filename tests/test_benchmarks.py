@@ -8,6 +8,7 @@ is reported as a failure instead of being timed.
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -24,6 +25,15 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode in (0, 1), (done.returncode, done.stdout, done.stderr)  # 1: a goal missed
     return done
+
+
+def _module(name: str):
+    """A benchmark script imported as a module (they import ``common`` from their own folder)."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCH))
 
 
 def test_throughput_reports_times_faults_and_scaling(tmp_path):
@@ -44,11 +54,7 @@ def test_batch_paths_agree():
 
 
 def test_batch_compare_finds_a_difference(tmp_path):
-    sys.path.insert(0, str(BENCH))
-    try:
-        import batch
-    finally:
-        sys.path.remove(str(BENCH))
+    batch = _module("batch")
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text("name,score\nx,0.5\ny,0.25\n", encoding="utf-8")
     b.write_text("name,score\nx,0.5000000000000001\ny,0.26\n", encoding="utf-8")
@@ -61,11 +67,7 @@ def test_cold_start_benchmarks(script, heading):
 
 
 def test_a_failing_command_is_not_timed():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import common
-    finally:
-        sys.path.remove(str(BENCH))
+    common = _module("common")
     with pytest.raises(subprocess.CalledProcessError):
         common.cold([sys.executable, "-c", "raise SystemExit(2)"], repeat=1)
 
