@@ -10,8 +10,6 @@ nothing here ever fails a run. A hit needs neither the parser nor the syntax tre
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -24,6 +22,8 @@ FOLDER = ".kpi_cache"
 @functools.cache
 def fingerprint() -> str:
     """The version of kpidsl and the size and time of each of its source files."""
+    import hashlib  # here and below, not at the top: `kpi check --no-cache` starts without them
+
     from . import __version__
 
     here = Path(__file__).resolve().parent
@@ -42,6 +42,8 @@ def fingerprint() -> str:
 
 def key(path: str, data: bytes, config) -> str:
     """The cache key of one file's check."""
+    import hashlib
+
     h = hashlib.sha256()
     h.update(fingerprint().encode())
     h.update(b"\0" + path.encode("utf-8", "surrogateescape"))
@@ -56,6 +58,8 @@ def _entry(k: str) -> Path:
 
 def load(k: str) -> list[Finding] | None:
     """The cached findings for key ``k``, or None (missing or broken)."""
+    import json
+
     try:
         with open(_entry(k), encoding="utf-8") as fh:
             rows = json.load(fh)
@@ -69,6 +73,8 @@ def load(k: str) -> list[Finding] | None:
 
 def store(k: str, findings: list[Finding]) -> None:
     """Remember the findings for key ``k`` (best effort: any failure is ignored)."""
+    import json
+
     rows = [[f.path, f.span.line, f.span.column, f.span.end_line, f.span.end_column, f.code, f.message]
             for f in findings]
     entry = _entry(k)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Callable, Iterable
 
@@ -70,6 +69,8 @@ def statistics(findings: Iterable[Finding]) -> str:
 
 def json_findings(findings: Iterable[Finding]) -> str:
     """SPEC §7's JSON array of findings."""
+    import json  # here, not at the top: text output starts without it
+
     return json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=1)
 
 
@@ -141,4 +142,6 @@ def sarif_findings(findings: Iterable[Finding], version: str) -> str:
             "results": results,
         }],
     }
+    import json
+
     return json.dumps(log, ensure_ascii=False, indent=1)

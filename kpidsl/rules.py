@@ -9,8 +9,6 @@ detects it (a compiler pass or ``kpidsl.practice``), and a test.
 
 from __future__ import annotations
 
-import textwrap
-
 import attrs
 
 M = 'model "Sales" { owner: "Sales office"  period: quarterly }\n'
@@ -33,6 +31,8 @@ class Rule:
     @property
     def explanation(self) -> str:
         """The text ``kpi rule CODE`` prints."""
+        import textwrap  # only `kpi rule` and the docs need it: `kpi check` starts without it
+
         parts = [_wrap(self.finds), "Why it matters: " + _wrap(self.why)]
         if self.bad is not None:
             parts.append("Bad:\n" + textwrap.indent(self.bad.rstrip(), "    "))
@@ -45,6 +45,8 @@ class Rule:
 
 
 def _wrap(text: str) -> str:
+    import textwrap
+
     return textwrap.fill(" ".join(text.split()), 100)
 
 

@@ -252,3 +252,22 @@ def test_tree_command(kpi, fmt):
 def test_tree_unknown_scenario_and_model_errors(kpi):
     assert kpi("tree", "--scenario", "nope", ECOMMERCE)[0] == 2
     assert kpi("tree", "data/weights.kpi")[0] == 1
+
+
+#: What a clean `kpi check --no-cache` must not load: the lark path, batches, other outputs, the cache.
+_NOT_FOR_A_CLEAN_CHECK = ("lark", "numpy", "yaml", "csv", "json", "hashlib", "textwrap", "kpidsl.lark_parser",
+                          "kpidsl.vectorized", "kpidsl.formatter", "kpidsl.render_eval", "kpidsl.render_tree")
+
+
+@pytest.mark.parametrize("args, loaded", [
+    (["check", "--no-cache"], set()),
+    (["check"], {"hashlib", "json"}),  # the cache keys and stores the result
+    (["check", "--no-cache", "--format", "json"], {"json"}),
+])
+def test_check_imports_only_what_it_needs(tmp_path, args, loaded):
+    code = ("import sys\nfrom kpidsl.cli import main\n"
+            "try:\n    main(sys.argv[2:])\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+            "print(' '.join(m for m in sys.argv[1].split() if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, " ".join(_NOT_FOR_A_CLEAN_CHECK), *args, ECOMMERCE],
+                          cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert set(done.stderr.split()) == loaded
