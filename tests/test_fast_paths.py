@@ -241,6 +241,17 @@ def test_scanning_in_batches_gives_the_tokens_of_one_scan():
     assert (toks, lines, cols) == descent.scan(text)
 
 
+def test_kinds_and_threshold_operators_share_one_string_each():
+    # a node keeps the one string of its kind or operator, not the token it was read from
+    tree, _ = fast_only(ECOMMERCE + "\nkpi extra { target: >= 1 }\n"
+                        "kpi extra2 { target: <= 2 + 1 }\n")
+    kinds = [n for n in syntax.iter_nodes(tree) if type(n) is syntax.IndicatorDecl]
+    ops = [n for n in syntax.iter_nodes(tree) if type(n) is syntax.Threshold]
+    assert len(kinds) > 5 and len(ops) > 5
+    assert all(n.kind is descent.KINDS[n.kind] for n in kinds)
+    assert all(n.op is descent.THRESHOLD_OPS[n.op] for n in ops)
+
+
 def test_fast_findings_are_not_reported_twice_after_a_fallback():
     # a reserved word (reported while shifting) and then a syntax error: the fast attempt's finding
     # is dropped and the plain path reports everything once
