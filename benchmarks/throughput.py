@@ -75,7 +75,8 @@ t = time.perf_counter()
 with open(sys.argv[1], "rb") as fh:
     data = tomllib.load(fh)
 took = time.perf_counter() - t
-print(took, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults)
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(took, usage.ru_maxrss, usage.ru_minflt - faults)
 """
 
 _KPI_CHILD = """
@@ -120,9 +121,10 @@ def main() -> int:
         for _ in range(args.repeat):  # alternately, so that a busy spell weighs on both
             tomls.append(_run(_TOML_CHILD, str(toml_path)))
             kpis.append(_run(_KPI_CHILD, str(kpi_path), str(ROOT)))
-        t_toml, t_kpi = statistics.median(r[0] for r in tomls), statistics.median(r[0] for r in kpis)
+        # each child prints (seconds, peak RSS in KB, page faults of the timed work)
+        t_toml, t_kpi = (statistics.median(r[0] for r in runs) for runs in (tomls, kpis))
         # page faults of the timed work: first touches of fresh memory, whose cost varies with the host
-        f_toml, f_kpi = int(statistics.median(r[1] for r in tomls)), int(statistics.median(r[2] for r in kpis))
+        f_toml, f_kpi = (int(statistics.median(r[2] for r in runs)) for runs in (tomls, kpis))
         print(f"{count:,} declarations: .kpi {len(kpi_text.encode()):,} bytes, TOML {len(toml_text.encode()):,} bytes")
         print(f"  tomllib.load                        {t_toml * 1000:8.1f} ms  {count / t_toml:>9,.0f} decl/s"
               f"  {f_toml:,} page faults")

@@ -468,11 +468,11 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
             if len(t) < 2:
                 raise Fallback("an unterminated string")
             return literal(String, read_string, t)
-        elif t in THRESHOLD_OPS:
+        elif t in threshold_ops:
             line, col = L[i], C[i]
             i += 1
             x = expr()
-            return new(Threshold, (THRESHOLD_OPS[t], x, line, col, x[-2], x[-1]))
+            return new(Threshold, (threshold_ops[t], x, line, col, x[-2], x[-1]))
         x = expr()
         if T[i] == "..":
             i += 1
