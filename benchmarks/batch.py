@@ -138,7 +138,7 @@ def handwritten(inp: str, out: str) -> None:
 VECTORISED = r"""
 import sys
 from kpidsl import api
-from kpidsl.vectorized import evaluate_columns, select_batch
+from kpidsl.evaluation.vectorized import evaluate_columns, select_batch
 model_path, data, out = sys.argv[1:4]
 model = api.load(model_path)
 assert not any(f.is_error for f in model.findings)

@@ -17,8 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kpidsl import compiler, evaluate, parser  # noqa: E402
-from kpidsl.findings import FindingSink  # noqa: E402
+from kpidsl import evaluate  # noqa: E402
+from kpidsl.parsing import parser  # noqa: E402
+from kpidsl.compiler import passes as compiler
+from kpidsl.errors import FindingSink  # noqa: E402
 
 
 def generate(n: int) -> tuple[str, dict[str, float]]:

@@ -82,8 +82,9 @@ print(took, usage.ru_maxrss, usage.ru_minflt - faults)
 _KPI_CHILD = """
 import sys, time, resource
 sys.path.insert(0, sys.argv[2])
-from kpidsl import api, parser
-import kpidsl.checker, kpidsl.descent  # imports are excluded; lark is imported only after a syntax error
+from kpidsl import api
+from kpidsl.parsing import parser
+import kpidsl.checking.lint, kpidsl.parsing.descent  # imports are excluded; lark is imported only after a syntax error
 faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 t = time.perf_counter()
 text, found = api.read_source(sys.argv[1])

@@ -15,9 +15,9 @@ __version__ = "0.1.0"
 # Names are imported on first use, so that `kpi` loads only what a command needs.
 _EXPORTS = {
     "parse": "api", "load": "api", "load_text": "api", "compile_text": "api", "check": "api",
-    "evaluate": "api", "Evaluation": "evaluator", "IndicatorResult": "evaluator",
-    "MissingValues": "evaluator", "Finding": "findings", "KpiError": "findings", "Span": "findings",
-    "Model": "model",
+    "evaluate": "api", "Evaluation": "evaluation.evaluator", "IndicatorResult": "evaluation.evaluator",
+    "MissingValues": "evaluation.evaluator", "Finding": "errors", "KpiError": "errors", "Span": "errors",
+    "Model": "compiler.model",
 }
 
 

@@ -1,6 +1,6 @@
 """``python -m kpidsl``: the same as the ``kpi`` command."""
 
-from .cli import main
+from .cli.commands import main
 
 if __name__ == "__main__":
     main()

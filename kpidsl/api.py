@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from typing import Mapping
 
-from . import compiler, parser, sources, syntax
-from .evaluator import Evaluation
-from .evaluator import evaluate as _evaluate
-from .findings import Finding, FindingSink, KpiError, Span
-from .model import Model
+from .compiler import passes as compiler
+from .parsing import parser
+from .parsing import sources
+from .parsing import syntax
+from .evaluation.evaluator import Evaluation
+from .evaluation.evaluator import evaluate as _evaluate
+from .errors import Finding, FindingSink, KpiError, Span
+from .compiler.model import Model
 
 def parse(text: str, path: str | None = None) -> syntax.File:
     """Parse source text into a syntax tree; raises ``KpiError`` with E001/E002 findings."""
@@ -60,13 +63,13 @@ def load(path: str | os.PathLike) -> Model:
 def check(model: Model, config=None) -> list[Finding]:
     """Every finding for a compiled model — compile errors and practice rules — sorted by position,
     less those silenced by ``# noqa`` comments and ``config`` (a ``kpidsl.config.Config``)."""
-    from .checker import lint
+    from .checking.lint import lint
 
     return lint(model, config)
 
 
 def evaluate(model: Model, values: Mapping[str, float], **kw) -> Evaluation:
-    """Evaluate one scenario's values; see ``kpidsl.evaluator.evaluate`` for the options."""
+    """Evaluate one scenario's values; see ``kpidsl.evaluation.evaluator.evaluate`` for the options."""
     return _evaluate(model, values, **kw)
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import attrs
 
-from .findings import closest
-from .literals import read_signed_number
-from .model import Model
+from .errors import closest
+from .parsing.literals import read_signed_number
+from .compiler.model import Model
 
 FORMATS = (".toml", ".json", ".yaml", ".yml", ".csv")
 

@@ -28,6 +28,6 @@ def golden():
 @pytest.fixture(autouse=True)
 def _cache_in_tmp(tmp_path_factory, monkeypatch):
     """`kpi check` caches results in .kpi_cache/; tests keep theirs out of the repository."""
-    from kpidsl import cache
+    from kpidsl.cli import cache
 
     monkeypatch.setattr(cache, "FOLDER", str(tmp_path_factory.mktemp("cache") / ".kpi_cache"))

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kpidsl import api, cache, config
-from kpidsl.cli import cli
+from kpidsl import api
+from kpidsl.cli import cache
+from kpidsl.checking import config
+from kpidsl.cli.commands import cli
 
 SRC = 'model "M" { owner: "o"  period: monthly }\nkgi g { source: "ERP" }\n'  # W101
 

@@ -9,12 +9,12 @@ from click.testing import CliRunner
 
 import kpidsl
 from conftest import ROOT
-from kpidsl import config as config_mod
-from kpidsl.checker import noqa_codes
-from kpidsl.cli import cli
-from kpidsl.config import Config
-from kpidsl.report import github_findings
-from kpidsl.rules import RULES, markdown
+from kpidsl.checking import config as config_mod
+from kpidsl.checking.lint import noqa_codes
+from kpidsl.cli.commands import cli
+from kpidsl.checking.config import Config
+from kpidsl.render.findings import github_findings
+from kpidsl.checking.rules import RULES, markdown
 
 HEADER = 'model "M" { owner: "Ops"  period: monthly }\n'
 
@@ -41,7 +41,7 @@ def test_every_rule_has_a_complete_explanation():
 
 def test_docs_rules_md_is_generated_from_the_registry():
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == markdown(), (
-        "docs/rules.md is out of date: python -c 'import kpidsl.rules as r; print(r.markdown(), end=\"\")' "
+        "docs/rules.md is out of date: python -c 'import kpidsl.checking.rules as r; print(r.markdown(), end=\"\")' "
         "> docs/rules.md")
 
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from kpidsl import api
-from kpidsl.cli import cli, main
+from kpidsl.cli.commands import cli, main
 
 DATA = ROOT / "tests" / "data"
 ECOMMERCE = str(ROOT / "examples" / "ecommerce.kpi")
@@ -255,8 +255,8 @@ def test_tree_unknown_scenario_and_model_errors(kpi):
 
 
 #: What a clean `kpi check --no-cache` must not load: the lark path, batches, other outputs, the cache.
-_NOT_FOR_A_CLEAN_CHECK = ("lark", "numpy", "yaml", "csv", "json", "hashlib", "textwrap", "kpidsl.lark_parser",
-                          "kpidsl.vectorized", "kpidsl.formatter", "kpidsl.render_eval", "kpidsl.render_tree")
+_NOT_FOR_A_CLEAN_CHECK = ("lark", "numpy", "yaml", "csv", "json", "hashlib", "textwrap", "kpidsl.parsing.lark_backend",
+                          "kpidsl.evaluation.vectorized", "kpidsl.render.formatter", "kpidsl.render.evaluation", "kpidsl.render.tree")
 
 
 @pytest.mark.parametrize("args, loaded", [
@@ -265,7 +265,7 @@ _NOT_FOR_A_CLEAN_CHECK = ("lark", "numpy", "yaml", "csv", "json", "hashlib", "te
     (["check", "--no-cache", "--format", "json"], {"json"}),
 ])
 def test_check_imports_only_what_it_needs(tmp_path, args, loaded):
-    code = ("import sys\nfrom kpidsl.cli import main\n"
+    code = ("import sys\nfrom kpidsl.cli.commands import main\n"
             "try:\n    main(sys.argv[2:])\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
             "print(' '.join(m for m in sys.argv[1].split() if m in sys.modules), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code, " ".join(_NOT_FOR_A_CLEAN_CHECK), *args, ECOMMERCE],

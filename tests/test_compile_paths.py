@@ -8,8 +8,8 @@ import math
 import pytest
 
 import kpidsl
-from kpidsl import compiler
-from kpidsl.findings import FindingSink
+from kpidsl.compiler import passes as compiler
+from kpidsl.errors import FindingSink
 
 
 def load(src: str):
@@ -97,7 +97,7 @@ def test_names_a_formula_reads_are_the_declarations_own_strings():
 
 
 def test_operands_at_the_depth_limit_are_reported_by_infer():
-    from kpidsl.expressions import MAX_FORMULA_DEPTH
+    from kpidsl.compiler.formulas import MAX_FORMULA_DEPTH
 
     for leaf in ("1", "x", "(1 + 1)"):
         formula = "1 + (" * MAX_FORMULA_DEPTH + leaf + ")" * MAX_FORMULA_DEPTH
@@ -110,7 +110,7 @@ def test_operands_at_the_depth_limit_are_reported_by_infer():
 def test_declared_indicators_are_what_the_constructor_makes():
     import attrs
 
-    from kpidsl.model import Indicator
+    from kpidsl.compiler.model import Indicator
 
     made = Indicator("n", "kpi", None, 3, "L")
     declared = Indicator.declared("n", "kpi", None, 3, "L")
@@ -123,7 +123,7 @@ def test_declared_indicators_are_what_the_constructor_makes():
 
 
 def test_the_lines_are_split_once_for_parser_and_model():
-    from kpidsl import sources
+    from kpidsl.parsing import sources
 
     text = "kgi a { value: 1\n  target: >= 1 }\r\n\n"
     model, _ = kpidsl.api.compile_text(text)

@@ -1,6 +1,6 @@
 """The fast paths give exactly what the plain ones give.
 
-* Parsing: ``kpidsl.descent`` (one regex scan, recursive descent) against lark's own contextual
+* Parsing: ``kpidsl.parsing.descent`` (one regex scan, recursive descent) against lark's own contextual
   lexer and LALR parser (``parse_text(..., fast=False)``): the same tree (equality and the span of
   every node, literal values and problems) and the same findings in the same order, for every
   example and test file, for hand-picked corner cases of the grammar's overlapping terminals, and for
@@ -23,8 +23,11 @@ from hypothesis.extra.lark import from_lark
 import hashlib
 import re
 
-from kpidsl import api, descent, parser, syntax
-from kpidsl.findings import FindingSink, Span
+from kpidsl import api
+from kpidsl.parsing import descent
+from kpidsl.parsing import parser
+from kpidsl.parsing import syntax
+from kpidsl.errors import FindingSink, Span
 
 from helpers import ECOMMERCE, mutants
 
@@ -355,7 +358,8 @@ def test_mutated_examples_in_small_batches_parse_the_same(text, batch):
 
 
 def test_lazy_program_is_the_eager_one():
-    from kpidsl import compiler, program
+    from kpidsl.compiler import passes as compiler
+    from kpidsl.evaluation import program
 
     model, found = api.compile_text(ECOMMERCE)
     assert model is not None and not model.has_errors

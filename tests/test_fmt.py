@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
 import kpidsl
-from kpidsl.formatter import format_source
-from kpidsl.parser import grammar_text
+from kpidsl.render.formatter import format_source
+from kpidsl.parsing.parser import grammar_text
 
 from helpers import ECOMMERCE
 

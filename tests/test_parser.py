@@ -7,10 +7,10 @@ import datetime
 import pytest
 
 import kpidsl
-from kpidsl import syntax
+from kpidsl.parsing import syntax
 from kpidsl.api import read_source
-from kpidsl.findings import FindingSink, Span
-from kpidsl.parser import decode
+from kpidsl.errors import FindingSink, Span
+from kpidsl.parsing.parser import decode
 
 from helpers import ECOMMERCE, codes, codes_cols, error_cols, findings, number, parse_expr
 

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
 import kpidsl
-from kpidsl.model import Target
-from kpidsl.parser import grammar_text
-from kpidsl.scoring import threshold_score
+from kpidsl.compiler.model import Target
+from kpidsl.parsing.parser import grammar_text
+from kpidsl.evaluation.scoring import threshold_score
 
 from helpers import ECOMMERCE, mutants
 

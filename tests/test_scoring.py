@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from kpidsl.model import Target
-from kpidsl.scoring import is_met, status_of, threshold_score
+from kpidsl.compiler.model import Target
+from kpidsl.evaluation.scoring import is_met, status_of, threshold_score
 
 C = 1.2  # the default cap
 

@@ -12,7 +12,7 @@ import pytest
 
 import kpidsl
 from conftest import ROOT
-from kpidsl.render_tree import dot_escape, mermaid_escape, render
+from kpidsl.render.tree import dot_escape, mermaid_escape, render
 
 ECOMMERCE = ROOT / "examples" / "ecommerce.kpi"
 EXT = {"text": "txt", "mermaid": "mmd", "dot": "dot"}

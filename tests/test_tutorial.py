@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
-from kpidsl.cli import cli
+from kpidsl.cli.commands import cli
 
 TUTORIAL = ROOT / "docs" / "tutorial.md"
 BLOCK = re.compile(r"```console\n\$ (kpi [^\n]*)\n(.*?)```", re.S)

@@ -1,4 +1,4 @@
-"""The vectorised batch evaluator (kpidsl.vectorized) against the scalar evaluator, row by row."""
+"""The vectorised batch evaluator (kpidsl.evaluation.vectorized) against the scalar evaluator, row by row."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 np = pytest.importorskip("numpy")
 
 import kpidsl  # noqa: E402
-from kpidsl import render_eval  # noqa: E402
-from kpidsl import vectorized as vz  # noqa: E402
+from kpidsl.render import evaluation as render_eval  # noqa: E402
+from kpidsl.evaluation import vectorized as vz  # noqa: E402
 from kpidsl.data import DataError, check_names, read_data, select  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from hypothesis.extra.lark import from_lark
 
-from kpidsl.cli import cli
+from kpidsl.cli.commands import cli
 from helpers import mutants
 from test_properties import PADDED, grammar
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import kpidsl
 from kpidsl import api
-from kpidsl.cli import cli
+from kpidsl.cli.commands import cli
 
 HEADER = 'model "M" { owner: "o"  period: monthly }\ninput x { source: "s" }\n'
 
@@ -166,7 +166,7 @@ def test_csv_with_a_byte_order_mark(tmp_path):
 
 
 def test_toml_config_syntax_error(tmp_path, monkeypatch):
-    from kpidsl import config
+    from kpidsl.checking import config
 
     config.for_directory.cache_clear()
     (tmp_path / "kpi.toml").write_text("ignore = ]\n", encoding="utf-8")

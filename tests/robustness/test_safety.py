@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import kpidsl
-from kpidsl import cli as cli_mod
-from kpidsl.cli import cli
-from kpidsl.program import HELPERS
+from kpidsl.cli import commands as cli_mod
+from kpidsl.cli.commands import cli
+from kpidsl.evaluation.program import HELPERS
 
 HOSTILE_NAMES = ["__import__", "exec", "eval", "os", "system", "open", "v", "s", "a", "m", "t0", "_div",
                  "_values", "__builtins__", "getattr", "globals", "lambda_", "不安全", "print"]
@@ -58,7 +58,7 @@ def test_hostile_names_and_strings_never_reach_generated_code():
 
 def test_hostile_names_never_reach_the_vectorised_program():
     pytest.importorskip("numpy")
-    from kpidsl import vectorized
+    from kpidsl.evaluation import vectorized
 
     model = kpidsl.load_text(hostile_model())
     program = vectorized.compiled(model)

@@ -13,7 +13,7 @@ from typing import Callable
 
 import attrs
 
-from . import syntax
+from ..parsing import syntax
 from .scoring import tolerance as _tol
 
 NAN = math.nan

@@ -7,8 +7,8 @@ from typing import Mapping
 
 import attrs
 
-from .findings import KpiError
-from .model import Model
+from ..errors import KpiError
+from ..compiler.model import Model
 from .scoring import NAN, is_met, status_of, threshold_score
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import attrs
 
-from . import syntax
+from ..parsing import syntax
 from .evaluator import Evaluation, MissingValues, evaluate
-from .model import Model
-from .textutil import fmt_number
+from ..compiler.model import Model
+from ..render.text import fmt_number
 
 
 @attrs.frozen

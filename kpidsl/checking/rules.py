@@ -4,7 +4,7 @@ This is the one place a rule is described; ``kpi rule`` prints from here and ``d
 generated from it (``markdown()``). Each rule says what it finds, why it matters for a KPI tree,
 a bad and a good example (complete ``.kpi`` files: the tests check that the bad one triggers the
 rule and the good one is clean), and how to fix it. Adding a rule: an entry here, the code that
-detects it (a compiler pass or ``kpidsl.practice``), and a test.
+detects it (a compiler pass or ``kpidsl.checking.practice``), and a test.
 """
 
 from __future__ import annotations
@@ -293,7 +293,7 @@ def markdown() -> str:
     """``docs/rules.md``: every rule with its severity, summary and explanation."""
     out = ["# Rules", "",
            "Every finding `kpi check` reports, generated from the rule registry (`kpidsl/rules.py`) with",
-           "`python -c 'import kpidsl.rules as r; print(r.markdown(), end=\"\")' > docs/rules.md`.",
+           "`python -c 'import kpidsl.checking.rules as r; print(r.markdown(), end=\"\")' > docs/rules.md`.",
            "`kpi rule CODE` prints the same explanation in the terminal.", "",
            "| code | severity | summary |", "|---|---|---|"]
     out += [f"| [{r.code}](#{r.code.lower()}) | {r.severity} | {r.summary} |" for r in RULES.values()]

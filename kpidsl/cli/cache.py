@@ -13,8 +13,8 @@ import functools
 import os
 from pathlib import Path
 
-from .findings import Finding, Span
-from .rules import RULES
+from ..errors import Finding, Span
+from ..checking.rules import RULES
 
 FOLDER = ".kpi_cache"
 
@@ -24,11 +24,11 @@ def fingerprint() -> str:
     """The version of kpidsl and the size and time of each of its source files."""
     import hashlib  # here and below, not at the top: `kpi check --no-cache` starts without them
 
-    from . import __version__
+    from .. import __version__
 
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     parts = [__version__]
-    for folder in (here, here / "grammar", here.parent / "grammar"):
+    for folder in sorted({package, package.parent / "grammar", *(p.parent for p in package.rglob("*.py"))}):
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
@@ -36,7 +36,7 @@ def fingerprint() -> str:
         for e in entries:
             if e.name.endswith((".py", ".lark")):
                 st = e.stat()
-                parts.append(f"{e.name}:{st.st_size}:{st.st_mtime_ns}")
+                parts.append(f"{folder.name}/{e.name}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 

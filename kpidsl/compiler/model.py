@@ -7,9 +7,9 @@ from typing import Any
 
 import attrs
 
-from . import syntax
-from .findings import Finding, Span
-from .sources import lines_of
+from ..parsing import syntax
+from ..errors import Finding, Span
+from ..parsing.sources import lines_of
 
 KINDS = ("kgi", "kpi", "veto", "metric", "input")
 PERIODS = ("daily", "weekly", "monthly", "quarterly", "yearly")
@@ -170,7 +170,7 @@ class Model:
     def program(self) -> Any:
         """The compiled evaluation program (None for a model with errors), generated on first use."""
         if self.program_pending:
-            from .compiler import build_now
+            from .passes import build_now
 
             self._program = build_now(self)
             self.program_pending = False

@@ -22,8 +22,9 @@ import re
 from bisect import bisect_left
 from typing import Iterable
 
-from . import parser, syntax
-from .findings import FindingSink, KpiError
+from ..parsing import parser
+from ..parsing import syntax
+from ..errors import FindingSink, KpiError
 
 #: Indentation per nesting level.
 INDENT = "  "

@@ -1,9 +1,9 @@
 """The fast parse path: a recursive-descent parser of the language of ``grammar/kpi.lark``.
 
 ``grammar/kpi.lark`` stays the language's definition, and lark's contextual lexer and LALR parser
-(``kpidsl.lark_parser``) its reference implementation. This module parses the same language with
+(``kpidsl.parsing.lark_backend``) its reference implementation. This module parses the same language with
 a scan of its own (``str.split`` for most lines, the ``TOKENS`` regex for the rest) and a function
-per level of the grammar, building the ``kpidsl.syntax`` nodes directly as tuples, a batch of lines
+per level of the grammar, building the ``kpidsl.parsing.syntax`` nodes directly as tuples, a batch of lines
 at a time; it is what a valid file goes through.
 
 It only ever says yes when the reference would say the same: anything it is not sure of — a
@@ -26,7 +26,7 @@ import sys
 from itertools import repeat
 
 from . import syntax
-from .findings import Span
+from ..errors import Span
 from .sources import lines_of
 
 #: sha256 of ``grammar/kpi.lark`` as this module implements it.

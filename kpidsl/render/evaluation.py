@@ -6,10 +6,10 @@ import csv
 import io
 import json
 
-from .evaluator import Evaluation
-from .model import Model
-from .report import Style, plain
-from .textutil import STATUS_COLOURS, fmt_pct, fmt_value, pad, width
+from ..evaluation.evaluator import Evaluation
+from ..compiler.model import Model
+from .findings import Style, plain
+from .text import STATUS_COLOURS, fmt_pct, fmt_value, pad, width
 
 
 def _depth(model: Model, name: str) -> int:

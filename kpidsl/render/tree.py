@@ -40,10 +40,10 @@ from __future__ import annotations
 
 import unicodedata
 
-from .evaluator import Evaluation
-from .model import Indicator, Model
-from .report import Style, plain
-from .textutil import STATUS_COLOURS, fmt_pct
+from ..evaluation.evaluator import Evaluation
+from ..compiler.model import Indicator, Model
+from .findings import Style, plain
+from .text import STATUS_COLOURS, fmt_pct
 
 FORMATS = ("text", "mermaid", "dot")
 
@@ -420,7 +420,7 @@ def to_dot(model: Model, evaluation: Evaluation | None = None) -> str:
 def render(model: Model, fmt: str, evaluation: Evaluation | None = None, style: Style = plain) -> str:
     """The tree of ``model`` in ``fmt`` (``text``, ``mermaid`` or ``dot``), optionally with the
     scores and statuses of ``evaluation``; ``style`` colours text output (``click.style`` or
-    ``kpidsl.report.plain``). The output ends with a newline."""
+    ``kpidsl.render.findings.plain``). The output ends with a newline."""
     if fmt == "text":
         return to_text(model, evaluation, style)
     if fmt == "mermaid":

@@ -12,8 +12,8 @@ import gc
 import re
 from typing import TYPE_CHECKING
 
-from .findings import Finding, FindingSink
-from .model import Model
+from ..errors import Finding, FindingSink
+from ..compiler.model import Model
 from .practice import CHECKS, DEFAULT_MAX_CHILDREN
 from .rules import RULES
 
@@ -91,7 +91,7 @@ def suppress(findings: list[Finding], lines: list[str] | None, config: Config | 
 
 def lint(model: Model, config: Config | None = None) -> list[Finding]:
     """Every finding for ``model`` after suppression, sorted by position."""
-    # Without a configuration the defaults apply, and kpidsl.config is not even imported (making
+    # Without a configuration the defaults apply, and kpidsl.checking.config is not even imported (making
     # its class was a good part of the first check of a process).
     max_children = DEFAULT_MAX_CHILDREN if config is None else config.max_children
     gc_was_enabled = gc.isenabled()

@@ -11,8 +11,9 @@ import sys
 
 import attrs
 
-from . import expressions, syntax
-from .findings import FindingSink, closest
+from . import formulas as expressions
+from ..parsing import syntax
+from ..errors import FindingSink, closest
 from .model import KINDS, PERIODS, PERSPECTIVES, TYPES, Indicator, Model, Scenario, Target
 
 #: Entries each kind of declaration may have (nested declarations are checked separately).
@@ -804,7 +805,7 @@ def build_program(ctx: Context) -> None:
 
 def build_now(model: Model):
     """Generate and compile the evaluation program of a checked model."""
-    from .program import build
+    from ..evaluation.program import build
 
     limit, gc_was_enabled = sys.getrecursionlimit(), gc.isenabled()
     sys.setrecursionlimit(max(limit, 20_000))  # as in compile_tree: formulas up to MAX_FORMULA_DEPTH
@@ -843,7 +844,7 @@ def compile_tree(tree: syntax.File, text: str, sink: FindingSink) -> Model:
     finally:
         sys.setrecursionlimit(limit)
         if gc_was_enabled:
-            from .parser import settle_gc
+            from ..parsing.parser import settle_gc
 
             settle_gc()  # the model's objects join the oldest generation without a walk
             gc.enable()

@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__, cache, sources
-from .config import ConfigError, codes_of, with_overrides
-from .config import for_file as config_for_file
-from .report import github_findings, json_findings, plain, sarif_findings, statistics, summary, text_finding
-from .rules import RULES
+from .. import __version__
+from . import cache
+from ..parsing import sources
+from ..checking.config import ConfigError, codes_of, with_overrides
+from ..checking.config import for_file as config_for_file
+from ..render.findings import github_findings, json_findings, plain, sarif_findings, statistics, summary, text_finding
+from ..checking.rules import RULES
 
 if TYPE_CHECKING:
-    from .findings import Finding
-    from .model import Model
+    from ..errors import Finding
+    from ..compiler.model import Model
 # The API, the parser and the renderers are imported inside the commands that need them: a cached
 # `kpi check` never loads the parser.
 
@@ -46,8 +48,8 @@ _lines: dict[str, list[str]] = {}
 
 def _compile(path: str, data: bytes | None = None) -> tuple[Model | None, list[Finding]]:
     """Read (unless ``data`` is given) and compile one file; OSError passes through."""
-    from . import api
-    from .findings import FindingSink
+    from .. import api
+    from ..errors import FindingSink
 
     if data is None:
         data = sources.read_bytes(path)
@@ -132,7 +134,7 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
         k = cache.key(path, data, config) if use_cache else None
         found = cache.load(k) if k else None
         if found is None:
-            from . import api
+            from .. import api
 
             model, found = _compile(path, data)
             if model is not None:
@@ -188,9 +190,10 @@ def _load_for_eval(path: str) -> Model:
 def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
           fmt: str, allow_missing: bool) -> None:
     """Evaluate scenarios of a model side by side."""
-    from . import api, render_eval
-    from .data import DataError, select
-    from .evaluator import MissingValues
+    from .. import api
+    from ..render import evaluation as render_eval
+    from ..data import DataError, select
+    from ..evaluation.evaluator import MissingValues
 
     model = _load_for_eval(model_path)
     if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv"):
@@ -233,7 +236,7 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
     """Evaluate every scenario and check its `expect` lines."""
     import json
 
-    from .testing import run_model
+    from ..evaluation.expect import run_model
 
     passed, failures, errors, io_errors = 0, [], [], 0
     for path in _discover(paths):
@@ -268,8 +271,8 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
 
 def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missing: bool) -> None:
     """A CSV batch to CSV: evaluated column-wise with NumPy (the same results as one by one)."""
-    from .data import DataError
-    from .vectorized import evaluate_columns, select_batch
+    from ..data import DataError
+    from ..evaluation.vectorized import evaluate_columns, select_batch
 
     try:
         names, columns, n = select_batch(model, path, sets)
@@ -295,8 +298,9 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
 @click.option("--scenario", metavar="NAME", help="Show each node's score and status in this scenario.")
 def tree(model_path: str, fmt: str, scenario: str | None) -> None:
     """Draw the KPI tree with weights, targets and owners."""
-    from . import api, render_tree
-    from .data import DataError, select
+    from .. import api
+    from ..render import tree as render_tree
+    from ..data import DataError, select
 
     model = _load_for_eval(model_path)
     evaluation = None
@@ -312,8 +316,8 @@ def tree(model_path: str, fmt: str, scenario: str | None) -> None:
 
 def _format_bytes(data: bytes, path: str) -> tuple[bytes | None, list[Finding]]:
     """The formatted file, keeping its byte-order mark and line endings; None and findings on errors."""
-    from .findings import FindingSink, KpiError
-    from .formatter import format_source
+    from ..errors import FindingSink, KpiError
+    from ..render.formatter import format_source
 
     sink = FindingSink(path)
     text = sources.decode(data, sink)

@@ -1,7 +1,7 @@
 """Source text to syntax tree: decoding, the cached LALR parser, and E000–E002 findings.
 
 The lark parser is built once per process (from lark's on-disk cache when it can) and calls the
-classes of ``kpidsl.syntax`` directly while it parses, so no intermediate parse tree is built.
+classes of ``kpidsl.parsing.syntax`` directly while it parses, so no intermediate parse tree is built.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import gc
 import os
 
 from . import syntax
-from .findings import FindingSink, Span
+from ..errors import FindingSink, Span
 from .sources import decode  # noqa: F401 - part of this module's interface
 
 _sink: contextvars.ContextVar[FindingSink] = contextvars.ContextVar("kpidsl_literal_sink")
@@ -22,7 +22,7 @@ MAX_DEPTH = 500
 
 def grammar_path() -> str:
     """Where ``grammar/kpi.lark`` is: inside the installed package, or beside the source tree."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the kpidsl package
     installed = os.path.join(here, "grammar", "kpi.lark")
     return installed if os.path.exists(installed) else os.path.join(os.path.dirname(here), "grammar", "kpi.lark")
 
@@ -42,7 +42,7 @@ def reserved_message(text: str) -> str:
 def parse_text(text: str, sink: FindingSink, fast: bool = True) -> syntax.File | None:
     """Parse ``text`` into a syntax tree, reporting E001/E002 into ``sink``; None on a syntax error.
 
-    ``fast`` (the default) tries ``kpidsl.descent``'s recursive-descent parser first; whatever it
+    ``fast`` (the default) tries ``kpidsl.parsing.descent``'s recursive-descent parser first; whatever it
     cannot decide (every syntax error among it) is parsed by lark's own contextual lexer and LALR
     parser, the plain path that ``fast=False`` always takes. Both give the same trees and findings."""
     if text.startswith("\ufeff"):
@@ -62,7 +62,7 @@ def parse_text(text: str, sink: FindingSink, fast: bool = True) -> syntax.File |
     if depth_problem:
         sink.add("E001", depth_problem[0], depth_problem[1])
         return None
-    from .lark_parser import parse_plain
+    from .lark_backend import parse_plain
 
     return parse_plain(text, sink)
 
@@ -140,10 +140,10 @@ def _too_deep(text: str) -> tuple[Span, str] | None:
 
 
 def __getattr__(name: str):
-    """The plain lark path (``_parser``, ``_describe``, …) lives in ``kpidsl.lark_parser``, which
+    """The plain lark path (``_parser``, ``_describe``, …) lives in ``kpidsl.parsing.lark_backend``, which
     imports lark: it is loaded only when a file needs it (a syntax error, or no fast path)."""
     if name.startswith("__"):
         raise AttributeError(name)
-    from . import lark_parser
+    from . import lark_backend as lark_parser
 
     return getattr(lark_parser, name)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable, Iterable
 
-from .findings import Finding
-from .textutil import width
+from ..errors import Finding
+from .text import width
 
 Style = Callable[..., str]
 
@@ -60,7 +60,7 @@ def summary(findings: Iterable[Finding]) -> str:
 
 def statistics(findings: Iterable[Finding]) -> str:
     """A count per code, most frequent first."""
-    from .rules import RULES
+    from ..checking.rules import RULES
 
     counts = Counter(f.code for f in findings)
     return "\n".join(f"{n:5d}  {code}  {RULES[code].summary}" for code, n in
@@ -99,7 +99,7 @@ def sarif_findings(findings: Iterable[Finding], version: str) -> str:
     from pathlib import PurePath
     from urllib.parse import quote
 
-    from .rules import RULES
+    from ..checking.rules import RULES
 
     codes = list(RULES)
     rules = [{

@@ -1,8 +1,8 @@
 """Vectorised evaluation of many scenarios at once (CSV batches), with NumPy.
 
-The same meaning as ``kpidsl.evaluator`` — values, achievement, ``met``, scores rolled up the tree,
+The same meaning as ``kpidsl.evaluation.evaluator`` — values, achievement, ``met``, scores rolled up the tree,
 vetoes and statuses — computed column-wise over all rows of a batch. Formulas are compiled once per
-model into generated flat NumPy code, exactly as ``kpidsl.program`` does for one scenario: every name
+model into generated flat NumPy code, exactly as ``kpidsl.evaluation.program`` does for one scenario: every name
 becomes a slot number, every literal a float, every operator and function one of a fixed table of
 helpers; no text from the file reaches the generated source.
 
@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from . import program as _scalar
-from . import syntax
-from .data import DataError, _read_csv, check_names, parse_set, read_data, read_text
-from .findings import KpiError
-from .literals import read_signed_number
+from ..parsing import syntax
+from ..data import DataError, _read_csv, check_names, parse_set, read_data, read_text
+from ..errors import KpiError
+from ..parsing.literals import read_signed_number
 from .scoring import tolerance
 
 NAN = math.nan
@@ -43,7 +43,7 @@ _STATUS_TEXT = np.array([s or "" for s in STATUSES], dtype=object)
 
 
 # --------------------------------------------------------------------------------------------------
-# helpers of the generated code (array versions of kpidsl.program's helpers)
+# helpers of the generated code (array versions of kpidsl.evaluation.program's helpers)
 
 def _arr(x) -> np.ndarray:
     return np.asarray(x, dtype=F64)
@@ -427,7 +427,7 @@ class BatchResult:
         return [n for n in self.model.order if self.model.indicators[n].kind != "input"]
 
     def to_csv(self, scenario_names) -> str:
-        """Exactly the text of ``kpidsl.render_eval.to_csv`` for these scenarios (one name a row)."""
+        """Exactly the text of ``kpidsl.render.evaluation.to_csv`` for these scenarios (one name a row)."""
         return "".join(self.iter_csv(scenario_names))
 
     def iter_csv(self, scenario_names, chunk: int = 20000):

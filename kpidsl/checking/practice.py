@@ -1,7 +1,7 @@
 """The practice rules W101–W108: what KPI practice asks of a tree beyond being computable.
 
 Each rule is one function registered in ``CHECKS`` under its code; its summary and explanation
-live in ``kpidsl.rules``. A rule yields ``(span, message)`` pairs; the message ties the finding to
+live in ``kpidsl.checking.rules``. A rule yields ``(span, message)`` pairs; the message ties the finding to
 the practice it protects.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator
 
-from . import syntax
-from .findings import Span
-from .model import PERSPECTIVES, Indicator, Model
+from ..parsing import syntax
+from ..errors import Span
+from ..compiler.model import PERSPECTIVES, Indicator, Model
 
 Found = Iterator[tuple[Span, str]]
 #: W105's limit on the kpis under one indicator, unless configured (``max-children``).

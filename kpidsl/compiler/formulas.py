@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from . import syntax
-from .findings import closest
+from ..parsing import syntax
+from ..errors import closest
 from .model import Indicator
 
 if TYPE_CHECKING:
-    from .compiler import Context
+    from .passes import Context
 
 NUM, BOOL = "number", "condition"
 #: name -> (fewest arguments, most arguments or None for any number)

@@ -21,7 +21,7 @@ import datetime
 from typing import Any, Union
 
 from . import literals
-from .findings import Span
+from ..errors import Span
 
 
 #: Where a node stands, kept as its tuple's last four items (in place of one ``span`` field).

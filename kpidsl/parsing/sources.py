@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .findings import FindingSink, Span
+from ..errors import FindingSink, Span
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 

@@ -6,7 +6,7 @@ import collections
 
 import attrs
 
-from .rules import RULES
+from .checking.rules import RULES
 
 
 class Span(collections.namedtuple("Span", "line column end_line end_column")):

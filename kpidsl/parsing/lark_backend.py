@@ -1,8 +1,8 @@
 """The plain parse path: lark's contextual lexer and LALR parser, and the words of every E001.
 
 The lark parser is built once per process (from lark's on-disk cache when it can) and calls the
-classes of ``kpidsl.syntax`` directly while it parses, so no intermediate parse tree is built.
-``kpidsl.parser`` takes this path for whatever its fast path cannot decide (every syntax error
+classes of ``kpidsl.parsing.syntax`` directly while it parses, so no intermediate parse tree is built.
+``kpidsl.parsing.parser`` takes this path for whatever its fast path cannot decide (every syntax error
 among it), so lark is imported only then.
 """
 
@@ -16,7 +16,7 @@ import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import syntax
-from .findings import FindingSink, Span
+from ..errors import FindingSink, Span
 from .parser import MAX_DEPTH, RESERVED, _sink, grammar_text, reserved_message, settle_gc
 from .syntax import Ident
 

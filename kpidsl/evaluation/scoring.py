@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .model import Target
+from ..compiler.model import Target
 
 TOL = 1e-9
 NAN = math.nan

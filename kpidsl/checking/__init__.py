@@ -1,0 +1,1 @@
+"""Model to findings: the rule registry, KPI practice checks, configuration and noqa."""

@@ -1,0 +1,5 @@
+"""The `kpi` command line, on top of the public API."""
+
+from .commands import main
+
+__all__ = ["main"]

@@ -1,0 +1,1 @@
+"""Results to text: findings, evaluations, trees, and the canonical formatter."""
