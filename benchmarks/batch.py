@@ -138,7 +138,8 @@ def handwritten(inp: str, out: str) -> None:
 VECTORISED = r"""
 import sys
 from kpidsl import api
-from kpidsl.evaluation.vectorized import evaluate_columns, select_batch
+from kpidsl.data import iter_batch_csv, select_batch
+from kpidsl.evaluation.arrays import evaluate_columns
 model_path, data, out = sys.argv[1:4]
 model = api.load(model_path)
 assert not any(f.is_error for f in model.findings)
@@ -147,7 +148,8 @@ result = evaluate_columns(model, columns, n)
 if result.missing:
     sys.exit("missing values")
 with open(out, "w", encoding="utf-8", newline="") as fh:
-    result.write_csv(names, fh)
+    for piece in iter_batch_csv(result, names):
+        fh.write(piece)
 """
 
 

@@ -15,8 +15,8 @@ __version__ = "0.1.0"
 # Names are imported on first use, so that `kpi` loads only what a command needs.
 _EXPORTS = {
     "parse": "api", "load": "api", "load_text": "api", "compile_text": "api", "check": "api",
-    "evaluate": "api", "Evaluation": "evaluation.evaluator", "IndicatorResult": "evaluation.evaluator",
-    "MissingValues": "evaluation.evaluator", "Finding": "errors", "KpiError": "errors", "Span": "errors",
+    "evaluate": "api", "Evaluation": "evaluation.results", "IndicatorResult": "evaluation.results",
+    "MissingValues": "evaluation.results", "Finding": "errors", "KpiError": "errors", "Span": "errors",
     "Model": "compiler.model",
 }
 

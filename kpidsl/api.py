@@ -9,8 +9,7 @@ from .compiler import passes as compiler
 from .parsing import parser
 from .parsing import sources
 from .parsing import syntax
-from .evaluation.evaluator import Evaluation
-from .evaluation.evaluator import evaluate as _evaluate
+from .evaluation.results import Evaluation, MissingValues
 from .errors import Finding, FindingSink, KpiError, Span
 from .compiler.model import Model
 
@@ -69,8 +68,19 @@ def check(model: Model, config=None) -> list[Finding]:
 
 
 def evaluate(model: Model, values: Mapping[str, float], **kw) -> Evaluation:
-    """Evaluate one scenario's values; see ``kpidsl.evaluation.evaluator.evaluate`` for the options."""
-    return _evaluate(model, values, **kw)
+    """Evaluate one scenario's values; see ``kpidsl.evaluation.scalar.evaluate`` for the options."""
+    from .evaluation.scalar import evaluate as evaluate_one
+
+    return evaluate_one(model, values, **kw)
 
 
-__all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "read_source", "Span"]
+def evaluate_batch(model: Model, columns: Mapping, n: int):
+    """Evaluate ``n`` scenarios given as NumPy columns (name -> float64 array, NaN = not supplied);
+    a ``kpidsl.evaluation.arrays.BatchResult``. Imports NumPy."""
+    from .evaluation.arrays import evaluate_columns
+
+    return evaluate_columns(model, dict(columns), n)
+
+
+__all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "evaluate_batch", "read_source",
+           "Span", "MissingValues"]

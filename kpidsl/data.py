@@ -4,6 +4,10 @@ A data file is a mapping of names to values (one scenario named after the file's
 of scenario names to such mappings, or a CSV batch (a header of names, an optional first column
 ``scenario``, one scenario a row). Values are numbers, or strings in the language's number syntax.
 Every problem is a ``DataError`` naming the file, the row or key, and what is wrong.
+
+This module is where data files are read and written: scenario by scenario (``read_data``,
+``select``), and column-wise for CSV batches (``select_batch`` into NumPy columns, ``iter_batch_csv``
+for the results of ``kpidsl.evaluation.arrays``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import io
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import attrs
@@ -226,3 +231,261 @@ def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...
     for sc in chosen:
         sc.values.update(overlay)
     return chosen
+
+
+# --------------------------------------------------------------------------------------------------
+# CSV batches, column-wise: one scenario a row, read into NumPy columns and results written back
+# (NumPy is imported by these functions only, when a batch is read or written)
+
+def batch_csv_names(model: Model) -> list[str]:
+    """The declarations that ``--format csv`` writes, in output order."""
+    return [n for n in model.order if model.indicators[n].kind != "input"]
+
+
+def batch_csv(result, scenario_names) -> str:
+    """Exactly the text of ``kpidsl.render.evaluation.to_csv`` for a ``BatchResult`` (one name a row)."""
+    return "".join(iter_batch_csv(result, scenario_names))
+
+
+def iter_batch_csv(result, scenario_names, chunk: int = 20000):
+    """The CSV text of ``batch_csv`` in pieces (header, then blocks of rows), for writing to a file."""
+    import numpy as np
+
+    names = batch_csv_names(result.model)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(
+        ["scenario"] + [f"{n}.{c}" for n in names for c in ("value", "score", "status")])
+    yield buf.getvalue()
+    scenario_names = list(scenario_names)
+    if len(scenario_names) != result.n:
+        raise ValueError(f"{len(scenario_names)} scenario names for {result.n} rows")
+    quoted = _csv_fields(scenario_names)
+    status_text = np.array([s or "" for s in result.STATUSES], dtype=object)
+    with np.errstate(all="ignore"):
+        for lo in range(0, result.n, chunk):
+            hi = min(result.n, lo + chunk)
+            cols = [quoted[lo:hi]]
+            for nm in names:
+                cols.append(_float_texts(result.value[nm][lo:hi]))
+                cols.append(_float_texts(result.score[nm][lo:hi]))
+                cols.append(status_text[result.status[nm][lo:hi]].tolist())
+            yield "\n".join(map(",".join, zip(*cols))) + "\n"
+
+
+def _float_texts(x) -> list[str]:
+    """``repr(float(v))`` of each value, "" for NaN (each distinct value formatted once)."""
+    import numpy as np
+
+    if len(x) >= 64 and not (np.signbit(x) & (x == 0.0)).any():  # np.unique merges 0.0 and -0.0
+        uniq, inverse = np.unique(x, return_inverse=True)
+        if len(uniq) * 4 <= len(x):
+            texts = np.array(["" if v != v else float.__repr__(v) for v in uniq.tolist()], dtype=object)
+            return texts[inverse.reshape(-1)].tolist()
+    texts = list(map(float.__repr__, x.tolist()))
+    nan = np.isnan(x)
+    if nan.any():
+        for i in np.flatnonzero(nan).tolist():
+            texts[i] = ""
+    return texts
+
+
+_PLAIN = re.compile(r"[\w.\-]+")
+
+
+def _csv_fields(names: list[str]) -> list[str]:
+    """Scenario names as ``csv.writer`` writes them (quoted only when they need it)."""
+    if all(map(_PLAIN.fullmatch, names)):
+        return names
+    cache: dict[str, str] = {}
+    out = []
+    for nm in names:
+        f = cache.get(nm)
+        if f is None:
+            if _PLAIN.fullmatch(nm):
+                f = nm
+            else:
+                buf = io.StringIO()
+                csv.writer(buf, lineterminator="\n").writerow([nm, ""])
+                f = buf.getvalue()[:-2]  # drop the "," of the empty second field and the newline
+            cache[nm] = f
+        out.append(f)
+    return out
+
+
+_BAD_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
+
+
+def _parse_cell(c: str, bad: list) -> float:
+    s = c.strip()
+    if not s:
+        return math.nan
+    try:
+        x = float(s)
+        if math.isfinite(x) and not _BAD_DOT.search(s):
+            return x
+    except ValueError:
+        pass
+    x, problem = read_signed_number(s)
+    if x is None:
+        bad.append(problem)
+        return math.nan
+    return x
+
+
+def _dots_ok(joined: str) -> bool:
+    """Whether every ``.`` stands between two digits (``float`` also takes ``.5`` and ``5.``)."""
+    import numpy as np
+
+    if "." not in joined:
+        return True
+    try:
+        b = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    except UnicodeEncodeError:
+        return not _BAD_DOT.search(joined)
+    p = np.flatnonzero(b == 46)
+    if p[0] == 0 or p[-1] == len(b) - 1:
+        return False
+    before, after = b[p - 1], b[p + 1]
+    return bool(((before >= 48) & (before <= 57) & (after >= 48) & (after <= 57)).all())
+
+
+def _parse_column(cells) -> "np.ndarray" | None:
+    """The numbers of one column (NaN for empty cells), or None when a cell is not a number."""
+    import numpy as np
+
+    try:
+        arr = np.array(list(map(float, cells)), dtype=np.float64)
+    except ValueError:
+        arr = None
+    if arr is not None and np.isfinite(arr).all() and _dots_ok("\x00".join(cells)):
+        return arr
+    bad: list = []
+    arr = np.array([_parse_cell(c, bad) for c in cells], dtype=np.float64)
+    return None if bad else arr
+
+
+def _from_scenarios(model, header: list[str], scenarios) -> tuple[list[str], dict[str, "np.ndarray"], int]:
+    import numpy as np
+
+    for ds in scenarios:
+        check_names(model, ds.values, ds.where)
+    n = len(scenarios)
+    named = bool(header) and header[0] == "scenario"
+    keys = [k for k in dict.fromkeys((header[1:] if named else header) + [k for ds in scenarios for k in ds.values])
+            if (ind := model.indicators.get(k)) is not None and ind.formula is None]
+    columns = {}
+    for k in keys:
+        columns[k] = np.array([ds.values.get(k, math.nan) for ds in scenarios], dtype=np.float64)
+    return [ds.name for ds in scenarios], columns, n
+
+
+def read_csv_columns(path: str, model) -> tuple[list[str], dict[str, "np.ndarray"], int]:
+    """Read a CSV batch into ``(scenario names, columns, n)``, one row per scenario.
+
+    Columns map names to float64 arrays (NaN where a cell is empty). Every problem is the
+    ``DataError`` that ``kpidsl.data.read_data`` followed by ``check_names`` raises for the file. Rows
+    keep their order; rows with the same name are not merged here (see ``select_batch``). Files of
+    other formats are read with ``read_data``.
+    """
+    if Path(path).suffix.lower() != ".csv":
+        scenarios = read_data(path)
+        return _from_scenarios(model, [], scenarios)
+    text = read_text(path)
+    rows = list(csv.reader(io.StringIO(text)))
+    fast = _fast_columns(model, rows, path)
+    if fast is not None:
+        return fast
+    scenarios = _read_csv(text, path)  # the reference reader: raises the exact error, or reads oddities
+    header = [h.strip() for h in next(r for r in rows if any(c.strip() for c in r))]
+    return _from_scenarios(model, header, scenarios)
+
+
+def _fast_columns(model, rows, path):
+    """The common case: a header, then rows of equal length, every cell a number or empty.
+
+    None sends the file to the reference reader (blank rows, ragged rows, bad cells, …)."""
+    import numpy as np
+
+    if len(rows) < 2 or not rows[0] or not any(c.strip() for c in rows[0]):
+        return None
+    header = [h.strip() for h in rows[0]]
+    if "" in header or len(set(header)) != len(header):
+        return None
+    width = len(header)
+    body = rows[1:]
+    if set(map(len, body)) != {width}:
+        return None
+    n = len(body)
+    cols = list(zip(*body))
+    named = header[0] == "scenario"
+    if named:
+        names = [c.strip() for c in cols[0]]
+        if not all(names):
+            return None
+        cols = cols[1:]
+        keys = header[1:]
+    else:
+        names = [f"row{i + 1}" for i in range(n)]
+        keys = header
+    columns = {}
+    present = np.zeros(n, dtype=bool)
+    for k, cells in zip(keys, cols):
+        arr = _parse_column(cells)
+        if arr is None:
+            return None
+        present |= ~np.isnan(arr)
+        columns[k] = arr
+    if not named and not present.all():
+        return None  # a blank row: the reference reader skips it and numbers the rest
+    bad = [k for k in keys if (ind := model.indicators.get(k)) is None or ind.formula is not None]
+    if bad:
+        used = np.zeros(n, dtype=bool)
+        for k in bad:
+            used |= ~np.isnan(columns[k])
+        if used.any():
+            r = int(np.flatnonzero(used)[0])
+            first = next(k for k in keys if k in bad and not math.isnan(columns[k][r]))
+            check_names(model, {first: float(columns[first][r])}, f"{path}:{r + 2}")
+        for k in bad:  # a column that is always empty names nothing
+            del columns[k]
+    return names, columns, n
+
+
+def select_batch(model, path: str, sets: tuple[str, ...] = ()) -> tuple[list[str], dict[str, "np.ndarray"], int]:
+    """``kpidsl.data.select(model, (), (path,), sets)`` column-wise: the scenarios of one data file.
+
+    Rows named like an in-file scenario start from its values; rows with the same name are one
+    scenario (later cells override, first position kept); ``--set`` values overlay every row.
+    """
+    import numpy as np
+
+    names, columns, n = read_csv_columns(path, model)
+    overlay = dict(parse_set(s) for s in sets)
+    check_names(model, overlay, "--set")
+    inner = [nm for nm in dict.fromkeys(names) if nm in model.scenarios]
+    if len(set(names)) != n or inner:
+        order = list(dict.fromkeys(names))
+        pos = {nm: i for i, nm in enumerate(order)}
+        m = len(order)
+        base = {nm: model.scenario_values(nm) for nm in inner}
+        keys = list(dict.fromkeys(list(columns) + [k for vals in base.values() for k in vals]))
+        merged = {}
+        rows_pos = np.array([pos[nm] for nm in names], dtype=np.int64)
+        for k in keys:
+            out = np.full(m, math.nan)
+            for nm, vals in base.items():
+                if k in vals:
+                    out[pos[nm]] = vals[k]
+            col = columns.get(k)
+            if col is not None:
+                have = ~np.isnan(col)
+                idx, vals_k = rows_pos[have].tolist(), col[have].tolist()
+                for p, x in zip(idx, vals_k):  # in row order: later rows win
+                    out[p] = x
+            merged[k] = out
+        names, columns, n = order, merged, m
+    for k, x in overlay.items():
+        columns[k] = np.full(n, float(x))
+    return names, columns, n
+
+

@@ -256,7 +256,7 @@ def test_tree_unknown_scenario_and_model_errors(kpi):
 
 #: What a clean `kpi check --no-cache` must not load: the lark path, batches, other outputs, the cache.
 _NOT_FOR_A_CLEAN_CHECK = ("lark", "numpy", "yaml", "csv", "json", "hashlib", "textwrap", "kpidsl.parsing.lark_backend",
-                          "kpidsl.evaluation.vectorized", "kpidsl.render.formatter", "kpidsl.render.evaluation", "kpidsl.render.tree")
+                          "kpidsl.evaluation.arrays", "kpidsl.evaluation.plan", "kpidsl.render.formatter", "kpidsl.render.evaluation", "kpidsl.render.tree")
 
 
 @pytest.mark.parametrize("args, loaded", [

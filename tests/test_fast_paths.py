@@ -354,21 +354,20 @@ def test_mutated_examples_in_small_batches_parse_the_same(text, batch):
 
 
 # ---------------------------------------------------------------------------------------------
-# the evaluation program, generated on first use
+# the evaluation plan, lowered on first use
 
 
-def test_lazy_program_is_the_eager_one():
-    from kpidsl.compiler import passes as compiler
-    from kpidsl.evaluation import program
+def test_plan_is_built_once_and_only_for_a_model_without_errors():
+    from kpidsl.errors import KpiError
+    from kpidsl.evaluation.plan import plan_of
 
     model, found = api.compile_text(ECOMMERCE)
-    assert model is not None and not model.has_errors
-    eager = program.build(model)
-    assert model.program.source == eager.source
-    assert model.program is model.program  # built once
+    assert model is not None and model.evaluable
+    assert plan_of(model) is plan_of(model)  # built once
     bad, _ = api.compile_text("kgi a { value: b }")
-    assert bad.program is None
-    assert isinstance(model, compiler.Model)
+    assert not bad.evaluable
+    with pytest.raises(KpiError, match="has errors"):
+        plan_of(bad)
 
 
 def _scan_by_regex(text: str):

@@ -192,8 +192,8 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     """Evaluate scenarios of a model side by side."""
     from .. import api
     from ..render import evaluation as render_eval
+    from ..api import MissingValues
     from ..data import DataError, select
-    from ..evaluation.evaluator import MissingValues
 
     model = _load_for_eval(model_path)
     if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv"):
@@ -271,14 +271,14 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
 
 def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missing: bool) -> None:
     """A CSV batch to CSV: evaluated column-wise with NumPy (the same results as one by one)."""
-    from ..data import DataError
-    from ..evaluation.vectorized import evaluate_columns, select_batch
+    from .. import api
+    from ..data import DataError, iter_batch_csv, select_batch
 
     try:
         names, columns, n = select_batch(model, path, sets)
     except DataError as exc:
         _fail(str(exc))
-    result = evaluate_columns(model, columns, n)
+    result = api.evaluate_batch(model, columns, n)
     if result.missing and not allow_missing:
         rows = sorted(result.missing)
         for row in rows[:20]:
@@ -287,7 +287,8 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
         if len(rows) > 20:
             click.echo(f"kpi: … and {len(rows) - 20} more scenarios with missing values", err=True)
         _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
-    result.write_csv(names, sys.stdout)
+    for piece in iter_batch_csv(result, names):
+        sys.stdout.write(piece)
     sys.exit(0)
 
 

@@ -161,20 +161,9 @@ class Model:
     formula_order: list[str] = attrs.Factory(list)
     #: Names each formula reads.
     uses: dict[str, set[str]] = attrs.Factory(dict)
-    #: Set by the compiler when the model has no errors: ``program`` is then generated on first use.
-    program_pending: bool = False
-    _program: Any = None
+    #: Set by the compiler when the model has no errors: it can then be evaluated.
+    evaluable: bool = False
     _lines: list[str] | None = None
-
-    @property
-    def program(self) -> Any:
-        """The compiled evaluation program (None for a model with errors), generated on first use."""
-        if self.program_pending:
-            from .passes import build_now
-
-            self._program = build_now(self)
-            self.program_pending = False
-        return self._program
 
     @property
     def lines(self) -> list[str]:

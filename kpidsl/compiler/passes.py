@@ -742,7 +742,7 @@ def resolve_scenarios(ctx: Context) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Pass 5: order and program.
+# Pass 5: output order, and whether the model can be evaluated.
 
 
 def order_indicators(ctx: Context) -> None:
@@ -796,26 +796,10 @@ def order_indicators(ctx: Context) -> None:
     ctx.model.order = order
 
 
-def build_program(ctx: Context) -> None:
-    """Mark a model without errors as evaluable; ``model.program`` generates the program on first use
-    (``kpi check`` never reads it, and generating it was most of the cost of compiling a large model)."""
+def mark_evaluable(ctx: Context) -> None:
+    """Mark a model without errors as evaluable (``kpidsl.evaluation.plan`` lowers it on first use)."""
     if not any(f.is_error for f in ctx.sink.items):
-        ctx.model.program_pending = True
-
-
-def build_now(model: Model):
-    """Generate and compile the evaluation program of a checked model."""
-    from ..evaluation.program import build
-
-    limit, gc_was_enabled = sys.getrecursionlimit(), gc.isenabled()
-    sys.setrecursionlimit(max(limit, 20_000))  # as in compile_tree: formulas up to MAX_FORMULA_DEPTH
-    gc.disable()
-    try:
-        return build(model)
-    finally:
-        sys.setrecursionlimit(limit)
-        if gc_was_enabled:
-            gc.enable()
+        ctx.model.evaluable = True
 
 
 PASSES = (
@@ -827,7 +811,7 @@ PASSES = (
     check_formula_cycles,
     resolve_scenarios,
     order_indicators,
-    build_program,
+    mark_evaluable,
 )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import attrs
 
 from ..parsing import syntax
-from .evaluator import Evaluation, MissingValues, evaluate
+from .results import Evaluation, MissingValues
+from .scalar import evaluate
 from ..compiler.model import Model
 from ..render.text import fmt_number
 

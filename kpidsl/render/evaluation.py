@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from ..evaluation.evaluator import Evaluation
+from ..evaluation.results import Evaluation
 from ..compiler.model import Model
 from .findings import Style, plain
 from .text import STATUS_COLOURS, fmt_pct, fmt_value, pad, width

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from ..evaluation.evaluator import Evaluation
+from ..evaluation.results import Evaluation
 from ..compiler.model import Indicator, Model
 from .findings import Style, plain
 from .text import STATUS_COLOURS, fmt_pct

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 import kpidsl
 from kpidsl.cli import commands as cli_mod
 from kpidsl.cli.commands import cli
-from kpidsl.evaluation.program import HELPERS
+from kpidsl.evaluation import arrays, scalar
+from kpidsl.evaluation.plan import CONSTANTS, plan_of
 
 HOSTILE_NAMES = ["__import__", "exec", "eval", "os", "system", "open", "v", "s", "a", "m", "t0", "_div",
                  "_values", "__builtins__", "getattr", "globals", "lambda_", "不安全", "print"]
@@ -36,11 +37,11 @@ def hostile_model() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _assert_only_generated(source: str, helpers) -> None:
-    allowed_names = set(helpers) | {"def", "return", "v", "s", "a", "m", "n", "True", "False", "None", "_values"}
+def _assert_only_generated(source: str, primitives) -> None:
+    allowed_names = {f"p_{k}" for k in primitives} | set(CONSTANTS) | {"def", "return", "r", "n", "run", "INF"}
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.NAME:
-            assert tok.string in allowed_names or re.fullmatch(r"t\d+|_expect\d+", tok.string), tok.string
+            assert tok.string in allowed_names or re.fullmatch(r"t\d+|expect_\d+_\d+", tok.string), tok.string
         assert tok.type in (tokenize.NAME, tokenize.NUMBER, tokenize.OP, tokenize.NEWLINE, tokenize.NL,
                             tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER), tokenize.tok_name[tok.type]
         assert not keyword.iskeyword(tok.string) or tok.string in ("def", "return", "True", "False", "None")
@@ -51,19 +52,17 @@ def _assert_only_generated(source: str, helpers) -> None:
 def test_hostile_names_and_strings_never_reach_generated_code():
     model = kpidsl.load_text(hostile_model())
     assert not model.has_errors, model.findings
-    _assert_only_generated(model.program.source, HELPERS)
+    _assert_only_generated(scalar.program(plan_of(model)).source, scalar.PRIMITIVES)
     ev = kpidsl.evaluate(model, model.scenario_values("sc"), name="sc", expects="sc")
     assert ev["__import__"].value == 6 and [e.passed for e in ev.expects] == [True]
 
 
 def test_hostile_names_never_reach_the_vectorised_program():
     pytest.importorskip("numpy")
-    from kpidsl.evaluation import vectorized
-
     model = kpidsl.load_text(hostile_model())
-    program = vectorized.compiled(model)
-    _assert_only_generated(program.source, vectorized.HELPERS)
-    assert "v[" in program.source
+    program = arrays.program(plan_of(model))
+    _assert_only_generated(program.source, arrays.PRIMITIVES)
+    assert "r[" in program.source
 
 
 def test_every_command_runs_the_hostile_model(tmp_path):

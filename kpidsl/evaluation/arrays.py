@@ -1,0 +1,300 @@
+"""The array runtime: a plan run over NumPy columns, every scenario of a batch at once.
+
+Numbers are float64 arrays with NaN for unknown; conditions (and ``met``) are float64 arrays of 1.0
+(true), 0.0 (false) or NaN (unknown); status codes are the floats of ``plan.CODES``, turned into
+int8 codes of ``STATUSES`` (0: no status) in the result. The primitives do the same floating-point
+operations in the same order as the scalar runtime's, so the results are the same to the bit.
+
+NumPy is imported here only; importing ``kpidsl`` does not import this module.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+
+import numpy as np
+
+from ..compiler.model import Model
+from .plan import ACHIEVEMENT, CODES, DRAG, MET, SCORE, STATUS, STATUSES, TOL, Plan, assignable, plan_of
+from .pycode import Program
+from .scalar import PRIMITIVES as _SCALAR
+
+NAN = math.nan
+F64 = np.float64
+
+
+def _arr(x) -> np.ndarray:
+    return np.asarray(x, dtype=F64)
+
+
+def _fin(x, n):
+    x = _arr(x)
+    if x.ndim == 0:
+        return np.full(n, float(x) if math.isfinite(float(x)) else NAN)
+    return np.where(np.isfinite(x), x, NAN)
+
+
+def _div(a, b):
+    a, b = _arr(a), _arr(b)
+    return np.where(b == 0, NAN, a / b)
+
+
+_pow_obj = np.frompyfunc(_SCALAR["pow"], 2, 1)
+
+
+def _pow(a, b):
+    # Python's float ** (libm pow, with its special cases) rather than NumPy's vectorised power,
+    # whose last bit can differ; the scalar primitive turns overflow and complex results into NaN.
+    r = _pow_obj(_arr(a), _arr(b))
+    return _arr(r) if not isinstance(r, np.ndarray) else r.astype(F64)
+
+
+def _tol(b):
+    return TOL * np.maximum(1.0, np.abs(b))
+
+
+def _unknown(a, b):
+    return np.isnan(a) | np.isnan(b)
+
+
+def _ge(a, b):
+    a, b = _arr(a), _arr(b)
+    return np.where(_unknown(a, b), NAN, a >= b - _tol(b))
+
+
+def _le(a, b):
+    a, b = _arr(a), _arr(b)
+    return np.where(_unknown(a, b), NAN, a <= b + _tol(b))
+
+
+def _gt(a, b):
+    a, b = _arr(a), _arr(b)
+    return np.where(_unknown(a, b), NAN, a > b + _tol(b))
+
+
+def _lt(a, b):
+    a, b = _arr(a), _arr(b)
+    return np.where(_unknown(a, b), NAN, a < b - _tol(b))
+
+
+def _eq(a, b):
+    # conditions are 1.0/0.0, so equal conditions are within the tolerance and unequal ones are not
+    a, b = _arr(a), _arr(b)
+    return np.where(_unknown(a, b), NAN, np.abs(a - b) <= _tol(b))
+
+
+def _ne(a, b):
+    return 1.0 - _eq(a, b)
+
+
+def _not(a):
+    return 1.0 - _arr(a)
+
+
+def _and(a, b):
+    a, b = _arr(a), _arr(b)
+    return np.where((a == 0.0) | (b == 0.0), 0.0, a * b)
+
+
+def _or(a, b):
+    a, b = _arr(a), _arr(b)
+    return np.where((a == 1.0) | (b == 1.0), 1.0, a + b)
+
+
+def _args(args):
+    return np.broadcast_arrays(*[_arr(a) for a in args])
+
+
+def _any_nan(args):
+    m = np.isnan(args[0])
+    for a in args[1:]:
+        m = m | np.isnan(a)
+    return m
+
+
+def _min(*args):
+    args = _args(args)
+    cur = args[0]
+    for x in args[1:]:
+        cur = np.where(x < cur, x, cur)  # Python's min keeps the first of equal values (0.0 / -0.0)
+    return np.where(_any_nan(args), NAN, cur)
+
+
+def _max(*args):
+    args = _args(args)
+    cur = args[0]
+    for x in args[1:]:
+        cur = np.where(x > cur, x, cur)
+    return np.where(_any_nan(args), NAN, cur)
+
+
+def _exact_sum(args):
+    """``math.fsum`` of each row: the left-to-right sum where it is exact, else fsum row by row."""
+    args = _args(args)
+    s = args[0]
+    exact = np.ones(s.shape, dtype=bool)
+    for x in args[1:]:
+        t = s + x
+        bv = t - s
+        err = (s - (t - bv)) + (x - bv)
+        exact &= err == 0.0
+        s = t
+    nan = _any_nan(args)
+    slow = ~(exact & np.isfinite(s) & (s != 0.0)) & ~nan
+    s = np.where(nan, NAN, s)
+    fsum = _SCALAR["sum"]
+    if s.ndim == 0:
+        return _arr(fsum(*(float(a) for a in args))) if slow else s
+    if slow.any():
+        s = s.copy()
+        idx = np.flatnonzero(slow)
+        cols = [a[idx].tolist() for a in args]
+        s[idx] = [fsum(*row) for row in zip(*cols)]
+    return s
+
+
+def _sum(*args):
+    return _exact_sum(args)
+
+
+def _avg(*args):
+    return _exact_sum(args) / len(args)
+
+
+def _abs(x):
+    return np.abs(_arr(x))
+
+
+_POW10 = np.array([10.0 ** k for k in range(-300, 301)])
+
+
+def _round(x, n=0.0):
+    x, n = _args((x, n))
+    whole = np.trunc(n) == n
+    bad = np.isnan(x) | np.isnan(n) | ~np.isfinite(x) | ~whole | (np.abs(n) > 300)
+    k = np.where(bad, 0.0, n).astype(np.int64)
+    f = _POW10[k + 300]
+    y = np.floor(np.abs(x) * f + 0.5)
+    r = y / f
+    return np.where(bad | ~np.isfinite(y) | ~np.isfinite(r), NAN, np.copysign(r, x))
+
+
+def _clamp(x, lo, hi):
+    x, lo, hi = _args((x, lo, hi))
+    m = np.where(lo > x, lo, x)
+    m = np.where(hi < m, hi, m)
+    return np.where(_any_nan((x, lo, hi)), NAN, m)
+
+
+def _if(c, a, b):
+    c = _arr(c)
+    return np.where(c == 1.0, _arr(a), np.where(c == 0.0, _arr(b), NAN))
+
+
+def _pick(c, a, b):
+    return np.where(_arr(c) == 1.0, a, b)
+
+
+def _known(x):
+    return np.where(np.isnan(x), 0.0, 1.0)
+
+
+def _exceeds(a, b):
+    return np.where(_arr(a) > b, 1.0, 0.0)
+
+
+def _pos(x):
+    x = _arr(x)
+    return np.where(x > 0.0, x, 0.0)
+
+
+PRIMITIVES = {
+    "fin": _fin, "div": _div, "pow": _pow, "ge": _ge, "le": _le, "gt": _gt, "lt": _lt, "eq": _eq, "ne": _ne,
+    "not": _not, "and": _and, "or": _or, "min": _min, "max": _max, "sum": _sum, "avg": _avg, "abs": _abs,
+    "round": _round, "clamp": _clamp, "if_num": _if, "if_cond": _if, "pick": _pick, "known": _known,
+    "exceeds": _exceeds, "pos": _pos,
+}
+CONSTANTS = {"TRUE": 1.0, "FALSE": 0.0, "NAN": NAN, **CODES}
+
+_PROGRAMS: "weakref.WeakKeyDictionary[Plan, Program]" = weakref.WeakKeyDictionary()
+
+
+def program(plan: Plan) -> Program:
+    """The plan compiled for NumPy columns, once per plan."""
+    prog = _PROGRAMS.get(plan)
+    if prog is None:
+        prog = _PROGRAMS[plan] = Program(plan, PRIMITIVES, CONSTANTS, "array")
+    return prog
+
+
+class BatchResult:
+    """The evaluation of ``n`` scenarios: per-name arrays of value, achievement, met, score, status.
+
+    ``value``, ``achievement``, ``score``: float64 arrays, NaN = unknown. ``met``: float64 arrays of
+    1.0 / 0.0 / NaN (unknown). ``status``: int8 codes into ``STATUSES`` (0 = no status).
+    ``missing`` maps a row to the names it needs but does not supply (in the scalar order).
+    """
+
+    STATUSES = STATUSES
+
+    def __init__(self, model, n, value, achievement, met, score, status, drag, missing):
+        self.model = model
+        self.n = n
+        self.value = value
+        self.achievement = achievement
+        self.met = met
+        self.score = score
+        self.status = status
+        self._drag = drag
+        self.missing = missing
+
+    def status_text(self, name: str) -> list[str | None]:
+        """The statuses of ``name`` as strings (None where it has none)."""
+        return [STATUSES[c] for c in self.status[name].tolist()]
+
+    def met_value(self, name: str, row: int) -> bool | None:
+        """``met`` of one row as the scalar runtime gives it."""
+        x = float(self.met[name][row])
+        return None if x != x else x == 1.0
+
+    def drags(self, name: str) -> np.ndarray:
+        """The drag of ``name`` on its KGI per row, NaN where the scalar runtime lists none."""
+        return self._drag[name]
+
+
+def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int) -> BatchResult:
+    """Evaluate ``n`` scenarios given column-wise: name -> float64 array, NaN = not supplied.
+
+    Names are inputs and indicators without a formula (``KpiError`` otherwise, like ``evaluate``);
+    absent names are unknown in every row (``allow_missing`` semantics; see ``BatchResult.missing``).
+    """
+    plan = plan_of(model)
+    prog = program(plan)
+    unknown = np.full(n, NAN)
+    r: list = [unknown] * plan.temps_from
+    for key, col in columns.items():
+        assignable(model, key)
+        arr = np.asarray(col, dtype=F64)
+        if arr.shape != (n,):
+            raise ValueError(f"column `{key}` has shape {arr.shape}, expected ({n},)")
+        r[plan.slots[key]] = arr
+    missing: dict[int, list[str]] = {}
+    for nm in plan.needed:
+        gone = np.isnan(r[plan.slots[nm]])
+        if gone.any():
+            for row in np.flatnonzero(gone).tolist():
+                missing.setdefault(row, []).append(nm)
+    with np.errstate(all="ignore"):
+        prog.run(r, n)
+    k = len(plan.slots)
+
+    def field(f: int) -> dict[str, np.ndarray]:
+        return {nm: r[f * k + plan.slots[nm]] for nm in model.order}
+
+    status = {nm: np.where(np.isnan(c), 0, c).astype(np.int8) for nm, c in field(STATUS).items()}
+    return BatchResult(model, n, field(0), field(ACHIEVEMENT), field(MET), field(SCORE), status, field(DRAG),
+                       {row: tuple(names) for row, names in sorted(missing.items())})
+
+
+__all__ = ["evaluate_columns", "BatchResult", "STATUSES", "PRIMITIVES", "CONSTANTS", "program"]

@@ -1,0 +1,361 @@
+"""The evaluation plan: what evaluating a model means, lowered once into steps over registers.
+
+A plan is a flat list of ``Step(op, out, args)``: register ``out`` gets primitive ``op`` applied to
+``args``. Every meaning of evaluation lives here, as steps: formulas, the bounds of each target,
+``met`` and achievement, the weighted roll-up, veto gates, statuses and drags. A runtime is an
+emitter of these steps plus a table of primitives with the names in ``PRIMITIVES`` (scalar Python
+floats in ``kpidsl.evaluation.scalar``, NumPy columns in ``kpidsl.evaluation.arrays``); a new
+runtime implements the same names and touches nothing here or in the other runtimes.
+
+Operands: an ``int`` is a register, a ``float`` a number, a ``str`` a named constant of
+``CONSTANTS`` (the truth values and codes, whose representation is the runtime's). Registers
+``0 .. FIELDS * n - 1`` are the named results, field-major (``reg(field, slot)``), and registers
+from ``plan.temps_from`` on are temporaries, each written once. A register never written is
+unknown.
+
+Values are numbers, unknown = NaN; conditions (``met``, comparisons, ``and``/``or``/``not``) are
+three-valued: true, false, unknown. Statuses are the codes of ``STATUSES`` (unknown = none).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Union
+
+import attrs
+
+from ..compiler.model import Model
+from ..errors import KpiError
+from ..parsing import syntax
+
+#: Comparisons allow for floating-point error: ``TOL * max(1, |bound|)``.
+TOL = 1e-9
+#: Drags at or below this are not listed.
+DRAG_MIN = 1e-12
+
+#: The named results of each declaration, in register order.
+FIELDS = ("value", "met", "achievement", "score", "status", "drag")
+VALUE, MET, ACHIEVEMENT, SCORE, STATUS, DRAG = range(len(FIELDS))
+
+#: Status codes: ``STATUSES[code]`` is the status text; an unknown code means no status.
+STATUSES: tuple[str | None, ...] = (None, "green", "amber", "red", "no-data", "vetoed", "pass", "fail")
+#: The status codes by name, as numbers (the same in every runtime).
+CODES = {"GREEN": 1.0, "AMBER": 2.0, "RED": 3.0, "NODATA": 4.0, "VETOED": 5.0, "PASS": 6.0, "FAIL": 7.0}
+#: Named constants an operand may be: the truth values, unknown, and the status codes.
+CONSTANTS = ("TRUE", "FALSE", "NAN", *CODES)
+
+#: Operators every runtime writes inline (``a + b``, ``-a``, and ``copy``: the operand itself).
+INLINE = ("add", "sub", "mul", "neg", "copy")
+#: What each primitive takes and gives (``n`` number, ``c`` condition, ``s`` status code, ``*`` any
+#: number of numbers) and means. Every runtime implements exactly these names.
+PRIMITIVES = {
+    "fin": "n -> n: the number, or unknown when it is not finite (a formula's result)",
+    "div": "n n -> n: a / b, unknown when b is 0",
+    "pow": "n n -> n: a ** b, unknown on overflow or a complex result",
+    "ge": "n n -> c: a >= b within the tolerance", "le": "n n -> c: a <= b within the tolerance",
+    "gt": "n n -> c: a > b beyond the tolerance", "lt": "n n -> c: a < b beyond the tolerance",
+    "eq": "n n -> c (or c c -> c): equal within the tolerance", "ne": "the negation of eq",
+    "not": "c -> c", "and": "c c -> c (false wins over unknown)", "or": "c c -> c (true wins over unknown)",
+    "min": "* -> n", "max": "* -> n", "sum": "* -> n: exact sum", "avg": "* -> n: exact sum / count",
+    "abs": "n -> n", "round": "n [n] -> n: half away from zero to n decimals", "clamp": "n n n -> n",
+    "if_num": "c n n -> n: a if c, b if not c, unknown if c is unknown",
+    "if_cond": "c c c -> c: likewise for conditions",
+    "pick": "c x x -> x: a if c is true, else b (false or unknown); x may be a status code",
+    "known": "n -> c: whether the number is known",
+    "exceeds": "n n -> c: a > b exactly, false when either is unknown",
+    "pos": "n -> n: a if a > 0, else 0 (unknown gives 0)",
+}
+
+Operand = Union[int, float, str]
+
+
+@attrs.frozen
+class Step:
+    """Register ``out`` := primitive (or inline operator) ``op`` of ``args``."""
+
+    op: str
+    out: int
+    args: tuple
+
+
+@attrs.frozen(eq=False)
+class Plan:
+    """The evaluation of one model, as steps; built once per model by ``plan_of``."""
+
+    #: Declaration name -> slot; ``reg(field, slots[name])`` is its register for ``field``.
+    slots: dict[str, int]
+    #: The main steps: values, bounds, scoring, roll-up, gates, statuses, drags.
+    steps: tuple[Step, ...]
+    #: Per in-file scenario: its expect lines, each with the steps that compute it and its register.
+    expects: dict[str, tuple[tuple[syntax.Expect, tuple[Step, ...], Operand], ...]]
+    #: Names a scenario must supply (read by a formula, or scored with no formula).
+    needed: tuple[str, ...]
+    #: The first temporary register; every register below is a named result.
+    temps_from: int
+    #: Every register the steps use, named results and temporaries.
+    size: int
+
+    def reg(self, field: int, name: str) -> int:
+        """The register of ``name``'s ``field`` (one of ``VALUE`` … ``DRAG``)."""
+        return field * len(self.slots) + self.slots[name]
+
+
+def assignable(model: Model, key: str) -> None:
+    """Raise ``KpiError`` unless a scenario may assign ``key`` (an input, or an indicator with no formula)."""
+    ind = model.indicators.get(key)
+    if ind is None or ind.formula is not None:
+        why = "is not declared" if ind is None else "is computed by its `value` formula"
+        raise KpiError([], f"`{key}` {why}; a scenario assigns inputs and indicators without a formula")
+
+
+_PLANS: "weakref.WeakKeyDictionary[Model, Plan]" = weakref.WeakKeyDictionary()
+
+
+def plan_of(model: Model) -> Plan:
+    """The plan of ``model``, built on first use; ``KpiError`` when the model has errors."""
+    plan = _PLANS.get(model)
+    if plan is None:
+        if not model.evaluable:
+            raise KpiError([f for f in model.findings if f.is_error] or model.findings,
+                           "the model has errors and cannot be evaluated")
+        plan = _PLANS[model] = _Lowering(model).plan()
+    return plan
+
+
+# --------------------------------------------------------------------------------------------------
+# lowering
+
+
+def _tol(b: float) -> float:
+    return TOL * max(1.0, abs(b))
+
+
+_ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow"}
+_CMP = {">=": "ge", "<=": "le", ">": "gt", "<": "lt", "==": "eq", "!=": "ne"}
+_CONDITIONS = (syntax.Boolean, syntax.Compare, syntax.NotOp, syntax.AndOp, syntax.OrOp)
+
+
+def _is_condition(node) -> bool:
+    """Whether a checked formula gives a condition (an ``if`` gives what its branches give)."""
+    while type(node) is syntax.Call and node.func.text == "if":
+        node = node.args.items[1]
+    return type(node) in _CONDITIONS or (type(node) is syntax.Attribute and node.name.text == "met")
+
+
+def _children(node) -> tuple:
+    t = type(node)
+    if t is syntax.Neg or t is syntax.NotOp:
+        return (node.operand,)
+    if t in (syntax.Binary, syntax.Compare, syntax.AndOp, syntax.OrOp):
+        return (node.left, node.right)
+    if t is syntax.Call:
+        return tuple(node.args.items)
+    return ()
+
+
+class _Lowering:
+    """Builds the steps of one model's plan."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.slots = {name: i for i, name in enumerate(model.indicators)}
+        self.temps_from = len(FIELDS) * len(self.slots)
+        self.next = self.temps_from
+        self.steps: list[Step] = []
+        self.paths: dict[str, float] = {}  # path weights, see path_weight
+
+    def reg(self, field: int, name: str) -> int:
+        return field * len(self.slots) + self.slots[name]
+
+    def emit(self, op: str, *args: Operand, out: int | None = None) -> int:
+        if out is None:
+            out = self.next
+            self.next += 1
+        self.steps.append(Step(op, out, args))
+        return out
+
+    def plan(self) -> Plan:
+        model = self.model
+        for name in model.formula_order:
+            self.emit("fin", self.formula(model.indicators[name].formula), out=self.reg(VALUE, name))
+        for name in reversed(model.order):  # children before parents
+            self.score(name)
+        main = tuple(self.steps)
+        expects = {}
+        for sc in model.scenarios.values():
+            lines = []
+            for exp in sc.expects:
+                self.steps = []
+                result = self.formula(exp.condition)
+                lines.append((exp, tuple(self.steps), result))
+            if lines:
+                expects[sc.name] = tuple(lines)
+        read = set().union(*model.uses.values()) if model.uses else set()
+        needed = tuple(n for n, ind in model.indicators.items()
+                       if ind.formula is None and ind.kind != "metric"
+                       and (n in read or (ind.target is not None and ind.kind != "input")))
+        return Plan(self.slots, main, expects, needed, self.temps_from, self.next)
+
+    # formulas -------------------------------------------------------------------------------------
+
+    def formula(self, root) -> Operand:
+        """The steps of one checked formula; its result operand (iterative: depth is no limit)."""
+        done: list[Operand] = []
+        stack = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            kids = _children(node)
+            if kids and not ready:
+                stack.append((node, True))
+                stack.extend((k, False) for k in reversed(kids))
+                continue
+            args = tuple(done[len(done) - len(kids):]) if kids else ()
+            if kids:
+                del done[len(done) - len(kids):]
+            done.append(self.node(node, args))
+        return done[0]
+
+    def node(self, node, args: tuple) -> Operand:
+        t = type(node)
+        if t is syntax.Number:
+            return float(node.value)
+        if t is syntax.Boolean:
+            return "TRUE" if node.value else "FALSE"
+        if t is syntax.Ref:
+            return self.reg(VALUE, node.name.text)
+        if t is syntax.Attribute:
+            field = {"score": SCORE, "achievement": ACHIEVEMENT, "met": MET}[node.name.text]
+            return self.reg(field, node.target.name.text)
+        if t is syntax.Neg:
+            return self.emit("neg", *args)
+        if t is syntax.Binary:
+            return self.emit(_ARITH[node.op], *args)
+        if t is syntax.Compare:
+            return self.emit(_CMP[node.op], *args)
+        if t is syntax.NotOp:
+            return self.emit("not", *args)
+        if t is syntax.AndOp or t is syntax.OrOp:
+            return self.emit("and" if t is syntax.AndOp else "or", *args)
+        if t is syntax.Call:
+            func = node.func.text
+            if func == "if":
+                return self.emit("if_cond" if _is_condition(node.args.items[1]) else "if_num", *args)
+            return self.emit(func, *args)
+        raise TypeError(f"cannot plan {t.__name__}")
+
+    # scoring --------------------------------------------------------------------------------------
+
+    def score(self, name: str) -> None:
+        """Met and achievement against the target, then score, gates, status and drag (SPEC §5)."""
+        ind = self.model.indicators[name]
+        value, met, ach = self.reg(VALUE, name), self.reg(MET, name), self.reg(ACHIEVEMENT, name)
+        score, status = self.reg(SCORE, name), self.reg(STATUS, name)
+        settings = self.model.settings
+        if ind.target is not None:
+            self.threshold(ind, value, met, ach, float(settings.cap))
+        if ind.kind == "veto":
+            if ind.target is not None:
+                self.copy(ach, score)
+                fail = self.emit("pick", self.emit("not", met), "FAIL", "NODATA")
+                self.emit("pick", met, "PASS", fail, out=status)
+            return
+        if ind.kind == "input":
+            return
+        raw: Operand = "NAN"
+        if ind.children:
+            inds = self.model.indicators
+            total: Operand = 0.0
+            for c in ind.children:
+                part = self.emit("mul", float(inds[c].effective_weight), self.reg(SCORE, c))
+                total = self.emit("add", total, part)
+            raw = total
+        elif ind.target is not None:
+            raw = ach
+        gate = None
+        if ind.vetoes:
+            gate = self.reg(MET, ind.vetoes[0])
+            for v in ind.vetoes[1:]:
+                gate = self.emit("and", gate, self.reg(MET, v))
+            raw = self.emit("if_num", gate, raw, 0.0)
+        if raw != "NAN":
+            self.copy(raw, score)
+        banded: Operand = "NAN"
+        if ind.scored:
+            banded = self.status(score, float(settings.green), float(settings.amber))
+        if gate is not None:
+            banded = self.emit("pick", self.emit("not", gate), "VETOED", banded)
+        if banded != "NAN":
+            self.copy(banded, status)
+        if ind.kind == "kpi" and ind.effective_weight is not None:
+            self.drag(name, score)
+
+    def copy(self, src: Operand, out: int) -> None:
+        """``out`` := ``src`` (as the last step that wrote ``src`` when it is a fresh temporary)."""
+        last = self.steps[-1] if self.steps else None
+        if isinstance(src, int) and last is not None and last.out == src and src >= self.temps_from:
+            self.steps[-1] = Step(last.op, out, last.args)
+        else:
+            self.emit("copy", src, out=out)
+
+    def threshold(self, ind, value: int, met: int, ach: int, cap: float) -> None:
+        """``met`` and achievement of ``value`` against the target and its levels."""
+        t = ind.target
+        op = t.op
+        if op == "..":
+            self.emit("and", self.emit("ge", value, float(t.low)), self.emit("le", value, float(t.high)), out=met)
+            self.emit("if_num", met, 1.0, 0.0, out=ach)
+            return
+        bound = float(t.value)
+        self.emit(_CMP[op], value, bound, out=met)
+        if op == "==":
+            self.emit("if_num", met, 1.0, 0.0, out=ach)
+            return
+        base = None if ind.baseline is None else float(ind.baseline)
+        stretch = None if ind.stretch is None else float(ind.stretch)
+        above = op == ">="
+        if stretch is None:
+            yes: Operand = 1.0
+        else:  # 1 + (cap - 1) · clamp((a - t) / (s - t), 0, 1), the mirror image for <=
+            gap = self.emit("sub", value, bound) if above else self.emit("sub", bound, value)
+            share = self.emit("div", gap, stretch - bound if above else bound - stretch)
+            yes = self.emit("add", 1.0, self.emit("mul", cap - 1.0, self.emit("clamp", share, 0.0, 1.0)))
+        if base is not None:  # the way from the baseline: (a - b) / (t - b), at least 0
+            gap = self.emit("sub", value, base) if above else self.emit("sub", base, value)
+            no: Operand = self.emit("pos", self.emit("div", gap, bound - base if above else base - bound))
+        elif bound <= 0:
+            no = 0.0
+        elif above:
+            no = self.emit("pos", self.emit("div", value, bound))
+        else:  # lower is better: t / a for a positive actual
+            no = self.emit("pick", self.emit("exceeds", value, 0.0), self.emit("div", bound, value), 0.0)
+        self.emit("if_num", met, yes, no, out=ach)
+
+    def status(self, score: int, green: float, amber: float) -> Operand:
+        """The status code of a score against the model's bands."""
+        red = self.emit("pick", self.emit("known", score), "RED", "NODATA")
+        amber_ = self.emit("pick", self.emit("ge", score, amber), "AMBER", red)
+        return self.emit("pick", self.emit("ge", score, green), "GREEN", amber_)
+
+    def drag(self, name: str, score: int) -> None:
+        """How many points of its KGI the kpi's shortfall costs: path weight · max(0, 1 - score)."""
+        d = self.emit("mul", self.path_weight(name), self.emit("pos", self.emit("sub", 1.0, score)))
+        self.emit("pick", self.emit("exceeds", d, DRAG_MIN), d, "NAN", out=self.reg(DRAG, name))
+
+    def path_weight(self, name: str) -> float:
+        """The product of the effective weights from the top of the tree down to ``name`` (the top's
+        own weight not included; a missing weight counts as 1), each computed once from its parent's."""
+        inds, chain, n = self.model.indicators, [], name
+        while n not in self.paths:
+            if inds[n].parent is None:
+                self.paths[n] = 1.0
+                break
+            chain.append(n)
+            n = inds[n].parent
+        for n in reversed(chain):
+            ew = inds[n].effective_weight
+            self.paths[n] = self.paths[inds[n].parent] * (1.0 if ew is None else float(ew))
+        return self.paths[name]
+
+
+__all__ = ["Plan", "Step", "plan_of", "assignable", "FIELDS", "STATUSES", "CONSTANTS", "PRIMITIVES",
+           "INLINE", "CODES", "TOL", "DRAG_MIN", "VALUE", "MET", "ACHIEVEMENT", "SCORE", "STATUS", "DRAG"]

@@ -1,0 +1,53 @@
+"""What evaluating one scenario gives: per-declaration results, missing names, drags, expects."""
+
+from __future__ import annotations
+
+import attrs
+
+from ..errors import KpiError
+
+
+@attrs.frozen
+class IndicatorResult:
+    """One declaration's value, achievement, ``met``, score and status in one scenario."""
+
+    name: str
+    kind: str
+    value: float | None
+    met: bool | None
+    achievement: float | None
+    score: float | None
+    status: str | None
+
+
+@attrs.frozen
+class ExpectResult:
+    """One ``expect`` line and whether it held (None: it read an unknown value)."""
+
+    expect: object
+    passed: bool | None
+
+
+@attrs.frozen
+class Evaluation:
+    """The evaluation of one scenario: results in output order, missing names, drags, expects."""
+
+    name: str
+    label: str | None
+    results: dict[str, IndicatorResult]
+    missing: tuple[str, ...]
+    drags: tuple[tuple[str, float], ...]
+    expects: tuple[ExpectResult, ...] = ()
+
+    def __getitem__(self, name: str) -> IndicatorResult:
+        return self.results[name]
+
+
+class MissingValues(KpiError):
+    """A scenario does not supply values the model needs."""
+
+    def __init__(self, scenario: str, names: list[str]):
+        self.scenario = scenario
+        self.names = tuple(names)
+        Exception.__init__(self, f"scenario `{scenario}` is missing values for " + ", ".join(names))
+        self.findings = ()

@@ -1,0 +1,215 @@
+"""The scalar runtime: a plan run over Python floats, one scenario at a time (eval, test, editors).
+
+Numbers are floats, NaN for unknown; conditions are ``True``, ``False`` or ``None`` (unknown);
+status codes are the floats of ``plan.CODES``.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from typing import Mapping
+
+from ..compiler.model import Model
+from ..gcpause import paused_gc
+from .plan import ACHIEVEMENT, CODES, DRAG, MET, SCORE, STATUS, STATUSES, TOL, Plan, assignable, plan_of
+from .pycode import Program
+from .results import Evaluation, ExpectResult, IndicatorResult, MissingValues
+
+NAN = math.nan
+
+
+def _tol(b):
+    return TOL * max(1.0, abs(b))
+
+
+def _fin(x, n=None):
+    return x if x is not None and math.isfinite(x) else NAN
+
+
+def _div(a, b):
+    if b == 0 or a != a or b != b:
+        return NAN
+    return a / b
+
+
+def _pow(a, b):
+    try:
+        r = a ** b
+    except (OverflowError, ZeroDivisionError):
+        return NAN
+    return r if isinstance(r, float) else NAN  # a complex result (negative ** fraction) is undefined
+
+
+def _ge(a, b):
+    return None if a != a or b != b else a >= b - _tol(b)
+
+
+def _le(a, b):
+    return None if a != a or b != b else a <= b + _tol(b)
+
+
+def _gt(a, b):
+    return None if a != a or b != b else a > b + _tol(b)
+
+
+def _lt(a, b):
+    return None if a != a or b != b else a < b - _tol(b)
+
+
+def _eq(a, b):
+    if a is None or b is None:
+        return None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    return None if a != a or b != b else abs(a - b) <= _tol(b)
+
+
+def _ne(a, b):
+    r = _eq(a, b)
+    return None if r is None else not r
+
+
+def _not(a):
+    return None if a is None else not a
+
+
+def _and(a, b):
+    if a is False or b is False:
+        return False
+    return None if a is None or b is None else True
+
+
+def _or(a, b):
+    if a is True or b is True:
+        return True
+    return None if a is None or b is None else False
+
+
+def _any_nan(args) -> bool:
+    return any(a != a for a in args)
+
+
+def _min(*args):
+    return NAN if _any_nan(args) else min(args)
+
+
+def _max(*args):
+    return NAN if _any_nan(args) else max(args)
+
+
+def _fsum(args) -> float:
+    try:
+        return math.fsum(args)
+    except (OverflowError, ValueError):  # an intermediate overflow, or inf - inf
+        return NAN
+
+
+def _sum(*args):
+    return NAN if _any_nan(args) else _fsum(args)
+
+
+def _avg(*args):
+    return NAN if _any_nan(args) else _fsum(args) / len(args)
+
+
+def _round(x, n=0.0):
+    """Round half away from zero to ``n`` decimals (``n`` must be a whole number)."""
+    if not (math.isfinite(x) and math.isfinite(n)) or n != int(n) or abs(n) > 300:
+        return NAN
+    f = 10.0 ** int(n)
+    scaled = abs(x) * f + 0.5
+    if not math.isfinite(scaled):
+        return NAN
+    r = math.floor(scaled) / f
+    return math.copysign(r, x) if math.isfinite(r) else NAN
+
+
+def _clamp(x, lo, hi):
+    return NAN if _any_nan((x, lo, hi)) else min(max(x, lo), hi)
+
+
+def _if_num(c, a, b):
+    return a if c is True else b if c is False else NAN
+
+
+def _if_cond(c, a, b):
+    return a if c is True else b if c is False else None
+
+
+def _pick(c, a, b):
+    return a if c is True else b
+
+
+def _known(x):
+    return x == x
+
+
+def _exceeds(a, b):
+    return a > b
+
+
+def _pos(x):
+    return x if x > 0.0 else 0.0
+
+
+PRIMITIVES = {
+    "fin": _fin, "div": _div, "pow": _pow, "ge": _ge, "le": _le, "gt": _gt, "lt": _lt, "eq": _eq, "ne": _ne,
+    "not": _not, "and": _and, "or": _or, "min": _min, "max": _max, "sum": _sum, "avg": _avg, "abs": abs,
+    "round": _round, "clamp": _clamp, "if_num": _if_num, "if_cond": _if_cond, "pick": _pick, "known": _known,
+    "exceeds": _exceeds, "pos": _pos,
+}
+CONSTANTS = {"TRUE": True, "FALSE": False, "NAN": NAN, **CODES}
+
+_PROGRAMS: "weakref.WeakKeyDictionary[Plan, Program]" = weakref.WeakKeyDictionary()
+
+
+def program(plan: Plan) -> Program:
+    """The plan compiled for Python floats, once per plan."""
+    prog = _PROGRAMS.get(plan)
+    if prog is None:
+        prog = _PROGRAMS[plan] = Program(plan, PRIMITIVES, CONSTANTS, "scalar")
+    return prog
+
+
+def _num(x: float) -> float | None:
+    return None if x != x else x
+
+
+def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario", label: str | None = None,
+             allow_missing: bool = False, expects: str | None = None) -> Evaluation:
+    """Evaluate one scenario's ``values`` (name → number) against ``model``.
+
+    Raises ``KpiError`` when the model has errors or a name is unknown or computed, and
+    ``MissingValues`` when needed values are absent (unless ``allow_missing``: then they are unknown).
+    ``expects`` names the in-file scenario whose ``expect`` lines are checked.
+    """
+    plan = plan_of(model)
+    with paused_gc():  # results are acyclic; collections over a large model's heap would dominate
+        prog = program(plan)
+        n = len(plan.slots)
+        r: list = [NAN] * plan.temps_from
+        r[MET * n:(MET + 1) * n] = [None] * n  # an unknown condition
+        for key, x in values.items():
+            assignable(model, key)
+            r[plan.slots[key]] = float(x)
+        missing = [nm for nm in plan.needed if nm not in values]
+        if missing and not allow_missing:
+            raise MissingValues(name, missing)
+        prog.run(r, None)
+        results = {}
+        for nm in model.order:
+            i = plan.slots[nm]
+            code = r[STATUS * n + i]
+            results[nm] = IndicatorResult(nm, model.indicators[nm].kind, _num(r[i]), r[MET * n + i],
+                                          _num(r[ACHIEVEMENT * n + i]), _num(r[SCORE * n + i]),
+                                          None if code != code else STATUSES[int(code)])
+        drags = [(nm, d) for nm in model.order if (d := r[DRAG * n + plan.slots[nm]]) == d]
+        drags.sort(key=lambda x: -x[1])  # stable: ties stay in tree order
+        checked = ()
+        if expects is not None:
+            checked = tuple(ExpectResult(e, f(r, None)) for e, f in prog.expects.get(expects, []))
+    return Evaluation(name, label, results, tuple(missing), tuple(drags), checked)
+
+
+__all__ = ["evaluate", "program", "PRIMITIVES", "CONSTANTS"]
