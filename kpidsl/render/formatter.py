@@ -17,7 +17,6 @@ deeply nested files format in time linear in their size.
 
 from __future__ import annotations
 
-import gc
 import re
 from bisect import bisect_left
 from typing import Iterable
@@ -25,6 +24,7 @@ from typing import Iterable
 from ..parsing import parser
 from ..parsing import syntax
 from ..errors import FindingSink, KpiError
+from ..gcpause import paused_gc
 
 #: Indentation per nesting level.
 INDENT = "  "
@@ -65,13 +65,8 @@ def format_source(text: str, path: str = "<text>") -> str:
     tree = parser.parse_text(text, sink)
     if tree is None or sink.items:
         raise KpiError(sink.items)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the tree is acyclic; collections while printing a big file only cost time
-    try:
+    with paused_gc():  # the tree is acyclic; collections while printing a big file only cost time
         return _Printer(text, tree).run()
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 # ---------------------------------------------------------------------------------------------
