@@ -17,7 +17,7 @@ from .compiler.model import Model
 def parse(text: str, path: str | None = None) -> syntax.File:
     """Parse source text into a syntax tree; raises ``KpiError`` with E001/E002 findings."""
     sink = FindingSink(path or "<text>")
-    tree = parser.parse_text(text, sink)
+    tree = parser.parse_text(sources.without_bom(text), sink)
     if tree is None or sink.items:
         raise KpiError(sink.items)
     return tree
@@ -32,12 +32,11 @@ def read_source(path: str) -> tuple[str | None, list[Finding]]:
 
 def compile_text(text: str, path: str = "<text>") -> tuple[Model | None, list[Finding]]:
     """Parse and compile ``text``: the model (None after a syntax error) and every finding."""
+    text = sources.without_bom(text)  # the parser and the model read the same object
     sink = FindingSink(path)
     tree = parser.parse_text(text, sink)
     if tree is None or sink.items:  # E001/E002: the model is not compiled
         return None, list(sink.items)
-    if text.startswith("\ufeff"):
-        text = text[1:]
     model = compiler.compile_tree(tree, text, sink)
     return model, list(model.findings)
 

@@ -23,6 +23,7 @@ from typing import Iterable
 
 from ..parsing import parser
 from ..parsing import syntax
+from ..parsing.sources import without_bom
 from ..errors import FindingSink, KpiError
 from ..gcpause import paused_gc
 
@@ -58,9 +59,7 @@ def format_source(text: str, path: str = "<text>") -> str:
     Raises ``KpiError`` with the parser's findings (E001/E002) when the text does not parse cleanly:
     a broken file is never formatted.
     """
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    text = text.replace("\r\n", "\n")
+    text = without_bom(text).replace("\r\n", "\n")
     sink = FindingSink(path)
     tree = parser.parse_text(text, sink)
     if tree is None or sink.items:
