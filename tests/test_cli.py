@@ -149,6 +149,43 @@ def test_eval_set_and_csv_batch(kpi):
     assert [r.split(",")[0] for r in rows] == ["scenario", "jan", "feb", "mar"]
 
 
+#: How deep the `parent:` chain of the deep model is: beyond Python's default recursion limit.
+DEEP = 1500
+
+
+@pytest.fixture(scope="module")
+def deep_chain(tmp_path_factory) -> str:
+    """A clean model whose kpis form one `parent:` chain DEEP long, with a value for each."""
+    src = 'model "Deep" { owner: "O"  period: yearly }\nkgi k0 { target: >= 1  source: "S" }\n' + "".join(
+        f'kpi k{i} {{ parent: k{i - 1}  target: >= 1  source: "S" }}\n' for i in range(1, DEEP + 1))
+    src += "scenario s { " + "  ".join(f"k{i}: 2" for i in range(DEEP + 1)) + " }\n"
+    path = tmp_path_factory.mktemp("deep") / "deep.kpi"
+    path.write_text(src, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("args, last", [
+    (["check", "--no-cache"], "All checks passed."),
+    (["tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  100%  target >= 1  owner: O (inherited)"),
+    (["eval", "--format", "tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  (100%)  2  target >= 1  100.0%  green"),
+    (["eval", "--format", "table"], "  " * DEEP + f"k{DEEP}"),
+    (["eval", "--format", "csv"], "s," + ",".join(["2.0,1.0,green"] * (DEEP + 1))),
+])
+def test_a_deep_parent_chain_checks_draws_and_evaluates(kpi, deep_chain, args, last):
+    code, out = kpi(*args, deep_chain)
+    assert code == 0, out[-300:]
+    assert out.splitlines()[-1].startswith(last)
+
+
+def test_a_deep_parent_chain_evaluates_to_json(kpi, deep_chain):
+    code, out = kpi("eval", "--format", "json", deep_chain)
+    assert code == 0, out[-300:]
+    (scenario,) = json.loads(out)["scenarios"]
+    rows = scenario["indicators"]
+    assert [r["name"] for r in rows] == [f"k{i}" for i in range(DEEP + 1)]
+    assert {r["status"] for r in rows} == {"green"} and rows[-1]["parent"] == f"k{DEEP - 1}"
+
+
 def test_eval_model_with_errors_exit_1(kpi):
     code, out = kpi("eval", "data/weights.kpi")
     assert code == 1
