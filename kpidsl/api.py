@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from .compiler import passes as compiler
 from .parsing import parser
@@ -13,6 +13,10 @@ from .evaluation.evaluator import Evaluation
 from .evaluation.evaluator import evaluate as _evaluate
 from .errors import Finding, FindingSink, KpiError, Span
 from .compiler.model import Model
+
+if TYPE_CHECKING:
+    from .checking.config import Config
+
 
 def parse(text: str, path: str | None = None) -> syntax.File:
     """Parse source text into a syntax tree; raises ``KpiError`` with E001/E002 findings."""
@@ -59,17 +63,24 @@ def load(path: str | os.PathLike) -> Model:
     return load_text(text, path)
 
 
-def check(model: Model, config=None) -> list[Finding]:
+def check(model: Model, config: Config | None = None) -> list[Finding]:
     """Every finding for a compiled model — compile errors and practice rules — sorted by position,
-    less those silenced by ``# noqa`` comments and ``config`` (a ``kpidsl.config.Config``)."""
+    less those silenced by ``# noqa`` comments and ``config`` (None: the defaults, silencing nothing)."""
     from .checking.lint import lint
 
     return lint(model, config)
 
 
-def evaluate(model: Model, values: Mapping[str, float], **kw) -> Evaluation:
-    """Evaluate one scenario's values; see ``kpidsl.evaluation.evaluator.evaluate`` for the options."""
-    return _evaluate(model, values, **kw)
+def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario", label: str | None = None,
+             allow_missing: bool = False, expects: str | None = None) -> Evaluation:
+    """Evaluate one scenario: ``values`` (name → number) against ``model``.
+
+    ``name`` and ``label`` name the scenario in the result. Values the model needs that ``values``
+    lacks raise ``MissingValues``, or with ``allow_missing`` are unknown (their indicators get the
+    status ``no-data``). ``expects`` names the in-file scenario whose ``expect`` lines are checked
+    (``Evaluation.expects``). Raises ``KpiError`` when the model has errors, or when ``values``
+    names something undeclared or computed by a ``value`` formula."""
+    return _evaluate(model, values, name=name, label=label, allow_missing=allow_missing, expects=expects)
 
 
 __all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "read_source", "Span"]
