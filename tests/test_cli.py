@@ -9,7 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, source_env
 from kpidsl import api
 from kpidsl.cli.commands import cli, main
 
@@ -218,9 +218,20 @@ def test_internal_error_is_one_line(monkeypatch, capsys):
 
 def test_python_dash_m_runs_from_another_folder(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "kpidsl", "eval", "--format", "json", ECOMMERCE],
-                          cwd=tmp_path, capture_output=True, text=True)
+                          cwd=tmp_path, env=source_env(), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["scenarios"][0]["name"] == "q3"
+
+
+def test_subprocesses_import_kpidsl_from_this_source_tree(tmp_path, monkeypatch):
+    stale = tmp_path / "site" / "kpidsl"  # a copy found on the path, as one installed by `pip install .`
+    stale.mkdir(parents=True)
+    (stale / "__init__.py").write_text("raise SystemExit('a stale copy of kpidsl was imported')\n")
+    monkeypatch.setenv("PYTHONPATH", str(stale.parent))
+    proc = subprocess.run([sys.executable, "-c", "import kpidsl; print(kpidsl.__file__)"],
+                          cwd=tmp_path, env=source_env(), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(ROOT / "kpidsl" / "__init__.py")
 
 
 def test_kpi_test_passes_on_the_examples(kpi):
@@ -306,5 +317,5 @@ def test_check_imports_only_what_it_needs(tmp_path, args, loaded):
             "try:\n    main(sys.argv[2:])\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
             "print(' '.join(m for m in sys.argv[1].split() if m in sys.modules), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code, " ".join(_NOT_FOR_A_CLEAN_CHECK), *args, ECOMMERCE],
-                          cwd=tmp_path, capture_output=True, text=True, check=True)
+                          cwd=tmp_path, env=source_env(), capture_output=True, text=True, check=True)
     assert set(done.stderr.split()) == loaded
