@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from .compiler import passes as compiler
 from .parsing import parser
@@ -13,10 +13,14 @@ from .evaluation.results import Evaluation, MissingValues
 from .errors import Finding, FindingSink, KpiError, Span
 from .compiler.model import Model
 
+if TYPE_CHECKING:
+    from .checking.config import Config
+
+
 def parse(text: str, path: str | None = None) -> syntax.File:
     """Parse source text into a syntax tree; raises ``KpiError`` with E001/E002 findings."""
     sink = FindingSink(path or "<text>")
-    tree = parser.parse_text(text, sink)
+    tree = parser.parse_text(sources.without_bom(text), sink)
     if tree is None or sink.items:
         raise KpiError(sink.items)
     return tree
@@ -31,12 +35,11 @@ def read_source(path: str) -> tuple[str | None, list[Finding]]:
 
 def compile_text(text: str, path: str = "<text>") -> tuple[Model | None, list[Finding]]:
     """Parse and compile ``text``: the model (None after a syntax error) and every finding."""
+    text = sources.without_bom(text)  # the parser and the model read the same object
     sink = FindingSink(path)
     tree = parser.parse_text(text, sink)
     if tree is None or sink.items:  # E001/E002: the model is not compiled
         return None, list(sink.items)
-    if text.startswith("\ufeff"):
-        text = text[1:]
     model = compiler.compile_tree(tree, text, sink)
     return model, list(model.findings)
 
@@ -59,19 +62,26 @@ def load(path: str | os.PathLike) -> Model:
     return load_text(text, path)
 
 
-def check(model: Model, config=None) -> list[Finding]:
+def check(model: Model, config: Config | None = None) -> list[Finding]:
     """Every finding for a compiled model — compile errors and practice rules — sorted by position,
-    less those silenced by ``# noqa`` comments and ``config`` (a ``kpidsl.config.Config``)."""
+    less those silenced by ``# noqa`` comments and ``config`` (None: the defaults, silencing nothing)."""
     from .checking.lint import lint
 
     return lint(model, config)
 
 
-def evaluate(model: Model, values: Mapping[str, float], **kw) -> Evaluation:
-    """Evaluate one scenario's values; see ``kpidsl.evaluation.scalar.evaluate`` for the options."""
+def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario", label: str | None = None,
+             allow_missing: bool = False, expects: str | None = None) -> Evaluation:
+    """Evaluate one scenario: ``values`` (name → number) against ``model``.
+
+    ``name`` and ``label`` name the scenario in the result. Values the model needs that ``values``
+    lacks raise ``MissingValues``, or with ``allow_missing`` are unknown (their indicators get the
+    status ``no-data``). ``expects`` names the in-file scenario whose ``expect`` lines are checked
+    (``Evaluation.expects``). Raises ``KpiError`` when the model has errors, or when ``values``
+    names something undeclared or computed by a ``value`` formula."""
     from .evaluation.scalar import evaluate as evaluate_one
 
-    return evaluate_one(model, values, **kw)
+    return evaluate_one(model, values, name=name, label=label, allow_missing=allow_missing, expects=expects)
 
 
 def evaluate_batch(model: Model, columns: Mapping, n: int):

@@ -1,4 +1,4 @@
-"""Shared fixtures: the project root and golden-file comparison."""
+"""Shared fixtures: the project root, golden-file comparison, and the environment of subprocesses."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def source_env(**extra: str) -> dict[str, str]:
+    """The environment for a Python subprocess that must run this source tree's ``kpidsl``, not a
+    copy that ``pip install .`` put in site-packages: the repository root first on PYTHONPATH."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path, **extra}
 
 
 @pytest.fixture

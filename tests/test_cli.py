@@ -9,7 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, source_env
 from kpidsl import api
 from kpidsl.cli.commands import cli, main
 
@@ -149,6 +149,43 @@ def test_eval_set_and_csv_batch(kpi):
     assert [r.split(",")[0] for r in rows] == ["scenario", "jan", "feb", "mar"]
 
 
+#: How deep the `parent:` chain of the deep model is: beyond Python's default recursion limit.
+DEEP = 1500
+
+
+@pytest.fixture(scope="module")
+def deep_chain(tmp_path_factory) -> str:
+    """A clean model whose kpis form one `parent:` chain DEEP long, with a value for each."""
+    src = 'model "Deep" { owner: "O"  period: yearly }\nkgi k0 { target: >= 1  source: "S" }\n' + "".join(
+        f'kpi k{i} {{ parent: k{i - 1}  target: >= 1  source: "S" }}\n' for i in range(1, DEEP + 1))
+    src += "scenario s { " + "  ".join(f"k{i}: 2" for i in range(DEEP + 1)) + " }\n"
+    path = tmp_path_factory.mktemp("deep") / "deep.kpi"
+    path.write_text(src, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("args, last", [
+    (["check", "--no-cache"], "All checks passed."),
+    (["tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  100%  target >= 1  owner: O (inherited)"),
+    (["eval", "--format", "tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  (100%)  2  target >= 1  100.0%  green"),
+    (["eval", "--format", "table"], "  " * DEEP + f"k{DEEP}"),
+    (["eval", "--format", "csv"], "s," + ",".join(["2.0,1.0,green"] * (DEEP + 1))),
+])
+def test_a_deep_parent_chain_checks_draws_and_evaluates(kpi, deep_chain, args, last):
+    code, out = kpi(*args, deep_chain)
+    assert code == 0, out[-300:]
+    assert out.splitlines()[-1].startswith(last)
+
+
+def test_a_deep_parent_chain_evaluates_to_json(kpi, deep_chain):
+    code, out = kpi("eval", "--format", "json", deep_chain)
+    assert code == 0, out[-300:]
+    (scenario,) = json.loads(out)["scenarios"]
+    rows = scenario["indicators"]
+    assert [r["name"] for r in rows] == [f"k{i}" for i in range(DEEP + 1)]
+    assert {r["status"] for r in rows} == {"green"} and rows[-1]["parent"] == f"k{DEEP - 1}"
+
+
 def test_eval_model_with_errors_exit_1(kpi):
     code, out = kpi("eval", "data/weights.kpi")
     assert code == 1
@@ -181,9 +218,20 @@ def test_internal_error_is_one_line(monkeypatch, capsys):
 
 def test_python_dash_m_runs_from_another_folder(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "kpidsl", "eval", "--format", "json", ECOMMERCE],
-                          cwd=tmp_path, capture_output=True, text=True)
+                          cwd=tmp_path, env=source_env(), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["scenarios"][0]["name"] == "q3"
+
+
+def test_subprocesses_import_kpidsl_from_this_source_tree(tmp_path, monkeypatch):
+    stale = tmp_path / "site" / "kpidsl"  # a copy found on the path, as one installed by `pip install .`
+    stale.mkdir(parents=True)
+    (stale / "__init__.py").write_text("raise SystemExit('a stale copy of kpidsl was imported')\n")
+    monkeypatch.setenv("PYTHONPATH", str(stale.parent))
+    proc = subprocess.run([sys.executable, "-c", "import kpidsl; print(kpidsl.__file__)"],
+                          cwd=tmp_path, env=source_env(), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(ROOT / "kpidsl" / "__init__.py")
 
 
 def test_kpi_test_passes_on_the_examples(kpi):
@@ -269,5 +317,5 @@ def test_check_imports_only_what_it_needs(tmp_path, args, loaded):
             "try:\n    main(sys.argv[2:])\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
             "print(' '.join(m for m in sys.argv[1].split() if m in sys.modules), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code, " ".join(_NOT_FOR_A_CLEAN_CHECK), *args, ECOMMERCE],
-                          cwd=tmp_path, capture_output=True, text=True, check=True)
+                          cwd=tmp_path, env=source_env(), capture_output=True, text=True, check=True)
     assert set(done.stderr.split()) == loaded

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kpidsl
+from kpidsl.parsing import sources
 from conftest import ROOT
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.kpi"))
@@ -42,3 +43,22 @@ def test_ecommerce_reproduces_the_worked_example():
     assert ev["annual_sales"].status == "amber"
     assert [n for n, _ in ev.drags[:3]] == ["monthly_sales", "repeat_rate", "cart_abandonment"]
     assert ev.drags[0][1] == pytest.approx(0.118797, abs=1e-6)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_a_byte_order_mark_changes_nothing_and_the_lines_are_split_once(path, tmp_path, monkeypatch):
+    from kpidsl.parsing import descent
+
+    marked = tmp_path / path.name
+    marked.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    splits = []
+
+    def recorded(text):
+        splits.append(sources.lines_of(text))
+        return splits[-1]
+
+    plain = kpidsl.load(path)
+    monkeypatch.setattr(descent, "lines_of", recorded)
+    model = kpidsl.load(marked)
+    assert model.text == plain.text and kpidsl.check(model) == []
+    assert len(splits) == 1 and model.lines is splits[0]  # the parser's split, not a second one

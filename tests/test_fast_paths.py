@@ -360,9 +360,11 @@ def test_mutated_examples_in_small_batches_parse_the_same(text, batch):
 def test_plan_is_built_once_and_only_for_a_model_without_errors():
     from kpidsl.errors import KpiError
     from kpidsl.evaluation.plan import plan_of
+    from kpidsl.evaluation import plan as plan_mod
 
     model, found = api.compile_text(ECOMMERCE)
     assert model is not None and model.evaluable
+    assert model not in plan_mod._PLANS  # lowered on first use: `kpi check` never builds it
     assert plan_of(model) is plan_of(model)  # built once
     bad, _ = api.compile_text("kgi a { value: b }")
     assert not bad.evaluable

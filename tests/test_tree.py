@@ -12,6 +12,7 @@ import pytest
 
 import kpidsl
 from conftest import ROOT
+from kpidsl.render.evaluation import to_tree
 from kpidsl.render.tree import dot_escape, mermaid_escape, render
 
 ECOMMERCE = ROOT / "examples" / "ecommerce.kpi"
@@ -374,6 +375,9 @@ def test_deep_tree_does_not_recurse():
         assert out.count("-->" if fmt == "mermaid" else "->") == depth - 1
     lines = render(model, "text").splitlines()
     assert len(lines) == depth and lines[-1].endswith(f"└── k{depth - 1}  100%  target >= 1")
+    ev = kpidsl.evaluate(model, {}, allow_missing=True)
+    drawn = to_tree(model, [ev]).splitlines()  # `kpi eval --format tree`: the same layout
+    assert [line[:line.index("k")] for line in drawn[1:]] == [line[:line.index("k")] for line in lines]
 
 
 def test_empty_model():

@@ -8,11 +8,11 @@ silenced.
 from __future__ import annotations
 
 import functools
-import gc
 import re
 from typing import TYPE_CHECKING
 
 from ..errors import Finding, FindingSink
+from ..gcpause import paused_gc
 from ..compiler.model import Model
 from .practice import CHECKS, DEFAULT_MAX_CHILDREN
 from .rules import RULES
@@ -94,12 +94,7 @@ def lint(model: Model, config: Config | None = None) -> list[Finding]:
     # Without a configuration the defaults apply, and kpidsl.checking.config is not even imported (making
     # its class was a good part of the first check of a process).
     max_children = DEFAULT_MAX_CHILDREN if config is None else config.max_children
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the model is acyclic; a collection would walk every node of a large tree
-    try:
+    with paused_gc():  # the model is acyclic; a collection would walk every node of a large tree
         findings = list(model.findings) + practice_findings(model, max_children)
         findings.sort(key=lambda f: (f.span, f.code))
         return suppress(findings, model.lines if findings else None, config)  # no split of a clean file
-    finally:
-        if gc_was_enabled:
-            gc.enable()

@@ -14,6 +14,7 @@ import attrs
 from . import formulas as expressions
 from ..parsing import syntax
 from ..errors import FindingSink, closest
+from ..gcpause import paused_gc
 from .model import KINDS, PERIODS, PERSPECTIVES, TYPES, Indicator, Model, Scenario, Target
 
 #: Entries each kind of declaration may have (nested declarations are checked separately).
@@ -819,19 +820,16 @@ def compile_tree(tree: syntax.File, text: str, sink: FindingSink) -> Model:
     """Run every pass over ``tree``; findings go to ``sink`` and into ``model.findings``."""
     model = Model(path=sink.path, text=text, tree=tree)
     ctx = Context(model, sink)
-    limit, gc_was_enabled = sys.getrecursionlimit(), gc.isenabled()
+    limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))  # formulas up to MAX_FORMULA_DEPTH; Python frames only
-    gc.disable()  # the model is built from acyclic data; collections would only cost time
     try:
-        for pass_ in PASSES:
-            pass_(ctx)
+        # The model is built from acyclic data: collections would only cost time, and its objects
+        # are settled into the oldest generation without a walk.
+        with paused_gc(settle_after=True):
+            for pass_ in PASSES:
+                pass_(ctx)
     finally:
         sys.setrecursionlimit(limit)
-        if gc_was_enabled:
-            from ..parsing.parser import settle_gc
-
-            settle_gc()  # the model's objects join the oldest generation without a walk
-            gc.enable()
     model.findings = sorted(sink.items, key=lambda f: (f.span, f.code))
     return model
 

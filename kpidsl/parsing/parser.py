@@ -45,8 +45,7 @@ def parse_text(text: str, sink: FindingSink, fast: bool = True) -> syntax.File |
     ``fast`` (the default) tries ``kpidsl.parsing.descent``'s recursive-descent parser first; whatever it
     cannot decide (every syntax error among it) is parsed by lark's own contextual lexer and LALR
     parser, the plain path that ``fast=False`` always takes. Both give the same trees and findings."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    # ``text`` has no byte-order mark: the API and the formatter remove it (``sources.without_bom``).
     if "\x00" in text:
         i = text.index("\x00")
         line = text.count("\n", 0, i) + 1

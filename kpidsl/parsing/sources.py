@@ -20,6 +20,16 @@ def read_bytes(path: str) -> bytes:
         return fh.read()
 
 
+def without_bom(text: str) -> str:
+    """``text`` without its leading byte-order mark (the same object when it has none).
+
+    The mark is not part of the text: columns do not count it, and the parser, the model and the
+    formatter are given text without it. It is removed once, where text comes in (``kpidsl.api``'s
+    ``parse`` and ``compile_text``, which every file read goes through, and ``format_source``), so
+    that the parser and the model share one text object and ``lines_of``'s split."""
+    return text[1:] if text.startswith("\ufeff") else text
+
+
 def decode(data: bytes, sink: FindingSink) -> str | None:
     """Decode file bytes as UTF-8; E000 at the first bad byte (None then)."""
     try:

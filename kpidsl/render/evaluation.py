@@ -10,14 +10,7 @@ from ..evaluation.results import Evaluation
 from ..compiler.model import Model
 from .findings import Style, plain
 from .text import STATUS_COLOURS, fmt_pct, fmt_value, pad, width
-
-
-def _depth(model: Model, name: str) -> int:
-    d, ind = 0, model.indicators[name]
-    while ind.parent is not None:
-        d += 1
-        ind = model.indicators[ind.parent]
-    return d
+from .tree import layout
 
 
 def to_json(model: Model, evals: list[Evaluation]) -> str:
@@ -74,11 +67,12 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain) -> str
     """Indicators in tree order, indented, with scenarios side by side as columns."""
     inds = model.indicators
     names = list(model.order)
+    depth = {n: d for n, d, _ in layout(model)[0]}
     head = ["indicator", "label", "weight", "target"]
     rows = []
     for n in names:
         ind = inds[n]
-        name_cell = "  " * _depth(model, n) + n + (" [veto]" if ind.kind == "veto" else "")
+        name_cell = "  " * depth.get(n, 0) + n + (" [veto]" if ind.kind == "veto" else "")
         if ind.kind in ("metric", "input"):
             name_cell = f"{n} [{ind.kind}]"
         w = ind.effective_weight
@@ -120,8 +114,10 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain) -> str
 
 
 def to_tree(model: Model, evals: list[Evaluation], style: Style = plain) -> str:
-    """Each scenario as a box-drawing tree with value, score and status per node."""
+    """Each scenario as a box-drawing tree (the layout of ``kpi tree``) with value, score and status
+    per node, then the metrics."""
     inds = model.indicators
+    rows, _, metrics = layout(model)
     out = []
     for ev in evals:
         out.append(style(ev.name + (f" \"{ev.label}\"" if ev.label else ""), bold=True))
@@ -144,18 +140,7 @@ def to_tree(model: Model, evals: list[Evaluation], style: Style = plain) -> str:
                 bits.append(_status(r.status, style))
             return "  ".join(bits)
 
-        def walk(n: str, prefix: str, last: bool, top: bool) -> None:
-            out.append((line(n) if top else prefix + ("└── " if last else "├── ") + line(n)))
-            ind = inds[n]
-            kids = sorted((*ind.children, *ind.vetoes), key=lambda c: inds[c].index)
-            child_prefix = "" if top else prefix + ("    " if last else "│   ")
-            for i, c in enumerate(kids):
-                walk(c, child_prefix, i == len(kids) - 1, False)
-
-        for k in model.kgis:
-            walk(k.name, "", True, True)
-        metrics = [n for n in model.order if inds[n].kind == "metric"]
-        for n in metrics:
-            out.append("metric " + line(n))
+        out += [lead + line(n) for n, _, lead in rows]
+        out += ["metric " + line(n) for n in metrics]
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -17,14 +17,15 @@ deeply nested files format in time linear in their size.
 
 from __future__ import annotations
 
-import gc
 import re
 from bisect import bisect_left
 from typing import Iterable
 
 from ..parsing import parser
 from ..parsing import syntax
+from ..parsing.sources import without_bom
 from ..errors import FindingSink, KpiError
+from ..gcpause import paused_gc
 
 #: Indentation per nesting level.
 INDENT = "  "
@@ -58,20 +59,13 @@ def format_source(text: str, path: str = "<text>") -> str:
     Raises ``KpiError`` with the parser's findings (E001/E002) when the text does not parse cleanly:
     a broken file is never formatted.
     """
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    text = text.replace("\r\n", "\n")
+    text = without_bom(text).replace("\r\n", "\n")
     sink = FindingSink(path)
     tree = parser.parse_text(text, sink)
     if tree is None or sink.items:
         raise KpiError(sink.items)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the tree is acyclic; collections while printing a big file only cost time
-    try:
+    with paused_gc():  # the tree is acyclic; collections while printing a big file only cost time
         return _Printer(text, tree).run()
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 # ---------------------------------------------------------------------------------------------

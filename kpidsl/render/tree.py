@@ -64,7 +64,7 @@ VETO_COLOUR = "#c62828"
 # The structure shared by every format
 
 
-def _layout(model: Model) -> tuple[list[tuple[str, int, str]], list[tuple[str, str]], list[str]]:
+def layout(model: Model) -> tuple[list[tuple[str, int, str]], list[tuple[str, str]], list[str]]:
     """Walk the trees: ``(name, depth, prefix)`` rows in output order (a prefix is the box-drawing
     lead of a text line), the ``(parent, child)`` edges, and the metrics.
 
@@ -223,7 +223,7 @@ def _title(model: Model, ev: Evaluation | None) -> str | None:
 
 def to_text(model: Model, evaluation: Evaluation | None = None, style: Style = plain) -> str:
     """A box-drawing tree per kgi (``├── └── │``), then the metrics."""
-    rows, _, metrics = _layout(model)
+    rows, _, metrics = layout(model)
     owners = _owners(model)
     out: list[str] = []
     title = _title(model, evaluation)
@@ -297,7 +297,7 @@ def _edge_label(model: Model, child: str) -> str | None:
 
 def to_mermaid(model: Model, evaluation: Evaluation | None = None) -> str:
     """A ``flowchart TD`` that GitHub renders."""
-    rows, edges, metrics = _layout(model)
+    rows, edges, metrics = layout(model)
     owners = _owners(model)
     ids = _ids(rows, metrics)
     inds = model.indicators
@@ -368,7 +368,7 @@ def _attrs(pairs: list[tuple[str, str]]) -> str:
 
 def to_dot(model: Model, evaluation: Evaluation | None = None) -> str:
     """A Graphviz ``digraph kpi``."""
-    rows, edges, metrics = _layout(model)
+    rows, edges, metrics = layout(model)
     owners = _owners(model)
     ids = _ids(rows, metrics)
     inds = model.indicators
