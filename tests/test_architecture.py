@@ -244,8 +244,8 @@ def test_the_rules_catch_each_kind_of_break():
     graph = {m: [] for m in MODULES}
     graph.update({
         "kpidsl.errors": [(3, "kpidsl.checking.rules")],
-        "kpidsl.compiler.passes": [(9, "kpidsl.evaluation.program")],
-        "kpidsl.checking.lint": [(7, "kpidsl.evaluation.evaluator")],
+        "kpidsl.compiler.passes": [(9, "kpidsl.evaluation.plan")],
+        "kpidsl.checking.lint": [(7, "kpidsl.evaluation.scalar")],
         "kpidsl.cli.commands": [(5, "kpidsl.parsing.sources"), (6, "kpidsl.render.tree"), (7, "kpidsl"),
                                 (8, "kpidsl.cli.cache")],
         "kpidsl.render.tree": [(4, "kpidsl"), (5, "kpidsl.data")],
