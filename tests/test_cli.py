@@ -113,12 +113,14 @@ def test_eval_golden(kpi, golden, fmt, name):
 def test_eval_json_shape(kpi):
     code, out = kpi("eval", "--format", "json", ECOMMERCE)
     doc = json.loads(out)
-    assert set(doc) == {"model", "scenarios"}
+    assert set(doc) == {"model", "owner", "path", "scenarios"}
+    assert doc["model"] == "E-commerce FY2025" and doc["path"] == ECOMMERCE
     q3 = next(s for s in doc["scenarios"] if s["name"] == "q3")
-    assert set(q3) == {"name", "missing", "indicators", "drags"}
+    assert set(q3) == {"name", "label", "missing", "indicators", "drags"}
     top = q3["indicators"][0]
-    assert set(top) == {"name", "kind", "label", "parent", "weight", "value", "unit", "target", "baseline",
-                        "stretch", "met", "achievement", "score", "status"}
+    assert set(top) == {"name", "kind", "label", "owner", "parent", "weight", "value", "unit", "target",
+                        "baseline", "stretch", "met", "achievement", "score", "status"}
+    assert set(q3["drags"][0]) == {"name", "drag", "kgi", "path", "leaf", "vetoed_by"}
     assert top["name"] == "annual_sales" and top["target"] == {"op": ">=", "value": 100000000.0}
     kinds = [i["kind"] for i in q3["indicators"]]
     assert kinds.index("metric") > max(i for i, k in enumerate(kinds) if k in ("kgi", "kpi", "veto"))
