@@ -9,6 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+import kpidsl
 from conftest import ROOT
 from kpidsl import api
 from kpidsl.cli.commands import cli, main
@@ -148,7 +149,8 @@ def test_eval_set_and_csv_batch(kpi):
     code, out = kpi("eval", "--format", "csv", "--data", "data/batch.csv", "data/conversion.kpi")
     assert code == 0
     rows = out.splitlines()
-    assert [r.split(",")[0] for r in rows] == ["scenario", "jan", "feb", "mar"]
+    assert list(dict.fromkeys(r.split(",")[0] for r in rows)) == ["scenario", "jan", "feb", "mar"]
+    assert len(rows) == 1 + 3 * len(kpidsl.load(ROOT / "tests" / "data" / "conversion.kpi").order)
 
 
 def test_eval_model_with_errors_exit_1(kpi):

@@ -148,3 +148,35 @@ def test_json_names_the_model_its_owners_and_path(tmp_path):
     rows = {r["name"]: r for r in data["scenarios"][0]["indicators"]}
     assert rows["g"]["owner"] == "CEO" and rows["b1"]["owner"] == "B" and rows["x"]["owner"] == "Plant manager"
     assert rows["a"]["label"] is None and rows["g"]["label"] == "Goal"
+
+
+def test_csv_is_long_with_labels_targets_units_and_no_float_noise(tmp_path):
+    text = M + 'input x "Ratio" { unit: "%" }\nkgi g "Goal" { value: x * 3  target: >= 75%  unit: "%" }\nscenario s { x: 0.25 }\n'
+    code, out = run(tmp_path, text, "--format", "csv")
+    assert code == 0
+    rows = [line.split(",") for line in out.splitlines()]
+    assert rows[0] == ["scenario", "indicator", "label", "kind", "unit", "target", "value", "met", "achievement",
+                       "score", "status"]
+    assert rows[1] == ["s", "g", "Goal", "kgi", "%", ">= 75%", "0.75", "true", "1.0", "1.0", "green"]
+    assert rows[2] == ["s", "x", "Ratio", "input", "%", "", "0.25", "", "", "", ""]
+
+
+@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3",
+                                  "\tx", "=1"])
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tmp_path, cell):
+    import csv
+    import io
+
+    data = tmp_path / "d.csv"
+    with open(data, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["scenario", "g"], [cell, "1"]])
+    text = M + 'kgi g "' + cell.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t") + '" { target: >= 1 }\n'
+    for args in (["--data", str(data)], ["--data", str(data), "--scenario", cell]):
+        code, out = run(tmp_path, text, "--format", "csv", *args)
+        assert code == 0, out
+        rows = list(csv.reader(io.StringIO(out)))[1:]
+        for row in rows:
+            for c in (row[0], row[2]):
+                assert not c.startswith(("=", "+", "-", "@", "\t", "\r")), row
+        assert rows[0][2] == "'" + cell
+        assert rows[0][0] == ("'" + cell if cell.strip() == cell else cell.strip())  # data cells are trimmed

@@ -284,7 +284,7 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
 def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missing: bool) -> None:
     """A CSV batch to CSV: evaluated column-wise with NumPy (the same results as one by one)."""
     from .. import api
-    from ..data import DataError, iter_batch_csv, select_batch
+    from ..data import DataError, iter_results_csv, select_batch
 
     try:
         names, columns, n = select_batch(model, path, sets)
@@ -299,7 +299,7 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
         if len(rows) > 20:
             click.echo(f"kpi: … and {len(rows) - 20} more scenarios with missing values", err=True)
         _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
-    for piece in iter_batch_csv(result, names):
+    for piece in iter_results_csv(model, names, result.fields):
         sys.stdout.write(piece)
     sys.exit(0)
 

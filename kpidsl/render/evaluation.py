@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from ..compiler.model import Model
@@ -100,23 +98,23 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
                       ensure_ascii=False, indent=1)
 
 
-def _csv_number(x: float | None) -> str:
-    return "" if x is None else repr(float(x))
-
-
 def to_csv(model: Model, evals: list[Evaluation]) -> str:
-    """One row per scenario: ``scenario``, then ``NAME.value``, ``NAME.score``, ``NAME.status``."""
-    names = [n for n in model.order if model.indicators[n].kind != "input"]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["scenario"] + [f"{n}.{c}" for n in names for c in ("value", "score", "status")])
-    for ev in evals:
-        row = [ev.name]
-        for n in names:
-            r = ev.results[n]
-            row += [_csv_number(r.value), _csv_number(r.score), r.status or ""]
-        w.writerow(row)
-    return buf.getvalue()
+    """One row per scenario and declaration (``kpidsl.data.RESULT_COLUMNS``), as the batch path writes."""
+    import numpy as np
+
+    from ..data import results_csv
+    from ..evaluation.plan import STATUSES
+
+    codes = {s: i for i, s in enumerate(STATUSES)}
+
+    def fields(name: str):
+        rs = [ev.results[name] for ev in evals]
+        num = lambda xs: np.array([np.nan if x is None else x for x in xs], dtype=np.float64)  # noqa: E731
+        return (num([r.value for r in rs]), num([None if r.met is None else float(r.met) for r in rs]),
+                num([r.achievement for r in rs]), num([r.score for r in rs]),
+                np.array([codes[r.status] for r in rs], dtype=np.int8))
+
+    return results_csv(model, [ev.name for ev in evals], fields)
 
 
 def _status(status: str | None, style: Style) -> str:
