@@ -171,7 +171,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tmp_path, cell):
     with open(data, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([["scenario", "g"], [cell, "1"]])
     text = M + 'kgi g "' + cell.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t") + '" { target: >= 1 }\n'
-    for args in (["--data", str(data)], ["--data", str(data), "--scenario", cell]):
+    for args in (["--data", str(data)], ["--data", str(data), "--scenario", cell.strip()]):
         code, out = run(tmp_path, text, "--format", "csv", *args)
         assert code == 0, out
         rows = list(csv.reader(io.StringIO(out)))[1:]
