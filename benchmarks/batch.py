@@ -90,19 +90,21 @@ def handwritten(inp: str, out: str) -> None:
             else:
                 yes = 1.0 + (cap - 1.0) * np.clip((a - t) / (stretch - t), 0.0, 1.0)
             no = np.maximum(0.0, (a - baseline) / (t - baseline)) if baseline is not None else np.maximum(0.0, a / t)
-            return np.where(np.isnan(a), np.nan, np.where(met, yes, no))
+            return np.where(np.isnan(a), np.nan, met), np.where(np.isnan(a), np.nan, np.where(met, yes, no))
 
         def at_most(a, t):
             met = a <= t + tol(t)
             no = np.where(a > 0, t / a, 0.0)
-            return np.where(np.isnan(a), np.nan, np.where(met, 1.0, no))
+            return np.where(np.isnan(a), np.nan, met), np.where(np.isnan(a), np.nan, np.where(met, 1.0, no))
 
-        s_monthly = at_least(monthly, 833e4, baseline=700e4, stretch=950e4)
-        s_cart = at_most(cart, 0.2)
+        m_monthly, s_monthly = at_least(monthly, 833e4, baseline=700e4, stretch=950e4)
+        m_cart, s_cart = at_most(cart, 0.2)
+        m_repeat, a_repeat = at_least(repeat, 0.75)
         s_repeat = 1.0 * s_cart
-        s_new = at_least(newc, 200.0)
-        s_ctr = at_least(ctr, 0.05)
-        s_sat = at_least(satisfaction, 85.0)
+        m_new, s_new = at_least(newc, 200.0)
+        m_ctr, s_ctr = at_least(ctr, 0.05)
+        m_sat, s_sat = at_least(satisfaction, 85.0)
+        m_annual, a_annual = at_least(annual, 1e8)
         compliance_met = np.abs(compliance) <= tol(0.0)
         compliance_score = np.where(compliance_met, 1.0, 0.0)
         s_annual = 0.4 * s_monthly + 0.35 * s_repeat + 0.25 * s_new
@@ -112,24 +114,43 @@ def handwritten(inp: str, out: str) -> None:
         return np.where(np.isnan(s), "no-data", np.where(s >= 1.0 - 1e-9, "green",
                                                          np.where(s >= 0.8 - 1e-9, "amber", "red")))
 
-    def fmt(a):
-        return ["" if x != x else repr(x) for x in a.tolist()]
+    def num(a):
+        return ["" if x != x else repr(float(f"{x:.12g}")) for x in a.tolist()]
 
-    out_cols = [[f"row{i + 1}" for i in range(n)]]
-    for value, score, st in (
-        (annual, s_annual, np.where(compliance_met, status(s_annual), "vetoed")),
-        (monthly, s_monthly, status(s_monthly)), (repeat, s_repeat, status(s_repeat)),
-        (cart, s_cart, status(s_cart)), (newc, s_new, status(s_new)),
-        (compliance, compliance_score, np.where(compliance_met, "pass", "fail")),
-        (ctr, s_ctr, status(s_ctr)), (satisfaction, s_sat, status(s_sat)),
-    ):
-        out_cols += [fmt(value), fmt(score), st.tolist()]
-    names = ("annual_sales", "monthly_sales", "repeat_rate", "cart_abandonment", "new_customers", "compliance",
-             "ad_ctr", "satisfaction")
+    def met(m):
+        return ["" if x != x else "true" if x else "false" for x in np.asarray(m, dtype=float).tolist()]
+
+    blank = [""] * n
+    declared = [  # name, label, kind, unit, target, value, met, achievement, score, status
+        ("annual_sales", "年销售额", "kgi", "JPY", ">= 1亿", annual, m_annual, a_annual, s_annual,
+         np.where(compliance_met, status(s_annual), "vetoed")),
+        ("monthly_sales", "月销售额", "kpi", "", ">= 833万", monthly, m_monthly, s_monthly, s_monthly,
+         status(s_monthly)),
+        ("repeat_rate", "重复购买率", "kpi", "%", ">= 75%", repeat, m_repeat, a_repeat, s_repeat, status(s_repeat)),
+        ("cart_abandonment", "购物车放弃率", "kpi", "%", "<= 20%", cart, m_cart, s_cart, s_cart, status(s_cart)),
+        ("new_customers", "新客户数", "kpi", "", ">= 200", newc, m_new, s_new, s_new, status(s_new)),
+        ("compliance", "合规", "veto", "", "'== 0", compliance, compliance_met, compliance_score, compliance_score,
+         np.where(compliance_met, "pass", "fail")),
+        ("ad_ctr", "广告点击率", "metric", "%", ">= 5%", ctr, m_ctr, s_ctr, s_ctr, status(s_ctr)),
+        ("satisfaction", "顾客满意度", "metric", "", ">= 85", satisfaction, m_sat, s_sat, s_sat, status(s_sat)),
+    ]
+    inputs = [("orders", "月订单数", "orders"), ("avg_order_value", "客单价", "JPY"), ("violations", "合规违规次数", ""),
+              ("ad_impressions", "广告展示次数", ""), ("ad_clicks", "广告点击次数", ""),
+              ("csat_product", "满意度：商品", ""), ("csat_delivery", "满意度：配送", ""),
+              ("csat_support", "满意度：客服", "")]
+    columns = []
+    for name, label, kind, unit, target, value, m, a, s, st in declared:
+        columns.append((name, label, kind, unit, target, num(value), met(m), num(a), num(s), st.tolist()))
+    for name, label, unit in inputs:
+        columns.append((name, label, "input", unit, "", num(cols[name]), blank, blank, blank, blank))
     with open(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["scenario"] + [f"{nm}.{c}" for nm in names for c in ("value", "score", "status")])
-        w.writerows(zip(*out_cols))
+        w.writerow(["scenario", "indicator", "label", "kind", "unit", "target", "value", "met", "achievement",
+                    "score", "status"])
+        for i in range(n):
+            sc = f"row{i + 1}"
+            w.writerows([sc, name, label, kind, unit, target, v[i], m[i], a[i], s[i], st[i]]
+                        for name, label, kind, unit, target, v, m, a, s, st in columns)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -138,7 +159,7 @@ def handwritten(inp: str, out: str) -> None:
 VECTORISED = r"""
 import sys
 from kpidsl import api
-from kpidsl.data import iter_batch_csv, select_batch
+from kpidsl.data import iter_results_csv, select_batch
 from kpidsl.evaluation.arrays import evaluate_columns
 model_path, data, out = sys.argv[1:4]
 model = api.load(model_path)
@@ -148,7 +169,7 @@ result = evaluate_columns(model, columns, n)
 if result.missing:
     sys.exit("missing values")
 with open(out, "w", encoding="utf-8", newline="") as fh:
-    for piece in iter_batch_csv(result, names):
+    for piece in iter_results_csv(model, names, result.fields):
         fh.write(piece)
 """
 

@@ -6,8 +6,8 @@ of scenario names to such mappings, or a CSV batch (a header of names, an option
 Every problem is a ``DataError`` naming the file, the row or key, and what is wrong.
 
 This module is where data files are read and written: scenario by scenario (``read_data``,
-``select``), and column-wise for CSV batches (``select_batch`` into NumPy columns, ``iter_batch_csv``
-for the results of ``kpidsl.evaluation.arrays``).
+``select``), and column-wise for CSV batches (``select_batch`` into NumPy columns); evaluation results
+are written as CSV here too (``iter_results_csv``), whichever runtime computed them.
 """
 
 from __future__ import annotations
@@ -237,79 +237,86 @@ def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...
 # CSV batches, column-wise: one scenario a row, read into NumPy columns and results written back
 # (NumPy is imported by these functions only, when a batch is read or written)
 
-def batch_csv_names(model: Model) -> list[str]:
-    """The declarations that ``--format csv`` writes, in output order."""
-    return [n for n in model.order if model.indicators[n].kind != "input"]
+#: The columns of ``kpi eval --format csv``: one row per scenario and declaration (a long table that a
+#: spreadsheet's pivot table or a BI tool reads as it is).
+RESULT_COLUMNS = ("scenario", "indicator", "label", "kind", "unit", "target", "value", "met", "achievement",
+                  "score", "status")
+#: Cells a spreadsheet would run as a formula begin with one of these (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def batch_csv(result, scenario_names) -> str:
-    """Exactly the text of ``kpidsl.render.evaluation.to_csv`` for a ``BatchResult`` (one name a row)."""
-    return "".join(iter_batch_csv(result, scenario_names))
-
-
-def iter_batch_csv(result, scenario_names, chunk: int = 20000):
-    """The CSV text of ``batch_csv`` in pieces (header, then blocks of rows), for writing to a file."""
-    import numpy as np
-
-    names = batch_csv_names(result.model)
+def csv_text(text: str | None) -> str:
+    """A cell of text from a model or a data file, quoted as ``csv.writer`` would, and with a leading
+    ``'`` when a spreadsheet would otherwise take it for a formula (``=HYPERLINK(…)``, ``+cmd|…``)."""
+    if not text:
+        return ""
+    if text.startswith(_FORMULA_START):
+        text = "'" + text
+    if _PLAIN.fullmatch(text):
+        return text
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(
-        ["scenario"] + [f"{n}.{c}" for n in names for c in ("value", "score", "status")])
-    yield buf.getvalue()
-    scenario_names = list(scenario_names)
-    if len(scenario_names) != result.n:
-        raise ValueError(f"{len(scenario_names)} scenario names for {result.n} rows")
-    quoted = _csv_fields(scenario_names)
-    status_text = np.array([s or "" for s in result.STATUSES], dtype=object)
-    with np.errstate(all="ignore"):
-        for lo in range(0, result.n, chunk):
-            hi = min(result.n, lo + chunk)
-            cols = [quoted[lo:hi]]
-            for nm in names:
-                cols.append(_float_texts(result.value[nm][lo:hi]))
-                cols.append(_float_texts(result.score[nm][lo:hi]))
-                cols.append(status_text[result.status[nm][lo:hi]].tolist())
-            yield "\n".join(map(",".join, zip(*cols))) + "\n"
+    csv.writer(buf, lineterminator="\n").writerow([text, ""])
+    return buf.getvalue()[:-2]  # drop the "," of the empty second field and the newline
 
 
-def _float_texts(x) -> list[str]:
-    """``repr(float(v))`` of each value, "" for NaN (each distinct value formatted once)."""
+def results_csv(model: Model, scenario_names, fields) -> str:
+    """The whole text of ``iter_results_csv``."""
+    return "".join(iter_results_csv(model, scenario_names, fields))
+
+
+def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096):
+    """The CSV of evaluation results in pieces: the header, then blocks of rows.
+
+    ``fields(name)`` gives the declaration's ``(value, met, achievement, score, status)`` over the
+    scenarios as NumPy arrays: numbers NaN for unknown, ``met`` 1.0 / 0.0 / NaN, status int8 codes
+    of ``kpidsl.evaluation.plan.STATUSES``. Numbers are written in the shortest form that reads back
+    as the value rounded to 12 significant digits (``0.75``, not ``0.7499999999999997``); unknown
+    values, and statuses an indicator does not have, are empty cells.
+    """
     import numpy as np
 
-    if len(x) >= 64 and not (np.signbit(x) & (x == 0.0)).any():  # np.unique merges 0.0 and -0.0
-        uniq, inverse = np.unique(x, return_inverse=True)
+    from .evaluation.plan import STATUSES
+
+    yield ",".join(RESULT_COLUMNS) + "\n"
+    names = list(model.order)
+    inds = model.indicators
+    prefix = {nm: ",".join((csv_text(nm), csv_text(inds[nm].label), inds[nm].kind, csv_text(inds[nm].unit),
+                            csv_text(inds[nm].target.text if inds[nm].target else None)))
+              for nm in names}
+    status_text = np.array([s or "" for s in STATUSES], dtype=object)
+    met_text = {1.0: "true", 0.0: "false"}
+    quoted = [csv_text(nm) for nm in scenario_names]
+    cols = {nm: fields(nm) for nm in names}
+    with np.errstate(all="ignore"):
+        for lo in range(0, len(quoted), chunk):
+            hi = min(len(quoted), lo + chunk)
+            rows = []
+            for nm in names:
+                value, met, ach, score, status = (c[lo:hi] for c in cols[nm])
+                head = prefix[nm]
+                rows.append([f"{head},{v},{m},{a},{s},{st}" for v, m, a, s, st in zip(
+                    _number_texts(value), [met_text.get(x, "") for x in met.tolist()], _number_texts(ach),
+                    _number_texts(score), status_text[status].tolist())])
+            yield "".join(f"{quoted[lo + i]},{row[i]}\n" for i in range(hi - lo) for row in rows)
+
+
+def _number_texts(x) -> list[str]:
+    """Each value to 12 significant digits in its shortest round-trip form, "" for NaN (each distinct
+    value formatted once)."""
+    import numpy as np
+
+    def text(v: float) -> str:
+        return "" if v != v else "0.0" if v == 0 else repr(float(f"{v:.12g}"))
+
+    if len(x) >= 64:
+        uniq, inverse = np.unique(x, return_inverse=True)  # merges 0.0 and -0.0: both are written as 0
         if len(uniq) * 4 <= len(x):
-            texts = np.array(["" if v != v else float.__repr__(v) for v in uniq.tolist()], dtype=object)
+            texts = np.array([text(v) for v in uniq.tolist()], dtype=object)
             return texts[inverse.reshape(-1)].tolist()
-    texts = list(map(float.__repr__, x.tolist()))
-    nan = np.isnan(x)
-    if nan.any():
-        for i in np.flatnonzero(nan).tolist():
-            texts[i] = ""
-    return texts
+    return [text(v) for v in x.tolist()]
 
 
-_PLAIN = re.compile(r"[\w.\-]+")
-
-
-def _csv_fields(names: list[str]) -> list[str]:
-    """Scenario names as ``csv.writer`` writes them (quoted only when they need it)."""
-    if all(map(_PLAIN.fullmatch, names)):
-        return names
-    cache: dict[str, str] = {}
-    out = []
-    for nm in names:
-        f = cache.get(nm)
-        if f is None:
-            if _PLAIN.fullmatch(nm):
-                f = nm
-            else:
-                buf = io.StringIO()
-                csv.writer(buf, lineterminator="\n").writerow([nm, ""])
-                f = buf.getvalue()[:-2]  # drop the "," of the empty second field and the newline
-            cache[nm] = f
-        out.append(f)
-    return out
+_PLAIN = re.compile(r"[\w.\-%]+")
 
 
 _BAD_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")

@@ -9,6 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+import kpidsl
 from conftest import ROOT, source_env
 from kpidsl import api
 from kpidsl.cli.commands import cli, main
@@ -113,12 +114,14 @@ def test_eval_golden(kpi, golden, fmt, name):
 def test_eval_json_shape(kpi):
     code, out = kpi("eval", "--format", "json", ECOMMERCE)
     doc = json.loads(out)
-    assert set(doc) == {"model", "scenarios"}
+    assert set(doc) == {"model", "owner", "path", "scenarios"}
+    assert doc["model"] == "E-commerce FY2025" and doc["path"] == ECOMMERCE
     q3 = next(s for s in doc["scenarios"] if s["name"] == "q3")
-    assert set(q3) == {"name", "missing", "indicators", "drags"}
+    assert set(q3) == {"name", "label", "missing", "indicators", "drags"}
     top = q3["indicators"][0]
-    assert set(top) == {"name", "kind", "label", "parent", "weight", "value", "unit", "target", "baseline",
-                        "stretch", "met", "achievement", "score", "status"}
+    assert set(top) == {"name", "kind", "label", "owner", "parent", "weight", "value", "unit", "target",
+                        "baseline", "stretch", "met", "achievement", "score", "status"}
+    assert set(q3["drags"][0]) == {"name", "drag", "kgi", "path", "leaf", "vetoed_by"}
     assert top["name"] == "annual_sales" and top["target"] == {"op": ">=", "value": 100000000.0}
     kinds = [i["kind"] for i in q3["indicators"]]
     assert kinds.index("metric") > max(i for i, k in enumerate(kinds) if k in ("kgi", "kpi", "veto"))
@@ -146,7 +149,8 @@ def test_eval_set_and_csv_batch(kpi):
     code, out = kpi("eval", "--format", "csv", "--data", "data/batch.csv", "data/conversion.kpi")
     assert code == 0
     rows = out.splitlines()
-    assert [r.split(",")[0] for r in rows] == ["scenario", "jan", "feb", "mar"]
+    assert list(dict.fromkeys(r.split(",")[0] for r in rows)) == ["scenario", "jan", "feb", "mar"]
+    assert len(rows) == 1 + 3 * len(kpidsl.load(ROOT / "tests" / "data" / "conversion.kpi").order)
 
 
 #: How deep the `parent:` chain of the deep model is: beyond Python's default recursion limit.
@@ -169,7 +173,7 @@ def deep_chain(tmp_path_factory) -> str:
     (["tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  100%  target >= 1  owner: O (inherited)"),
     (["eval", "--format", "tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  (100%)  2  target >= 1  100.0%  green"),
     (["eval", "--format", "table"], "  " * DEEP + f"k{DEEP}"),
-    (["eval", "--format", "csv"], "s," + ",".join(["2.0,1.0,green"] * (DEEP + 1))),
+    (["eval", "--format", "csv"], f"s,k{DEEP},,kpi,,>= 1,2.0,true,1.0,1.0,green"),
 ])
 def test_a_deep_parent_chain_checks_draws_and_evaluates(kpi, deep_chain, args, last):
     code, out = kpi(*args, deep_chain)

@@ -81,7 +81,7 @@ def test_example_csv_text(path):
     rows = [model.scenario_values(n) for n in names]
     batch = vz.evaluate_columns(model, columns_of(rows, supplied_names(model)), len(rows))
     evals = [kpidsl.evaluate(model, v, name=n, allow_missing=True) for n, v in zip(names, rows)]
-    assert data.batch_csv(batch, names) == render_eval.to_csv(model, evals)
+    assert data.results_csv(model, names, batch.fields) == render_eval.to_csv(model, evals)
 
 
 def _interesting(model, name):
@@ -369,8 +369,8 @@ def test_csv_text_small_batch():
     names = ["a", "with,comma", 'quote"d', "空白 x", "row5", "x\ny"]
     batch = vz.evaluate_columns(model, columns_of(rows, supplied_names(model)), len(rows))
     evals = [kpidsl.evaluate(model, v, name=n, allow_missing=True) for n, v in zip(names, rows)]
-    assert data.batch_csv(batch, names) == render_eval.to_csv(model, evals)
-    assert "".join(data.iter_batch_csv(batch, names, chunk=2)) == data.batch_csv(batch, names)
+    assert data.results_csv(model, names, batch.fields) == render_eval.to_csv(model, evals)
+    assert "".join(data.iter_results_csv(model, names, batch.fields, chunk=2)) == data.results_csv(model, names, batch.fields)
 
 
 def reference(path, model):
@@ -463,7 +463,7 @@ def test_select_batch_matches_select(tmp_path):
     assert _rows_from_columns(columns, n) == [c.values for c in chosen]
     batch = vz.evaluate_columns(model, columns, n)
     evals = [kpidsl.evaluate(model, c.values, name=c.name, allow_missing=True) for c in chosen]
-    assert data.batch_csv(batch, names) == render_eval.to_csv(model, evals)
+    assert data.results_csv(model, names, batch.fields) == render_eval.to_csv(model, evals)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -504,5 +504,5 @@ def test_csv_text_larger_batch_with_repeats(with_negative_zero):
     batch = vz.evaluate_columns(model, columns_of(rows, names), len(rows))
     labels = [f"r{i}" for i in range(len(rows))]
     evals = [kpidsl.evaluate(model, v, name=n, allow_missing=True) for n, v in zip(labels, rows)]
-    assert data.batch_csv(batch, labels) == render_eval.to_csv(model, evals)
+    assert data.results_csv(model, labels, batch.fields) == render_eval.to_csv(model, evals)
     assert compare(model, rows) == len(rows)

@@ -178,6 +178,15 @@ def _load_for_eval(path: str) -> Model:
     return model
 
 
+def _drag_count(ctx, param, value: str) -> int | None:
+    """``--drags``: a whole number, or ``all`` (None)."""
+    if value == "all":
+        return None
+    if not value.isascii() or not value.isdigit():
+        raise click.BadParameter(f"expected a whole number or `all`, found `{value}`")
+    return int(value)
+
+
 @cli.command(name="eval")
 @click.argument("model_path", metavar="MODEL")
 @click.option("--scenario", "scenarios", multiple=True, metavar="NAME", help="Evaluate this scenario (repeatable).")
@@ -187,8 +196,11 @@ def _load_for_eval(path: str) -> Model:
 @click.option("--format", "fmt", type=click.Choice(["table", "tree", "json", "csv"]), default="table",
               show_default=True, help="Output format.")
 @click.option("--allow-missing", is_flag=True, help="Evaluate missing values as unknown instead of failing.")
+@click.option("--drags", "drags", default="3", show_default=True, metavar="N|all", callback=_drag_count,
+              help="How many drags to list per KGI (table and tree).")
+@click.option("--drag-parents", is_flag=True, help="List KPIs that have drivers among the drags too.")
 def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
-          fmt: str, allow_missing: bool) -> None:
+          fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool) -> None:
     """Evaluate scenarios of a model side by side."""
     from .. import api
     from ..render import evaluation as render_eval
@@ -218,13 +230,13 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
         _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
     style = _style_for(sys.stdout)
     if fmt == "json":
-        text = render_eval.to_json(model, evals)
+        text = render_eval.to_json(model, evals, drag_parents)
     elif fmt == "csv":
         text = render_eval.to_csv(model, evals)
     elif fmt == "tree":
         text = render_eval.to_tree(model, evals, style)
     else:
-        text = render_eval.to_table(model, evals, style)
+        text = render_eval.to_table(model, evals, style, drags, drag_parents)
     click.echo(text, nl=not text.endswith("\n"))
 
 
@@ -272,7 +284,7 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
 def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missing: bool) -> None:
     """A CSV batch to CSV: evaluated column-wise with NumPy (the same results as one by one)."""
     from .. import api
-    from ..data import DataError, iter_batch_csv, select_batch
+    from ..data import DataError, iter_results_csv, select_batch
 
     try:
         names, columns, n = select_batch(model, path, sets)
@@ -287,7 +299,7 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
         if len(rows) > 20:
             click.echo(f"kpi: … and {len(rows) - 20} more scenarios with missing values", err=True)
         _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
-    for piece in iter_batch_csv(result, names):
+    for piece in iter_results_csv(model, names, result.fields):
         sys.stdout.write(piece)
     sys.exit(0)
 

@@ -258,6 +258,10 @@ class BatchResult:
         x = float(self.met[name][row])
         return None if x != x else x == 1.0
 
+    def fields(self, name: str) -> tuple[np.ndarray, ...]:
+        """``(value, met, achievement, score, status)`` of ``name`` over the rows."""
+        return self.value[name], self.met[name], self.achievement[name], self.score[name], self.status[name]
+
     def drags(self, name: str) -> np.ndarray:
         """The drag of ``name`` on its KGI per row, NaN where the scalar runtime lists none."""
         return self._drag[name]

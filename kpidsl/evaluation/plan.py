@@ -88,7 +88,8 @@ class Plan:
     steps: tuple[Step, ...]
     #: Per in-file scenario: its expect lines, each with the steps that compute it and its register.
     expects: dict[str, tuple[tuple[syntax.Expect, tuple[Step, ...], Operand], ...]]
-    #: Names a scenario must supply (read by a formula, or scored with no formula).
+    #: Names a scenario must supply: read by a formula, or with a target, no formula and no drivers
+    #: (a parent scored from its drivers needs no value: its own met and achievement are then unknown).
     needed: tuple[str, ...]
     #: The first temporary register; every register below is a named result.
     temps_from: int
@@ -191,9 +192,9 @@ class _Lowering:
             if lines:
                 expects[sc.name] = tuple(lines)
         read = set().union(*model.uses.values()) if model.uses else set()
-        needed = tuple(n for n, ind in model.indicators.items()
+        needed = tuple(n for n, ind in model.indicators.items()  # scored from drivers: not needed
                        if ind.formula is None and ind.kind != "metric"
-                       and (n in read or (ind.target is not None and ind.kind != "input")))
+                       and (n in read or (ind.target is not None and ind.kind != "input" and not ind.children)))
         return Plan(self.slots, main, expects, needed, self.temps_from, self.next)
 
     # formulas -------------------------------------------------------------------------------------

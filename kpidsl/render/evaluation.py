@@ -2,19 +2,73 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
-from ..evaluation.results import Evaluation
 from ..compiler.model import Model
+from ..evaluation.results import Evaluation
+from ..evaluation.drags import drags_of, points_text
 from .findings import Style, plain
 from .text import STATUS_COLOURS, fmt_pct, fmt_value, pad, width
 from .tree import layout
 
 
-def to_json(model: Model, evals: list[Evaluation]) -> str:
-    """One object: ``{"model": path, "scenarios": [...]}`` in SPEC §7's shape."""
+def owner_of(model: Model, name: str) -> str | None:
+    """The indicator's owner, or its nearest ancestor's, or the model's."""
+    ind = model.indicators[name]
+    while ind.owner is None and ind.parent is not None:
+        ind = model.indicators[ind.parent]
+    return ind.owner or model.settings.owner
+
+
+def value_text(model: Model, name: str, value: float | None) -> str:
+    """A value in the form its target is written: a fraction as a percentage when the unit is ``%``
+    or the target is written in %."""
+    ind = model.indicators[name]
+    return fmt_value(value, ind.unit, ind.target is not None and "%" in ind.target.text)
+
+
+def score_text(model: Model, r) -> str:
+    """A score that never reads as another band than its status."""
+    return fmt_pct(r.score, r.status, model.settings.green, model.settings.amber)
+
+
+def met_mark(r) -> str:
+    """✓ met, ✗ missed, blank when there is no target or no data."""
+    return "" if r.met is None else "✓" if r.met else "✗"
+
+
+def own_text(r) -> str:
+    """The own achievement where it differs from the score (scored from drivers, or vetoed)."""
+    if r.achievement is None or r.score is None or abs(r.achievement - r.score) <= 1e-12:
+        return ""
+    return fmt_pct(r.achievement)
+
+
+def drag_lines(model: Model, ev: Evaluation, limit: int | None = 3, parents: bool = False) -> list[str]:
+    """``NAME: largest drags: …`` lines, one per KGI with drags (named when the model has several)."""
+    groups = drags_of(model, ev, parents)
+    several = len([n for n in model.order if model.indicators[n].parent is None
+                   and model.indicators[n].kind in ("kgi", "kpi") and model.indicators[n].children]) > 1
+    out = []
+    for kgi, drags in groups.items():
+        parts = []
+        for d in drags[:limit]:
+            if d.vetoed_by:  # the first and whole reason for what it gates
+                parts.append(f"{d.name} vetoed by {', '.join(d.vetoed_by)}"
+                             + (" (scores 0 whatever its KPIs do)" if d.name == kgi else
+                                f" {points_text(d.points)} pts"))
+            else:
+                via = f" (via {' › '.join(d.path[1:-1])})" if len(d.path) > 2 else ""
+                parts.append(f"{d.name} {points_text(d.points)} pts{via}")
+        more = f", … {len(drags) - limit} more" if limit is not None and len(drags) > limit else ""
+        head = f"{ev.name}: largest drags" + (f" on {kgi}" if several else "")
+        out.append(f"{head}: {', '.join(parts)}{more}")
+    return out
+
+
+def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str:
+    """One object: the model's label, owner and path, and per scenario every indicator (label, owner,
+    unit, bounds, value, met, achievement, score, status) and the drags (see ``drags_of``)."""
     inds = model.indicators
     out = []
     for ev in evals:
@@ -22,34 +76,37 @@ def to_json(model: Model, evals: list[Evaluation]) -> str:
         for name, r in ev.results.items():
             ind = inds[name]
             rows.append({
-                "name": name, "kind": ind.kind, "label": ind.label, "parent": ind.parent,
-                "weight": ind.effective_weight, "value": r.value, "unit": ind.unit,
+                "name": name, "kind": ind.kind, "label": ind.label, "owner": owner_of(model, name),
+                "parent": ind.parent, "weight": ind.effective_weight, "value": r.value, "unit": ind.unit,
                 "target": ind.target.to_json() if ind.target else None,
                 "baseline": ind.baseline, "stretch": ind.stretch,
                 "met": r.met, "achievement": r.achievement, "score": r.score, "status": r.status,
             })
-        out.append({"name": ev.name, "missing": list(ev.missing), "indicators": rows,
-                    "drags": [{"name": n, "drag": d} for n, d in ev.drags]})
-    return json.dumps({"model": model.path, "scenarios": out}, ensure_ascii=False, indent=1)
-
-
-def _csv_number(x: float | None) -> str:
-    return "" if x is None else repr(float(x))
+        drags = [d.to_json() for group in drags_of(model, ev, parents).values() for d in group]
+        out.append({"name": ev.name, "label": ev.label, "missing": list(ev.missing), "indicators": rows,
+                    "drags": drags})
+    settings = model.settings
+    return json.dumps({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out},
+                      ensure_ascii=False, indent=1)
 
 
 def to_csv(model: Model, evals: list[Evaluation]) -> str:
-    """One row per scenario: ``scenario``, then ``NAME.value``, ``NAME.score``, ``NAME.status``."""
-    names = [n for n in model.order if model.indicators[n].kind != "input"]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["scenario"] + [f"{n}.{c}" for n in names for c in ("value", "score", "status")])
-    for ev in evals:
-        row = [ev.name]
-        for n in names:
-            r = ev.results[n]
-            row += [_csv_number(r.value), _csv_number(r.score), r.status or ""]
-        w.writerow(row)
-    return buf.getvalue()
+    """One row per scenario and declaration (``kpidsl.data.RESULT_COLUMNS``), as the batch path writes."""
+    import numpy as np
+
+    from ..data import results_csv
+    from ..evaluation.plan import STATUSES
+
+    codes = {s: i for i, s in enumerate(STATUSES)}
+
+    def fields(name: str):
+        rs = [ev.results[name] for ev in evals]
+        num = lambda xs: np.array([np.nan if x is None else x for x in xs], dtype=np.float64)  # noqa: E731
+        return (num([r.value for r in rs]), num([None if r.met is None else float(r.met) for r in rs]),
+                num([r.achievement for r in rs]), num([r.score for r in rs]),
+                np.array([codes[r.status] for r in rs], dtype=np.int8))
+
+    return results_csv(model, [ev.name for ev in evals], fields)
 
 
 def _status(status: str | None, style: Style) -> str:
@@ -63,8 +120,10 @@ def _target_text(model: Model, name: str) -> str:
     return ind.target.text if ind.target else ""
 
 
-def to_table(model: Model, evals: list[Evaluation], style: Style = plain) -> str:
-    """Indicators in tree order, indented, with scenarios side by side as columns."""
+def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags: int | None = 3,
+             parents: bool = False) -> str:
+    """Indicators in tree order, indented, with scenarios side by side as columns: value, met, the own
+    achievement where it differs from the score, score and status; then missing names and drags."""
     inds = model.indicators
     names = list(model.order)
     depth = {n: d for n, d, _ in layout(model)[0]}
@@ -78,38 +137,45 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain) -> str
         w = ind.effective_weight
         rows.append([name_cell, ind.label or "", "" if w is None else f"{w * 100:.4g}%", _target_text(model, n)])
     fixed = [max(width(h), *(width(r[i]) for r in rows)) for i, h in enumerate(head)]
-    sc_cols = []
+    blocks = []  # per scenario: its title and columns (heading, cells, right-aligned)
     for ev in evals:
-        vals = [fmt_value(ev.results[n].value, inds[n].unit) for n in names]
-        scores = [fmt_pct(ev.results[n].score) if ev.results[n].status and inds[n].kind != "veto" else ""
-                  for n in names]
-        stats = [ev.results[n].status or "" for n in names]
-        wv = max(width("value"), *(width(v) for v in vals))
-        ws = max(width("score"), *(width(s) for s in scores))
-        wt = max(width("status"), *(width(s) for s in stats))
-        total = wv + ws + wt + 4
+        res = [ev.results[n] for n in names]
+        scored = [bool(r.status) and inds[n].kind != "veto" for n, r in zip(names, res)]
+        cols = [("value", [value_text(model, n, r.value) for n, r in zip(names, res)], True),
+                ("met", [met_mark(r) for r in res], False)]
+        own = [own_text(r) if s else "" for r, s in zip(res, scored)]
+        if any(own):
+            cols.append(("own", own, True))
+        cols.append(("score", [score_text(model, r) if s else "" for r, s in zip(res, scored)], True))
+        cols.append(("status", [r.status or "" for r in res], False))
+        widths = [max(width(h), *(width(c) for c in cells)) for h, cells, _ in cols]
+        total = sum(widths) + 2 * (len(cols) - 1)
         title = ev.name if width(ev.name) <= total else ev.name[: max(1, total - 1)] + "…"
-        sc_cols.append((ev, vals, scores, stats, wv, ws, wt, total, title))
+        blocks.append((title, total, cols, widths))
     sep = " │ "
     line1 = "  ".join(pad("", w) for w in fixed)
     line2 = "  ".join(pad(h, w) for h, w in zip(head, fixed))
-    for ev, vals, scores, stats, wv, ws, wt, total, title in sc_cols:
+    for title, total, cols, widths in blocks:
         line1 += sep + style(pad(title, total), bold=True)
-        line2 += sep + pad("value", wv, True) + "  " + pad("score", ws, True) + "  " + pad("status", wt)
+        line2 += sep + "  ".join(pad(h, w, right) for (h, _, right), w in zip(cols, widths))
     out = [line1.rstrip(), style(line2.rstrip(), bold=True)]
     for i, r in enumerate(rows):
         line = "  ".join(pad(c, w) for c, w in zip(r, fixed))
-        for ev, vals, scores, stats, wv, ws, wt, total, title in sc_cols:
-            line += (sep + pad(vals[i], wv, True) + "  " + pad(scores[i], ws, True) + "  "
-                     + _status(stats[i], style) + " " * (wt - width(stats[i])))
+        for title, total, cols, widths in blocks:
+            cells = []
+            for (h, col, right), w in zip(cols, widths):
+                cell = col[i]
+                text = pad(cell, w, right)
+                if h == "status":
+                    text = _status(cell, style) + " " * (w - width(cell))
+                cells.append(text)
+            line += sep + "  ".join(cells)
         out.append(line.rstrip())
     out.append("")
     for ev in evals:
         if ev.missing:
             out.append(f"{ev.name}: no data for " + ", ".join(ev.missing))
-        if ev.drags:
-            top = ", ".join(f"{n} {d * 100:.1f} pts" for n, d in ev.drags[:3])
-            out.append(f"{ev.name}: largest drags: {top}")
+        out += drag_lines(model, ev, drags, parents)
     return "\n".join(out).rstrip() + "\n"
 
 

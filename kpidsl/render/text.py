@@ -34,15 +34,23 @@ def fmt_number(x: float | None) -> str:
     return f"{x:.6g}"
 
 
-def fmt_value(x: float | None, unit: str | None) -> str:
-    """A value in its unit: ``"%"`` shows a fraction as a percentage."""
+def fmt_value(x: float | None, unit: str | None, percent: bool = False) -> str:
+    """A value in its unit: ``"%"`` (or ``percent``: its target is written in %) shows a fraction as a
+    percentage."""
     if x is None:
         return "—"
-    if unit == "%":
-        return f"{x * 100:.4g}%"
+    if unit == "%" or percent:
+        return f"{x * 100:.4g}%" + (f" {unit}" if unit and unit != "%" else "")
     return fmt_number(x) + (f" {unit}" if unit else "")
 
 
-def fmt_pct(x: float | None) -> str:
-    """A score as a percentage with one decimal."""
-    return "—" if x is None else f"{x * 100:.1f}%"
+def fmt_pct(x: float | None, status: str | None = None, green: float = 1.0, amber: float = 0.8) -> str:
+    """A score as a percentage with one decimal. Given its ``status`` and the bands, the displayed
+    number never crosses into the band above: 99.996% against a green band from 100% shows 99.9%."""
+    if x is None:
+        return "—"
+    text = f"{x * 100:.1f}"
+    above = {"amber": green, "red": amber}.get(status or "")
+    if above is not None and float(text) / 100 >= above - 1e-9 * max(1.0, abs(above)):
+        text = f"{math.floor(x * 1000) / 10:.1f}"
+    return text + "%"
