@@ -84,6 +84,14 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
     return evaluate_one(model, values, name=name, label=label, allow_missing=allow_missing, expects=expects)
 
 
+def run_expects(model: Model) -> tuple[int, list]:
+    """``kpi test`` for one model: evaluate every in-file scenario and check its ``expect`` lines; the
+    number of checks that held and the failures (``kpidsl.evaluation.expect.Failure``)."""
+    from .evaluation.expect import run_model
+
+    return run_model(model)
+
+
 def evaluate_batch(model: Model, columns: Mapping, n: int):
     """Evaluate ``n`` scenarios given as NumPy columns (name -> float64 array, NaN = not supplied);
     a ``kpidsl.evaluation.arrays.BatchResult``. Imports NumPy."""
@@ -92,5 +100,5 @@ def evaluate_batch(model: Model, columns: Mapping, n: int):
     return evaluate_columns(model, dict(columns), n)
 
 
-__all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "evaluate_batch", "read_source",
-           "Span", "MissingValues"]
+__all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "evaluate_batch", "run_expects",
+           "read_source", "Model", "Span", "MissingValues"]

@@ -23,7 +23,7 @@ from ..checking.rules import RULES
 
 if TYPE_CHECKING:
     from ..errors import Finding
-    from ..compiler.model import Model
+    from ..api import Model
 # The API, the parser and the renderers are imported inside the commands that need them: a cached
 # `kpi check` never loads the parser.
 
@@ -248,7 +248,8 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
     """Evaluate every scenario and check its `expect` lines."""
     import json
 
-    from ..evaluation.expect import run_model
+    from .. import api
+    from ..render.text import observed_text
 
     passed, failures, errors, io_errors = 0, [], [], 0
     for path in _discover(paths):
@@ -262,12 +263,14 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
         if file_errors or model is None:
             errors += file_errors
             continue
-        p, fs = run_model(model)
+        p, fs = api.run_expects(model)
         passed += p
         failures += fs
     failed = len(failures) + len({f.path for f in errors})
     if fmt == "json":
-        click.echo(json.dumps({"passed": passed, "failed": failed, "failures": [f.to_json() for f in failures],
+        failed_json = [{"path": f.path, "line": f.line, "column": f.column, "scenario": f.scenario,
+                        "expect": f.what, "values": [observed_text(*o) for o in f.observed]} for f in failures]
+        click.echo(json.dumps({"passed": passed, "failed": failed, "failures": failed_json,
                                "errors": [f.to_json() for f in errors]}, ensure_ascii=False, indent=1))
     else:
         style = _style_for(sys.stdout)
@@ -275,8 +278,8 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
         for f in failures:
             click.echo(style(f"{f.path}:{f.line}:{f.column}:", bold=True) + " "
                        + style("FAILED", fg="red", bold=True) + f" {f.scenario}: {f.what}")
-            for v in f.values:
-                click.echo(f"    {v}")
+            for o in f.observed:
+                click.echo(f"    {observed_text(*o)}")
         click.echo(f"{passed} passed, {failed} failed")
     sys.exit(2 if io_errors else 1 if failed else 0)
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
-from ..parsing import syntax
 from ..errors import closest
+from ..parsing import syntax
+from .context import Context
 from .model import Indicator
-
-if TYPE_CHECKING:
-    from .passes import Context
 
 NUM, BOOL = "number", "condition"
 #: name -> (fewest arguments, most arguments or None for any number)
@@ -22,12 +20,12 @@ RESULTS = {"score": NUM, "achievement": NUM, "met": BOOL}
 MAX_FORMULA_DEPTH = 2000
 
 
-def check(expr, ctx: "Context", *, expect: bool, want: str) -> set[str]:
+def check(expr, ctx: Context, *, expect: bool, want: str) -> set[str]:
     """Check ``expr`` and return the declaration names it reads (its dependencies)."""
     return _Checker(ctx, expect).check(expr, want)
 
 
-def check_values(ctx: "Context", indicators: Iterable[Indicator]) -> dict[str, set[str]]:
+def check_values(ctx: Context, indicators: Iterable[Indicator]) -> dict[str, set[str]]:
     """``safe_check`` of each indicator's ``value`` formula, in order: the names each one reads,
     by indicator name. One checker does them all, and ``_Checker.check`` is inlined: a model has
     a formula per indicator, most of them arithmetic."""
@@ -53,7 +51,7 @@ class _Checker:
     """Infers what each node of a formula gives (NUM, BOOL, or None when unknown after a finding)
     and gathers the declaration names the formula reads."""
 
-    def __init__(self, ctx: "Context", expect: bool):
+    def __init__(self, ctx: Context, expect: bool):
         self.ctx = ctx
         self.sink = ctx.sink
         self.names = ctx.names
@@ -236,7 +234,7 @@ _RULES = {
 }
 
 
-def safe_check(expr, ctx: "Context", *, expect: bool, want: str) -> set[str]:
+def safe_check(expr, ctx: Context, *, expect: bool, want: str) -> set[str]:
     """``check`` that turns a too-deep formula into its one finding."""
     try:
         return check(expr, ctx, expect=expect, want=want)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import gc
 import sys
 
-import attrs
-
 from . import formulas as expressions
+from .context import Context
 from ..parsing import syntax
 from ..errors import FindingSink, closest
 from ..gcpause import paused_gc
@@ -33,19 +32,6 @@ _WORDS = {"period": PERIODS, "perspective": PERSPECTIVES, "type": TYPES}
 #: Each kind as this module's (interned) string: the passes and rules compare kinds many times, and
 #: the same object compares equal without reading the characters.
 _KIND = {kind: kind for kind in KINDS}
-
-
-@attrs.define
-class Context:
-    """What the passes share: the tree, the model being built and the findings sink."""
-
-    model: Model
-    sink: FindingSink
-    names: dict[str, object] = attrs.Factory(dict)  # name -> Indicator | Scenario
-    #: One-line targets read so far, by their text (Target is immutable, so they can be shared).
-    targets: dict[str, Target] = attrs.Factory(dict)
-    #: ``model.lines`` once a pass has needed them (a plain attribute is cheaper to read).
-    lines: list[str] | None = None
 
 
 def cycle_text(cycle: list[str], position) -> str:

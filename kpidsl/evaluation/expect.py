@@ -8,7 +8,6 @@ from ..parsing import syntax
 from .results import Evaluation, MissingValues
 from .scalar import evaluate
 from ..compiler.model import Model
-from ..render.text import fmt_number
 
 
 @attrs.frozen
@@ -20,12 +19,8 @@ class Failure:
     column: int
     scenario: str
     what: str
-    values: tuple[str, ...] = ()
-
-    def to_json(self) -> dict:
-        """The failure as a JSON object."""
-        return {"path": self.path, "line": self.line, "column": self.column, "scenario": self.scenario,
-                "expect": self.what, "values": list(self.values)}
+    #: What the expectation read: ``(label, value or None when unknown, shown as a percentage)``.
+    observed: tuple[tuple[str, object, bool], ...] = ()
 
 
 def _names_in(node) -> list[tuple[str, str | None]]:
@@ -47,20 +42,15 @@ def _names_in(node) -> list[tuple[str, str | None]]:
     return result
 
 
-def _show(ev: Evaluation, model: Model, name: str, attr: str | None) -> str:
+def _observed(ev: Evaluation, model: Model, name: str, attr: str | None) -> tuple[str, object, bool]:
+    """What an expectation read: ``(label, value, shown as a percentage)``; value None when unknown."""
     r = ev.results.get(name)
     if r is None:
-        return f"{name} is not an indicator"
+        return name, None, False
     x = {None: r.value, "score": r.score, "achievement": r.achievement, "met": r.met}[attr]
     label = name if attr is None else f"{name}.{attr}"
-    if x is None:
-        return f"{label} = unknown"
-    if isinstance(x, bool):
-        return f"{label} = {str(x).lower()}"
-    text = f"{x:.6g}" if abs(x) < 1000 else fmt_number(x)
-    if attr in ("score", "achievement") or (attr is None and model.indicators[name].unit == "%"):
-        text += f" ({x * 100:.1f}%)"
-    return f"{label} = {text}"
+    percent = attr in ("score", "achievement") or (attr is None and model.indicators[name].unit == "%")
+    return label, x, percent
 
 
 def run_model(model: Model) -> tuple[int, list[Failure]]:
@@ -82,6 +72,6 @@ def run_model(model: Model) -> tuple[int, list[Failure]]:
                 continue
             s = exp.span
             text = model.lines[s.line - 1][s.column - 1:s.end_column - 1] if s.line == s.end_line else "expect …"
-            values = tuple(_show(ev, model, n, a) for n, a in _names_in(exp.condition))
-            failures.append(Failure(model.path, s.line, s.column, name, text, values))
+            observed = tuple(_observed(ev, model, n, a) for n, a in _names_in(exp.condition))
+            failures.append(Failure(model.path, s.line, s.column, name, text, observed))
     return passed, failures

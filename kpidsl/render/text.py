@@ -54,3 +54,15 @@ def fmt_pct(x: float | None, status: str | None = None, green: float = 1.0, ambe
     if above is not None and float(text) / 100 >= above - 1e-9 * max(1.0, abs(above)):
         text = f"{math.floor(x * 1000) / 10:.1f}"
     return text + "%"
+
+
+def observed_text(label: str, x, percent: bool) -> str:
+    """``label = value`` for what an ``expect`` line read (a failing ``kpi test`` shows these)."""
+    if x is None:
+        return f"{label} = unknown"
+    if isinstance(x, bool):
+        return f"{label} = {str(x).lower()}"
+    text = f"{x:.6g}" if abs(x) < 1000 else fmt_number(x)
+    if percent:
+        text += f" ({x * 100:.1f}%)"
+    return f"{label} = {text}"
