@@ -66,28 +66,35 @@ def _print_findings(findings: list[Finding], err: bool = False) -> None:
     for f in findings:
         if f.path not in _lines:  # a file that is not UTF-8: show what can be shown
             try:
-                with open(f.path, encoding="utf-8", errors="replace") as fh:
-                    _lines[f.path] = fh.read().split("\n")
+                _lines[f.path] = sources.display_lines(sources.read_bytes(f.path))
             except OSError:
                 _lines[f.path] = []
         click.echo(text_finding(f, _lines[f.path], style), err=err)
 
 
-def _discover(paths: tuple[str, ...]) -> list[str]:
-    """Files named on the command line, and ``*.kpi`` files under folders (sorted)."""
+def _discover(paths: tuple[str, ...]) -> tuple[list[str], int]:
+    """Files named on the command line, and ``*.kpi`` files under folders (sorted); and how many
+    folders could not be read (each said on standard error)."""
     files: list[str] = []
+    unreadable = 0
+
+    def skipped(exc: OSError) -> None:
+        nonlocal unreadable
+        unreadable += 1
+        click.echo(f"kpi: cannot read the folder {exc.filename}: {exc.strerror or exc}", err=True)
+
     for p in paths:
         if os.path.isdir(p):
             found = []
-            for root, dirs, names in os.walk(p):
+            for root, dirs, names in os.walk(p, onerror=skipped):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found += [os.path.join(root, n) for n in names if n.endswith(".kpi")]
             files += sorted(found)
-        elif os.path.exists(p):
+        elif os.path.lexists(p):  # a link to nothing is named by the read
             files.append(p)
         else:
             _fail(f"no such file or folder: {p}")
-    return files
+    return files, unreadable
 
 
 def _codes(value: str | None) -> tuple[str, ...]:
@@ -119,8 +126,8 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
     sel, ign = _codes(select_), _codes(ignore)
     use_cache = not no_cache
     findings: list[Finding] = []
-    io_errors = 0
-    for path in _discover(paths):
+    files, io_errors = _discover(paths)
+    for path in files:
         try:
             config = with_overrides(config_for_file(path), sel, ign)
         except ConfigError as exc:
@@ -129,7 +136,7 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
             data = sources.read_bytes(path)
         except OSError as exc:
             io_errors += 1
-            click.echo(f"kpi: cannot read {path}: {exc.strerror or exc}", err=True)
+            click.echo(f"kpi: {exc}", err=True)
             continue
         k = cache.key(path, data, config) if use_cache else None
         found = cache.load(k) if k else None
@@ -162,12 +169,12 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
 
 
 def _load_for_eval(path: str) -> Model:
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         _fail(f"no such file: {path}")
     try:
         model, findings = _compile(path)
     except OSError as exc:
-        _fail(f"cannot read {path}: {exc.strerror or exc}")
+        _fail(str(exc))
     if model is None:
         _print_findings(findings, err=True)
         _fail(f"{path} has errors; fix them first (`kpi check {path}`)", 1)
@@ -238,13 +245,14 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
 
     from ..evaluation.expect import run_model
 
-    passed, failures, errors, io_errors = 0, [], [], 0
-    for path in _discover(paths):
+    passed, failures, errors = 0, [], []
+    files, io_errors = _discover(paths)
+    for path in files:
         try:
             model, findings = _compile(path)
         except OSError as exc:
             io_errors += 1
-            click.echo(f"kpi: cannot read {path}: {exc.strerror or exc}", err=True)
+            click.echo(f"kpi: {exc}", err=True)
             continue
         file_errors = [f for f in findings if f.is_error]
         if file_errors or model is None:
@@ -362,19 +370,25 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     import difflib
 
     if paths == ("-",):
-        out, findings = _format_bytes(sys.stdin.buffer.read(), "<stdin>")
+        try:
+            data = sources.read_bytes("-", stdin=True)
+        except OSError as exc:
+            _fail(str(exc))
+        out, findings = _format_bytes(data, "<stdin>")
         if out is None:
             _print_findings(findings, err=True)
             sys.exit(2)
         sys.stdout.buffer.write(out)
         sys.exit(0)
     changed = unchanged = broken = 0
-    for path in _discover(paths):
+    files, failed = _discover(paths)
+    for path in files:
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            data = sources.read_bytes(path)
         except OSError as exc:
-            _fail(f"cannot read {path}: {exc.strerror or exc}")
+            failed += 1
+            click.echo(f"kpi: {exc}", err=True)
+            continue
         out, findings = _format_bytes(data, path)
         if out is None:
             broken += 1
@@ -383,7 +397,6 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
         if out == data:
             unchanged += 1
             continue
-        changed += 1
         if show_diff:
             before = data.decode("utf-8").splitlines(keepends=True)
             after = out.decode("utf-8").splitlines(keepends=True)
@@ -396,10 +409,12 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             except OSError as exc:
                 _fail(f"cannot write {path}: {exc.strerror or exc}")
             click.echo(f"reformatted {path}", err=True)
+        changed += 1
     verb = "would be reformatted" if (check_only or show_diff) else "reformatted"
     click.echo(f"{changed} file{'s' if changed != 1 else ''} {verb}, {unchanged} unchanged"
-               + (f", {broken} with errors" if broken else ""), err=True)
-    sys.exit(2 if broken else 1 if changed and (check_only or show_diff) else 0)
+               + (f", {broken} with errors" if broken else "")
+               + (f", {failed} not read or written" if failed else ""), err=True)
+    sys.exit(2 if broken or failed else 1 if changed and (check_only or show_diff) else 0)
 
 
 @cli.command()

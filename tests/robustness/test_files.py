@@ -1,0 +1,129 @@
+"""What sits at a path: kpi reads only regular files, names every one it cannot read, and goes on.
+
+Case tables: every kind of special file through every command that reads that kind of path, folders
+that cannot be read, file names that are not UTF-8 through every command and format, and what
+``kpi fmt`` must keep (links, hard links, read-only files, owners) or clean up (signals).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kpidsl.cli.commands import cli
+
+from .specials import KINDS, SAYS, make, memory_cap
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, sockets and /dev are POSIX")
+
+#: A model with one warning (W101), a passing expect, and a layout `kpi fmt` rewrites.
+GOOD = ('model "M" {owner:"o"   period:monthly}\ninput x{source:"s"}\nkgi g {value: x  source:"s"}\n'
+        "scenario s { x: 1  expect g == 1 }\n")
+
+
+def run(args: list[str], stdin: bytes | None = None) -> tuple[int, str]:
+    with memory_cap():
+        result = CliRunner().invoke(cli, args, input=stdin, prog_name="kpi", env={"NO_COLOR": "1"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    return result.exit_code, result.output
+
+
+# ---------------------------------------------------------------------------------------------------
+# Special files: (arguments, the name of the special thing, what shows that the rest was processed)
+
+READERS = {
+    "check a folder": (["check", "{repo}"], "bad.kpi", "W101"),
+    "check files": (["check", "{repo}/bad.kpi", "{repo}/good.kpi"], "bad.kpi", "W101"),
+    "check --format sarif": (["check", "--format", "sarif", "{repo}"], "bad.kpi", '"ruleId": "W101"'),
+    "fmt a folder": (["fmt", "{repo}"], "bad.kpi", "1 file reformatted, 0 unchanged, 1 not read or written"),
+    "fmt --check": (["fmt", "--check", "{repo}"], "bad.kpi", "would reformat"),
+    "fmt --diff": (["fmt", "--diff", "{repo}"], "bad.kpi", "+scenario s {"),
+    "test a folder": (["test", "{repo}"], "bad.kpi", "1 passed, 0 failed"),
+    "eval": (["eval", "{repo}/bad.kpi"], "bad.kpi", None),
+    "tree": (["tree", "{repo}/bad.kpi"], "bad.kpi", None),
+    "eval --data": (["eval", "--data", "{repo}/bad.csv", "{repo}/good.kpi"], "bad.csv", None),
+    "kpi.toml": (["check", "{repo}/good.kpi"], "kpi.toml", None),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("reader", list(READERS))
+def test_special_files_are_named_and_never_read(tmp_path, kind, reader):
+    args, name, rest = READERS[reader]
+    repo = tmp_path / "r"
+    repo.mkdir()
+    (repo / "good.kpi").write_text(GOOD, encoding="utf-8")
+    with contextlib.ExitStack() as stack:
+        fifo = make(kind, repo / name, stack)
+        code, out = run([a.format(repo=repo) for a in args])
+    assert code == 2, out
+    assert f"kpi: {repo / name} " in out and SAYS[kind] in out, out
+    if rest:
+        assert rest in out
+    if reader == "fmt a folder":
+        assert (repo / "good.kpi").read_text(encoding="utf-8") != GOOD
+    assert fifo is None or not fifo.opened  # never opened, so nothing can wait for a writer
+
+
+def test_standard_input_is_read_up_to_the_limit(monkeypatch):
+    from kpidsl.parsing import sources
+
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 1000)
+    code, out = run(["fmt", "-"], stdin=b"# x\n" * 1000)
+    assert code == 2 and "kpi: standard input is more than 0 MB; the limit is 0 MB" in out
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="needs /proc")
+def test_the_limit_holds_when_the_size_on_disk_is_wrong():
+    from kpidsl.parsing import sources
+
+    assert os.stat("/proc/self/maps").st_size == 0  # a regular file whose size says nothing
+    with pytest.raises(sources.FileError, match="/proc/self/maps is more than .* the limit is"):
+        sources.read_bytes("/proc/self/maps", limit=100)
+    assert b"python" in sources.read_bytes("/proc/self/maps")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Folders and files that cannot be read or written: said, counted in the exit code, the rest done
+
+WALKERS = {"check": (["check"], "W101"), "fmt": (["fmt"], "1 file reformatted"), "test": (["test"], "1 passed")}
+
+
+@pytest.mark.parametrize("command", list(WALKERS))
+def test_a_folder_that_cannot_be_read_is_named(tmp_path, monkeypatch, command):
+    args, rest = WALKERS[command]
+    (tmp_path / "good.kpi").write_text(GOOD, encoding="utf-8")
+    locked = tmp_path / "sub"
+    locked.mkdir()
+    (locked / "hidden.kpi").write_text(GOOD, encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out = run([*args, str(tmp_path)])
+    assert code == 2
+    assert f"kpi: cannot read the folder {locked}: Permission denied" in out
+    assert rest in out
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads every folder")
+def test_a_folder_without_permission_is_named(tmp_path):
+    (tmp_path / "good.kpi").write_text(GOOD, encoding="utf-8")
+    locked = tmp_path / "sub"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        code, out = run(["check", str(tmp_path)])
+    finally:
+        locked.chmod(0o755)
+    assert code == 2 and "cannot read the folder" in out and "W101" in out
