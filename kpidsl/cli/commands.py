@@ -139,7 +139,7 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
             click.echo(f"kpi: {exc}", err=True)
             continue
         k = cache.key(path, data, config) if use_cache else None
-        found = cache.load(k) if k else None
+        found = cache.load(k, path) if k else None
         if found is None:
             from .. import api
 
@@ -147,7 +147,7 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
             if model is not None:
                 found = api.check(model, config)
             if k:
-                cache.store(k, found)
+                cache.store(k, path, found)
         else:
             _lines[path] = sources.display_lines(data)
         findings += found

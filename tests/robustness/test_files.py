@@ -89,6 +89,31 @@ def test_the_limit_holds_when_the_size_on_disk_is_wrong():
     assert b"python" in sources.read_bytes("/proc/self/maps")
 
 
+#: Reads that do not go through ``sources.read_bytes``, and why each is allowed.
+OTHER_READS = {
+    ("kpidsl/parsing/parser.py", "open"): "the package's own grammar",
+}
+READERS_OF_FILES = {"open", "io.open", "os.open", "tomllib.load", "json.load"}  # and any x.read_text(), x.read_bytes()
+
+
+def test_every_file_is_read_through_the_one_read_function():
+    import ast
+
+    root = Path(__file__).resolve().parents[2]
+    found = set()
+    for py in sorted((root / "kpidsl").rglob("*.py")):
+        name = py.relative_to(root).as_posix()
+        if name == "kpidsl/parsing/sources.py":
+            continue
+        for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                call = ast.unparse(node.func)
+                if call in READERS_OF_FILES or (call.endswith((".read_text", ".read_bytes"))
+                                                and call != "sources.read_bytes"):
+                    found.add((name, call))
+    assert found == set(OTHER_READS)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Folders and files that cannot be read or written: said, counted in the exit code, the rest done
 
