@@ -6,6 +6,7 @@ Exit codes: 0 success and nothing found; 1 findings, or a model that cannot be e
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -110,6 +111,9 @@ def _codes(value: str | None) -> tuple[str, ...]:
 @click.version_option(__version__, prog_name="kpi")
 def cli() -> None:
     """kpi: check, evaluate and explain KPI trees written in .kpi files."""
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints as `\udcff`, never fails
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")
 
 
 @cli.command()

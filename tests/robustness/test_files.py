@@ -8,6 +8,7 @@ that cannot be read, file names that are not UTF-8 through every command and for
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -152,3 +153,52 @@ def test_a_folder_without_permission_is_named(tmp_path):
     finally:
         locked.chmod(0o755)
     assert code == 2 and "cannot read the folder" in out and "W101" in out
+
+
+# ---------------------------------------------------------------------------------------------------
+# File names that are not UTF-8: every command and format prints them (as `\udcff`) and JSON keeps them
+
+NAME = os.fsdecode(b"bad\xff.kpi")
+SHOWN = "bad\\udcff.kpi"
+FAILING = GOOD.replace("expect g == 1", "expect g == 2")
+
+NAMED = {  # arguments (FOLDER or FILE), expected exit code, how the name appears
+    "check": (["check", "FOLDER"], 1, SHOWN),
+    "check --no-cache": (["check", "--no-cache", "FOLDER"], 1, SHOWN),
+    "check --format json": (["check", "--format", "json", "FOLDER"], 1, "json"),
+    "check --format sarif": (["check", "--format", "sarif", "FOLDER"], 1, "bad%FF.kpi"),
+    "check --format github": (["check", "--format", "github", "FOLDER"], 1, f"file=./{SHOWN}"),
+    "test": (["test", "FOLDER"], 1, SHOWN),
+    "test --format json": (["test", "--format", "json", "FOLDER"], 1, "json"),
+    "fmt --check": (["fmt", "--check", "FOLDER"], 1, SHOWN),
+    "fmt --diff": (["fmt", "--diff", "FOLDER"], 1, SHOWN),
+    "fmt": (["fmt", "FOLDER"], 0, SHOWN),
+    "eval": (["eval", "FILE"], 0, None),
+    "eval --format json": (["eval", "--format", "json", "FILE"], 0, "json"),
+    "tree": (["tree", "--format", "mermaid", "FILE"], 0, None),
+    "missing file": (["eval", "FILE.missing"], 2, SHOWN),
+}
+
+
+@pytest.mark.parametrize("case", list(NAMED))
+def test_names_that_are_not_utf8(tmp_path, monkeypatch, case):
+    args, exit_code, shows = NAMED[case]
+    path = tmp_path / NAME
+    try:
+        path.write_text(FAILING, encoding="utf-8")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("the file system refuses names that are not UTF-8")
+    monkeypatch.chdir(tmp_path)
+    argv = [a.replace("FOLDER", ".").replace("FILE", NAME) for a in args]
+    for _ in range(2):  # the second `check` is served from the cache
+        code, out = run(argv)
+        assert code == exit_code, out
+        if shows == "json":
+            found = json.loads(out)
+            paths = ([f["path"] for f in found] if isinstance(found, list)
+                     else [found["model"]] if "model" in found else [f["path"] for f in found["failures"]])
+            assert paths and {Path(p).name for p in paths} == {NAME}  # the name itself, byte for byte
+        elif shows:
+            assert shows in out
+        if not case.startswith("check"):
+            break
