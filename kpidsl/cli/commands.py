@@ -7,7 +7,10 @@ Exit codes: 0 success and nothing found; 1 findings, or a model that cannot be e
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import signal
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -347,22 +350,54 @@ def _format_bytes(data: bytes, path: str) -> tuple[bytes | None, list[Finding]]:
     return (("\ufeff" if bom else "") + out).encode("utf-8"), []
 
 
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write through a temporary file in the same folder and rename it over ``path``."""
-    import shutil
+@contextlib.contextmanager
+def _signals_held():
+    """SIGINT, SIGTERM and SIGHUP wait until the block ends, then act as before, so a run stopped
+    while a file is written leaves it whole and no temporary file behind."""
+    caught: list[int] = []
+    before = {}
+    with contextlib.suppress(ValueError):  # only the main thread can; elsewhere nothing is held
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                number = getattr(signal, name)
+                before[number] = signal.signal(number, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        for number in caught:
+            signal.raise_signal(number)
+
+
+def _rewrite(path: str, data: bytes) -> None:
+    """Give the file at ``path`` (a symbolic link's target) the contents ``data``: a temporary file in
+    its folder, with its mode and (where allowed) its owner, renamed over it. A read-only file, and a
+    file with more than one hard link (the rename would separate them), is a ``FileError``."""
     import tempfile
 
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".kpi-fmt-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    target = os.path.realpath(path)
+    st = os.stat(target)
+    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise sources.FileError(errno.EACCES, f"{path} is read-only; kpi fmt leaves it "
+                                              "as it is (make it writable to format it)")
+    if st.st_nlink > 1:
+        raise sources.FileError(errno.EMLINK, f"{path} has {st.st_nlink} hard links; kpi fmt "
+                                              "leaves it as it is, since rewriting it would separate them")
+    with _signals_held():
+        fd, tmp = tempfile.mkstemp(prefix=".kpi-fmt-", suffix=".tmp", dir=os.path.dirname(target))
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
+            if hasattr(os, "chown"):
+                with contextlib.suppress(OSError):
+                    os.chown(tmp, st.st_uid, st.st_gid)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 @cli.command()
@@ -409,9 +444,12 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             click.echo(f"would reformat {path}")
         else:
             try:
-                _write_atomically(path, out)
+                _rewrite(path, out)
             except OSError as exc:
-                _fail(f"cannot write {path}: {exc.strerror or exc}")
+                failed += 1
+                click.echo(f"kpi: {exc}" if isinstance(exc, sources.FileError)
+                           else f"kpi: cannot write {path}: {exc.strerror or exc}", err=True)
+                continue
             click.echo(f"reformatted {path}", err=True)
         changed += 1
     verb = "would be reformatted" if (check_only or show_diff) else "reformatted"

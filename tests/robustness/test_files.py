@@ -10,7 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
+import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -155,6 +158,34 @@ def test_a_folder_without_permission_is_named(tmp_path):
     assert code == 2 and "cannot read the folder" in out and "W101" in out
 
 
+@pytest.mark.parametrize("problem", ["unreadable", "unwritable"])
+def test_fmt_goes_on_after_a_file_it_cannot_read_or_write(tmp_path, monkeypatch, problem):
+    import builtins
+
+    locked, other = tmp_path / "a.kpi", tmp_path / "b.kpi"
+    for p in (locked, other):
+        p.write_text(GOOD, encoding="utf-8")
+    real_open, real_io_open, real_replace = os.open, builtins.open, os.replace
+
+    def refused(file) -> bool:
+        return not isinstance(file, int) and os.path.realpath(file) == os.path.realpath(locked)
+
+    def deny(*a, **k):
+        raise PermissionError(13, "Permission denied", os.fspath(a[0]))
+
+    if problem == "unreadable":
+        monkeypatch.setattr(os, "open", lambda f, *a, **k: deny(f) if refused(f) else real_open(f, *a, **k))
+        monkeypatch.setattr(builtins, "open", lambda f, *a, **k: deny(f) if refused(f) else real_io_open(f, *a, **k))
+    else:
+        monkeypatch.setattr(os, "replace", lambda s, d: deny(d) if refused(d) else real_replace(s, d))
+    code, out = run(["fmt", str(tmp_path)])
+    assert code == 2
+    assert f"cannot {'read' if problem == 'unreadable' else 'write'} {locked}: Permission denied" in out
+    assert "1 file reformatted, 0 unchanged, 1 not read or written" in out
+    assert locked.read_text(encoding="utf-8") == GOOD and other.read_text(encoding="utf-8") != GOOD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.kpi", "b.kpi"]  # no temporary file left
+
+
 # ---------------------------------------------------------------------------------------------------
 # File names that are not UTF-8: every command and format prints them (as `\udcff`) and JSON keeps them
 
@@ -202,3 +233,106 @@ def test_names_that_are_not_utf8(tmp_path, monkeypatch, case):
             assert shows in out
         if not case.startswith("check"):
             break
+
+
+# ---------------------------------------------------------------------------------------------------
+# kpi fmt keeps what it was given: (setup returning the argument, exit code, message, check afterwards)
+
+def _symlink(tmp):
+    (tmp / "real").mkdir()
+    (tmp / "real" / "m.kpi").write_text(GOOD, encoding="utf-8")
+    (tmp / "link.kpi").symlink_to(tmp / "real" / "m.kpi")
+    return tmp / "link.kpi"
+
+
+def _hard_link(tmp):
+    (tmp / "a.kpi").write_text(GOOD, encoding="utf-8")
+    os.link(tmp / "a.kpi", tmp / "b.kpi")
+    return tmp / "a.kpi"
+
+
+def _read_only(tmp):
+    (tmp / "ro.kpi").write_text(GOOD, encoding="utf-8")
+    (tmp / "ro.kpi").chmod(0o444)
+    return tmp / "ro.kpi"
+
+
+def _owner_and_mode(tmp):
+    path = tmp / "m.kpi"
+    path.write_text(GOOD, encoding="utf-8")
+    path.chmod(0o640)
+    if os.geteuid() == 0:
+        os.chown(path, 12345, 23456)
+    return path
+
+
+def _kept_link(tmp, path):
+    assert path.is_symlink() and path.read_text(encoding="utf-8").startswith('model "M" { owner: "o"')
+
+
+def _kept_hard_link(tmp, path):
+    assert os.path.samefile(tmp / "a.kpi", tmp / "b.kpi") and path.read_text(encoding="utf-8") == GOOD
+
+
+def _kept_read_only(tmp, path):
+    assert path.read_text(encoding="utf-8") == GOOD and path.stat().st_mode & 0o777 == 0o444
+
+
+def _kept_owner_and_mode(tmp, path):
+    st = path.stat()
+    assert st.st_mode & 0o777 == 0o640 and path.read_text(encoding="utf-8") != GOOD
+    if os.geteuid() == 0:
+        assert (st.st_uid, st.st_gid) == (12345, 23456)
+
+
+KEEPS = {
+    "a symbolic link is written through": (_symlink, 0, "reformatted", _kept_link),
+    "a hard-linked file is left alone": (_hard_link, 2, "a.kpi has 2 hard links; kpi fmt leaves it as it is",
+                                         _kept_hard_link),
+    "a read-only file is left alone": (_read_only, 2, "ro.kpi is read-only; kpi fmt leaves it as it is",
+                                       _kept_read_only),
+    "the mode and the owner stay": (_owner_and_mode, 0, "reformatted", _kept_owner_and_mode),
+}
+
+
+@pytest.mark.parametrize("case", list(KEEPS))
+def test_fmt_keeps_what_it_was_given(tmp_path, case):
+    setup, exit_code, says, kept = KEEPS[case]
+    path = setup(tmp_path)
+    other = tmp_path / "other.kpi"
+    other.write_text(GOOD, encoding="utf-8")
+    code, out = run(["fmt", str(path), str(other)])
+    assert code == exit_code and says in out, out
+    kept(tmp_path, path)
+    assert other.read_text(encoding="utf-8") != GOOD  # the other file is formatted all the same
+    assert not list(tmp_path.rglob(".kpi-fmt-*"))
+
+
+SLOW_WRITE = textwrap.dedent("""
+    import os, sys, time
+    real_replace = os.replace
+    def slow_replace(src, dst):
+        print("writing", file=sys.stderr, flush=True)
+        time.sleep(1)
+        real_replace(src, dst)
+    os.replace = slow_replace
+    from kpidsl.cli.commands import main
+    main(["fmt", sys.argv[1]])
+""")
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_signal_while_fmt_writes_leaves_no_temporary_file(tmp_path, name):
+    path = tmp_path / "m.kpi"
+    path.write_text(GOOD, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_WRITE, str(path)], stderr=subprocess.PIPE, cwd=tmp_path)
+    try:
+        assert proc.stderr.readline() == b"writing\n"  # the temporary file is written and about to be renamed
+        proc.send_signal(getattr(signal, name))
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+        proc.stderr.close()
+    assert proc.returncode != 0
+    assert [p.name for p in tmp_path.iterdir()] == ["m.kpi"]
+    assert path.read_text(encoding="utf-8").startswith('model "M" { owner: "o"')  # whole, and formatted
