@@ -473,23 +473,80 @@ def rule(code: str | None) -> None:
     click.echo(f"{r.code} ({r.severity}): {r.summary}\n\n{r.explanation}")
 
 
+class _Output:
+    """Standard output (text, or its ``buffer``) that remembers a failed write, so that ``main`` can
+    tell a full disk or a closed pipe from an internal error."""
+
+    failure: OSError | None = None
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+    @property
+    def buffer(self) -> "_Output":
+        return _Output(self._stream.buffer)
+
+    def _call(self, method: str, *args):
+        try:
+            return getattr(self._stream, method)(*args)
+        except OSError as exc:
+            _Output.failure = exc
+            raise
+
+    def write(self, data):
+        return self._call("write", data)
+
+    def writelines(self, lines):
+        return self._call("writelines", lines)
+
+    def flush(self) -> None:
+        return self._call("flush")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the command line with a last-resort guard around it."""
+    """Entry point: run the command line with a last-resort guard around it.
+
+    Output that cannot be written ends the run with a message and exit code 2 (a closed pipe, as
+    after ``| head``: quietly, exit code 1)."""
+    stdout, _Output.failure = sys.stdout, None
+    if stdout is not None:
+        sys.stdout = _Output(stdout)
     try:
-        cli.main(args=argv, prog_name="kpi", standalone_mode=True)
+        try:
+            cli.main(args=argv, prog_name="kpi", standalone_mode=True)
+        finally:
+            if sys.stdout is not None:
+                sys.stdout.flush()  # an output error shows now, not while Python exits
     except SystemExit:
         raise
     except KeyboardInterrupt:
         click.echo("kpi: interrupted", err=True)
         sys.exit(130)
-    except BrokenPipeError:
+    except OSError as exc:
+        if exc is not _Output.failure:
+            _internal_error(exc)
+        if exc.errno != errno.EPIPE:
+            click.echo(f"kpi: cannot write the output: {exc.strerror or exc}", err=True)
+            sys.exit(2)
         sys.exit(1)
     except Exception as exc:  # the last resort: one line, never a traceback
-        where = ""
-        tb = exc.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        if tb is not None:
-            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
-        click.echo(f"kpi: internal error: {type(exc).__name__}: {exc}{where} (please report)", err=True)
-        sys.exit(2)
+        _internal_error(exc)
+    finally:
+        sys.stdout = stdout
+        if _Output.failure is not None:  # what is still buffered goes nowhere, not to a second error
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+
+
+def _internal_error(exc: BaseException) -> None:
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+    click.echo(f"kpi: internal error: {type(exc).__name__}: {exc}{where} (please report)", err=True)
+    sys.exit(2)
