@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from kpidsl.cli.commands import cli
 
-from .specials import KINDS, SAYS, make, memory_cap
+from .specials import KINDS, SAYS, make, memory_cap, source_env
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, sockets and /dev are POSIX")
 
@@ -326,7 +326,8 @@ SLOW_WRITE = textwrap.dedent("""
 def test_a_signal_while_fmt_writes_leaves_no_temporary_file(tmp_path, name):
     path = tmp_path / "m.kpi"
     path.write_text(GOOD, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_WRITE, str(path)], stderr=subprocess.PIPE, cwd=tmp_path)
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_WRITE, str(path)], stderr=subprocess.PIPE, cwd=tmp_path,
+                            env=source_env())
     try:
         assert proc.stderr.readline() == b"writing\n"  # the temporary file is written and about to be renamed
         proc.send_signal(getattr(signal, name))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from .specials import source_env
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "examples" / "ecommerce.kpi"
 UGLY = b'model "M" {owner:"o"   period:monthly}\ninput x{source:"s"}\n'
@@ -35,7 +37,7 @@ def _run(args: list[str], stdout, tmp_path: Path) -> subprocess.CompletedProcess
     ugly.write_bytes(UGLY)
     args = [str(ugly) if a == "UGLY" else a for a in args]
     return subprocess.run([sys.executable, "-m", "kpidsl", *args], input=UGLY, stdout=stdout,
-                          stderr=subprocess.PIPE, cwd=tmp_path, timeout=120)
+                          stderr=subprocess.PIPE, cwd=tmp_path, env=source_env(), timeout=120)
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
