@@ -16,13 +16,13 @@ import csv
 import io
 import json
 import math
-import os
 import re
 from pathlib import Path
 
 import attrs
 
 from .errors import closest
+from .parsing import sources
 from .parsing.literals import read_signed_number
 from .compiler.model import Model
 
@@ -120,12 +120,9 @@ def _read_csv(text: str, path: str) -> list[DataScenario]:
 def read_text(path: str) -> str:
     """The text of a data file (UTF-8, an optional byte-order mark); ``DataError`` when unreadable."""
     try:
-        if os.path.isdir(path):
-            raise DataError(f"{path}: is a folder, not a data file")
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        raw = sources.read_bytes(path)
     except OSError as exc:
-        raise DataError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        raise DataError(str(exc)) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import attrs
 
+from ..parsing import sources
 from .practice import DEFAULT_MAX_CHILDREN
 from .rules import RULES
 
@@ -96,11 +97,12 @@ def _load_toml(path: Path) -> dict:
     import tomllib
 
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(sources.read_bytes(str(path)).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(str(exc)) from None
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: cannot read the file ({exc})") from None
 
 
@@ -109,9 +111,9 @@ def for_directory(directory: str) -> Config:
     """The configuration that applies in ``directory`` (searched upwards; cached per folder)."""
     d = Path(directory)
     kpi_toml, pyproject = d / "kpi.toml", d / "pyproject.toml"
-    if kpi_toml.is_file():
+    if os.path.lexists(kpi_toml):  # a kpi.toml that is not a regular file is an error, not ignored
         return _read(kpi_toml, _load_toml(kpi_toml))
-    if pyproject.is_file():
+    if os.path.lexists(pyproject):
         data = _load_toml(pyproject)
         tool = data.get("tool", {})
         if isinstance(tool, dict) and "kpidsl" in tool:

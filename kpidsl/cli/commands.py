@@ -6,7 +6,11 @@ Exit codes: 0 success and nothing found; 1 findings, or a model that cannot be e
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import signal
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,28 +70,35 @@ def _print_findings(findings: list[Finding], err: bool = False) -> None:
     for f in findings:
         if f.path not in _lines:  # a file that is not UTF-8: show what can be shown
             try:
-                with open(f.path, encoding="utf-8", errors="replace") as fh:
-                    _lines[f.path] = fh.read().split("\n")
+                _lines[f.path] = sources.display_lines(sources.read_bytes(f.path))
             except OSError:
                 _lines[f.path] = []
         click.echo(text_finding(f, _lines[f.path], style), err=err)
 
 
-def _discover(paths: tuple[str, ...]) -> list[str]:
-    """Files named on the command line, and ``*.kpi`` files under folders (sorted)."""
+def _discover(paths: tuple[str, ...]) -> tuple[list[str], int]:
+    """Files named on the command line, and ``*.kpi`` files under folders (sorted); and how many
+    folders could not be read (each said on standard error)."""
     files: list[str] = []
+    unreadable = 0
+
+    def skipped(exc: OSError) -> None:
+        nonlocal unreadable
+        unreadable += 1
+        click.echo(f"kpi: cannot read the folder {exc.filename}: {exc.strerror or exc}", err=True)
+
     for p in paths:
         if os.path.isdir(p):
             found = []
-            for root, dirs, names in os.walk(p):
+            for root, dirs, names in os.walk(p, onerror=skipped):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found += [os.path.join(root, n) for n in names if n.endswith(".kpi")]
             files += sorted(found)
-        elif os.path.exists(p):
+        elif os.path.lexists(p):  # a link to nothing is named by the read
             files.append(p)
         else:
             _fail(f"no such file or folder: {p}")
-    return files
+    return files, unreadable
 
 
 def _codes(value: str | None) -> tuple[str, ...]:
@@ -103,6 +114,9 @@ def _codes(value: str | None) -> tuple[str, ...]:
 @click.version_option(__version__, prog_name="kpi")
 def cli() -> None:
     """kpi: check, evaluate and explain KPI trees written in .kpi files."""
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints as `\udcff`, never fails
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")
 
 
 @cli.command()
@@ -119,8 +133,8 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
     sel, ign = _codes(select_), _codes(ignore)
     use_cache = not no_cache
     findings: list[Finding] = []
-    io_errors = 0
-    for path in _discover(paths):
+    files, io_errors = _discover(paths)
+    for path in files:
         try:
             config = with_overrides(config_for_file(path), sel, ign)
         except ConfigError as exc:
@@ -129,10 +143,10 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
             data = sources.read_bytes(path)
         except OSError as exc:
             io_errors += 1
-            click.echo(f"kpi: cannot read {path}: {exc.strerror or exc}", err=True)
+            click.echo(f"kpi: {exc}", err=True)
             continue
         k = cache.key(path, data, config) if use_cache else None
-        found = cache.load(k) if k else None
+        found = cache.load(k, path) if k else None
         if found is None:
             from .. import api
 
@@ -140,7 +154,7 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
             if model is not None:
                 found = api.check(model, config)
             if k:
-                cache.store(k, found)
+                cache.store(k, path, found)
         else:
             _lines[path] = sources.display_lines(data)
         findings += found
@@ -162,12 +176,12 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
 
 
 def _load_for_eval(path: str) -> Model:
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         _fail(f"no such file: {path}")
     try:
         model, findings = _compile(path)
     except OSError as exc:
-        _fail(f"cannot read {path}: {exc.strerror or exc}")
+        _fail(str(exc))
     if model is None:
         _print_findings(findings, err=True)
         _fail(f"{path} has errors; fix them first (`kpi check {path}`)", 1)
@@ -251,13 +265,14 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
     from .. import api
     from ..render.text import observed_text
 
-    passed, failures, errors, io_errors = 0, [], [], 0
-    for path in _discover(paths):
+    passed, failures, errors = 0, [], []
+    files, io_errors = _discover(paths)
+    for path in files:
         try:
             model, findings = _compile(path)
         except OSError as exc:
             io_errors += 1
-            click.echo(f"kpi: cannot read {path}: {exc.strerror or exc}", err=True)
+            click.echo(f"kpi: {exc}", err=True)
             continue
         file_errors = [f for f in findings if f.is_error]
         if file_errors or model is None:
@@ -351,22 +366,54 @@ def _format_bytes(data: bytes, path: str) -> tuple[bytes | None, list[Finding]]:
     return (("\ufeff" if bom else "") + out).encode("utf-8"), []
 
 
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write through a temporary file in the same folder and rename it over ``path``."""
-    import shutil
+@contextlib.contextmanager
+def _signals_held():
+    """SIGINT, SIGTERM and SIGHUP wait until the block ends, then act as before, so a run stopped
+    while a file is written leaves it whole and no temporary file behind."""
+    caught: list[int] = []
+    before = {}
+    with contextlib.suppress(ValueError):  # only the main thread can; elsewhere nothing is held
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                number = getattr(signal, name)
+                before[number] = signal.signal(number, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        for number in caught:
+            signal.raise_signal(number)
+
+
+def _rewrite(path: str, data: bytes) -> None:
+    """Give the file at ``path`` (a symbolic link's target) the contents ``data``: a temporary file in
+    its folder, with its mode and (where allowed) its owner, renamed over it. A read-only file, and a
+    file with more than one hard link (the rename would separate them), is a ``FileError``."""
     import tempfile
 
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".kpi-fmt-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    target = os.path.realpath(path)
+    st = os.stat(target)
+    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise sources.FileError(errno.EACCES, f"{path} is read-only; kpi fmt leaves it "
+                                              "as it is (make it writable to format it)")
+    if st.st_nlink > 1:
+        raise sources.FileError(errno.EMLINK, f"{path} has {st.st_nlink} hard links; kpi fmt "
+                                              "leaves it as it is, since rewriting it would separate them")
+    with _signals_held():
+        fd, tmp = tempfile.mkstemp(prefix=".kpi-fmt-", suffix=".tmp", dir=os.path.dirname(target))
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
+            if hasattr(os, "chown"):
+                with contextlib.suppress(OSError):
+                    os.chown(tmp, st.st_uid, st.st_gid)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 @cli.command()
@@ -378,19 +425,25 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     import difflib
 
     if paths == ("-",):
-        out, findings = _format_bytes(sys.stdin.buffer.read(), "<stdin>")
+        try:
+            data = sources.read_bytes("-", stdin=True)
+        except OSError as exc:
+            _fail(str(exc))
+        out, findings = _format_bytes(data, "<stdin>")
         if out is None:
             _print_findings(findings, err=True)
             sys.exit(2)
         sys.stdout.buffer.write(out)
         sys.exit(0)
     changed = unchanged = broken = 0
-    for path in _discover(paths):
+    files, failed = _discover(paths)
+    for path in files:
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            data = sources.read_bytes(path)
         except OSError as exc:
-            _fail(f"cannot read {path}: {exc.strerror or exc}")
+            failed += 1
+            click.echo(f"kpi: {exc}", err=True)
+            continue
         out, findings = _format_bytes(data, path)
         if out is None:
             broken += 1
@@ -399,7 +452,6 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
         if out == data:
             unchanged += 1
             continue
-        changed += 1
         if show_diff:
             before = data.decode("utf-8").splitlines(keepends=True)
             after = out.decode("utf-8").splitlines(keepends=True)
@@ -408,14 +460,19 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             click.echo(f"would reformat {path}")
         else:
             try:
-                _write_atomically(path, out)
+                _rewrite(path, out)
             except OSError as exc:
-                _fail(f"cannot write {path}: {exc.strerror or exc}")
+                failed += 1
+                click.echo(f"kpi: {exc}" if isinstance(exc, sources.FileError)
+                           else f"kpi: cannot write {path}: {exc.strerror or exc}", err=True)
+                continue
             click.echo(f"reformatted {path}", err=True)
+        changed += 1
     verb = "would be reformatted" if (check_only or show_diff) else "reformatted"
     click.echo(f"{changed} file{'s' if changed != 1 else ''} {verb}, {unchanged} unchanged"
-               + (f", {broken} with errors" if broken else ""), err=True)
-    sys.exit(2 if broken else 1 if changed and (check_only or show_diff) else 0)
+               + (f", {broken} with errors" if broken else "")
+               + (f", {failed} not read or written" if failed else ""), err=True)
+    sys.exit(2 if broken or failed else 1 if changed and (check_only or show_diff) else 0)
 
 
 @cli.command()
@@ -432,23 +489,80 @@ def rule(code: str | None) -> None:
     click.echo(f"{r.code} ({r.severity}): {r.summary}\n\n{r.explanation}")
 
 
+class _Output:
+    """Standard output (text, or its ``buffer``) that remembers a failed write, so that ``main`` can
+    tell a full disk or a closed pipe from an internal error."""
+
+    failure: OSError | None = None
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+    @property
+    def buffer(self) -> "_Output":
+        return _Output(self._stream.buffer)
+
+    def _call(self, method: str, *args):
+        try:
+            return getattr(self._stream, method)(*args)
+        except OSError as exc:
+            _Output.failure = exc
+            raise
+
+    def write(self, data):
+        return self._call("write", data)
+
+    def writelines(self, lines):
+        return self._call("writelines", lines)
+
+    def flush(self) -> None:
+        return self._call("flush")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the command line with a last-resort guard around it."""
+    """Entry point: run the command line with a last-resort guard around it.
+
+    Output that cannot be written ends the run with a message and exit code 2 (a closed pipe, as
+    after ``| head``: quietly, exit code 1)."""
+    stdout, _Output.failure = sys.stdout, None
+    if stdout is not None:
+        sys.stdout = _Output(stdout)
     try:
-        cli.main(args=argv, prog_name="kpi", standalone_mode=True)
+        try:
+            cli.main(args=argv, prog_name="kpi", standalone_mode=True)
+        finally:
+            if sys.stdout is not None:
+                sys.stdout.flush()  # an output error shows now, not while Python exits
     except SystemExit:
         raise
     except KeyboardInterrupt:
         click.echo("kpi: interrupted", err=True)
         sys.exit(130)
-    except BrokenPipeError:
+    except OSError as exc:
+        if exc is not _Output.failure:
+            _internal_error(exc)
+        if exc.errno != errno.EPIPE:
+            click.echo(f"kpi: cannot write the output: {exc.strerror or exc}", err=True)
+            sys.exit(2)
         sys.exit(1)
     except Exception as exc:  # the last resort: one line, never a traceback
-        where = ""
-        tb = exc.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        if tb is not None:
-            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
-        click.echo(f"kpi: internal error: {type(exc).__name__}: {exc}{where} (please report)", err=True)
-        sys.exit(2)
+        _internal_error(exc)
+    finally:
+        sys.stdout = stdout
+        if _Output.failure is not None:  # what is still buffered goes nowhere, not to a second error
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+
+
+def _internal_error(exc: BaseException) -> None:
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+    click.echo(f"kpi: internal error: {type(exc).__name__}: {exc}{where} (please report)", err=True)
+    sys.exit(2)

@@ -1,23 +1,80 @@
-"""Reading ``.kpi`` files: bytes from disk with a size limit, UTF-8 decoding with E000, and lines."""
+"""Reading files: the one function that reads bytes from disk (only regular files, or standard input
+where a command takes ``-``, up to a size limit), UTF-8 decoding with E000, and lines."""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+import sys
 
 from ..errors import FindingSink, Span
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+_CHUNK = 1 << 20
+_KINDS = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
+          stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFLNK: "a symbolic link"}
 
 
-def read_bytes(path: str) -> bytes:
-    """The bytes of a file; OSError (with a readable reason) for folders, huge or unreadable files."""
-    if os.path.isdir(path):
-        raise IsADirectoryError(21, "is a folder, not a file")
-    size = os.path.getsize(path)
-    if size > MAX_FILE_BYTES:
-        raise OSError(27, f"the file is {size // (1024 * 1024)} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    with open(path, "rb") as fh:
-        return fh.read()
+class FileError(OSError):
+    """A file that kpi does not read or write; ``str()`` is one sentence that names it and says why."""
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+def read_bytes(path: str, limit: int | None = None, *, links: bool = True, stdin: bool = False) -> bytes:
+    """The bytes of the regular file at ``path``, read in chunks and never more than ``limit`` of them
+    (``MAX_FILE_BYTES`` unless given).
+
+    A symbolic link is followed and its target judged (``links=False``: a link is refused); with
+    ``stdin``, ``-`` is standard input. Anything else — a folder, a FIFO, a device such as
+    ``/dev/zero``, a socket, a missing or unreadable file, more than ``limit`` bytes — is a
+    ``FileError`` naming the path and the reason. Nothing but a regular file is ever opened."""
+    limit = MAX_FILE_BYTES if limit is None else limit
+    if stdin and path == "-":
+        return _read_limited(sys.stdin.buffer, "standard input", limit, 0)
+    try:
+        st = os.stat(path, follow_symlinks=links)
+        _check_regular(path, st, limit)
+        flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(path, flags if links else flags | getattr(os, "O_NOFOLLOW", 0))
+        with open(fd, "rb", buffering=0) as fh:
+            st = os.fstat(fd)  # the file opened, in case the path changed since
+            _check_regular(path, st, limit)
+            return _read_limited(fh, path, limit, st.st_size)
+    except FileError:
+        raise
+    except OSError as exc:
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            raise FileError(exc.errno, f"{path} links to {os.readlink(path)}, which does not exist") from None
+        raise FileError(exc.errno or errno.EIO, f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _check_regular(path: str, st: os.stat_result, limit: int) -> None:
+    if not stat.S_ISREG(st.st_mode):
+        kind = _KINDS.get(stat.S_IFMT(st.st_mode), "a special file")
+        if os.path.islink(path) and kind != _KINDS[stat.S_IFLNK]:
+            what = f"{path} links to {os.path.realpath(path)}, {kind}"
+        else:
+            what = f"{path} is {kind}"
+        raise FileError(errno.EISDIR if stat.S_ISDIR(st.st_mode) else errno.EINVAL,
+                        f"{what}, not a regular file; kpi reads only regular files")
+    if st.st_size > limit:
+        raise FileError(errno.EFBIG, f"{path} is {st.st_size // (1024 * 1024)} MB; the limit is "
+                                     f"{limit // (1024 * 1024)} MB")
+
+
+def _read_limited(fh, name: str, limit: int, size: int) -> bytes:
+    """Everything ``fh`` holds, in one read when ``size`` is right; ``FileError`` past ``limit`` bytes."""
+    parts, total = [], 0
+    while chunk := fh.read(min(size, limit) + 1 if size > 0 and not parts else _CHUNK):
+        parts.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise FileError(errno.EFBIG, f"{name} is more than {limit // (1024 * 1024)} MB; the limit is "
+                                         f"{limit // (1024 * 1024)} MB")
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def without_bom(text: str) -> str:

@@ -69,9 +69,16 @@ def statistics(findings: Iterable[Finding]) -> str:
 
 def json_findings(findings: Iterable[Finding]) -> str:
     """SPEC §7's JSON array of findings."""
+    return _json_text([f.to_json() for f in findings])
+
+
+def _json_text(value) -> str:
+    """JSON of ``value``, readable (not ASCII-escaped) and always valid UTF-8: a byte of a file name
+    that is not UTF-8 (Python keeps it as a lone surrogate) becomes the escape ``\\udcff``."""
     import json  # here, not at the top: text output starts without it
 
-    return json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=1)
+    text = json.dumps(value, ensure_ascii=False, indent=1)
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _github_data(text: str) -> str:
@@ -119,7 +126,7 @@ def sarif_findings(findings: Iterable[Finding], version: str) -> str:
                 rel = os.path.relpath(rel)
             except ValueError:
                 pass
-        uri = quote(PurePath(rel).as_posix())
+        uri = quote(os.fsencode(PurePath(rel).as_posix()))  # a name's bytes, UTF-8 or not, as %XX
         s = f.span
         results.append({
             "ruleId": f.code,
@@ -142,6 +149,4 @@ def sarif_findings(findings: Iterable[Finding], version: str) -> str:
             "results": results,
         }],
     }
-    import json
-
-    return json.dumps(log, ensure_ascii=False, indent=1)
+    return _json_text(log)

@@ -114,14 +114,14 @@ def test_a_folder_an_unreadable_an_empty_and_a_binary_file(tmp_path, monkeypatch
     locked = tmp_path / "locked.kpi"
     locked.write_text("kgi g {}", encoding="utf-8")
 
-    real_open = open
+    real_open = os.open
 
     def refuse(file, *a, **k):
         if os.fspath(file) == str(locked):
             raise PermissionError(13, "Permission denied")
         return real_open(file, *a, **k)
 
-    monkeypatch.setattr("builtins.open", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     code, out = run("check", str(locked))
     assert code == 2 and "locked.kpi" in out and "Permission denied" in out
 
