@@ -228,7 +228,7 @@ def test_names_that_are_not_utf8(tmp_path, monkeypatch, case):
         if shows == "json":
             found = json.loads(out)
             paths = ([f["path"] for f in found] if isinstance(found, list)
-                     else [found["model"]] if "model" in found else [f["path"] for f in found["failures"]])
+                     else [found["path"]] if "path" in found else [f["path"] for f in found["failures"]])
             assert paths and {Path(p).name for p in paths} == {NAME}  # the name itself, byte for byte
         elif shows:
             assert shows in out
