@@ -14,6 +14,7 @@ import attrs
 from . import formulas as expressions
 from ..parsing import syntax
 from ..errors import FindingSink, closest
+from ..gcpause import settle
 from .model import KINDS, PERIODS, PERSPECTIVES, TYPES, Indicator, Model, Scenario, Target
 
 #: Entries each kind of declaration may have (nested declarations are checked separately).
@@ -844,9 +845,7 @@ def compile_tree(tree: syntax.File, text: str, sink: FindingSink) -> Model:
     finally:
         sys.setrecursionlimit(limit)
         if gc_was_enabled:
-            from ..parsing.parser import settle_gc
-
-            settle_gc()  # the model's objects join the oldest generation without a walk
+            settle()  # the model's objects join the oldest generation without a walk
             gc.enable()
     model.findings = sorted(sink.items, key=lambda f: (f.span, f.code))
     return model
