@@ -35,10 +35,12 @@ LEAVES = ("kpidsl.errors", "kpidsl.gcpause")
 #: Pairs in one layer that stay apart: neither imports the other.
 APART = (("kpidsl.checking", "kpidsl.evaluation"), ("kpidsl.cli", "kpidsl.lsp"))
 #: Front ends call the public API, nothing deeper: all they may import besides their own modules
-#: (``x.*`` is ``x`` and everything under it).
+#: (``x.*`` is ``x`` and everything under it). ``kpidsl.parsing.sources`` is the one function every
+#: path is read through (and its errors): a front end reads files with it, and a check served from
+#: the cache must not load the compiler to do so.
 FRONT_ENDS = {
     "kpidsl.cli": ("kpidsl", "kpidsl.api", "kpidsl.errors", "kpidsl.render.*", "kpidsl.data",
-                   "kpidsl.checking.config", "kpidsl.checking.rules"),
+                   "kpidsl.checking.config", "kpidsl.checking.rules", "kpidsl.parsing.sources"),
 }
 #: The package root names the API lazily (strings in ``_EXPORTS``, not imports): it stands outside
 #: the layers, and only the front ends import it (for ``__version__``).
@@ -246,8 +248,8 @@ def test_the_rules_catch_each_kind_of_break():
         "kpidsl.errors": [(3, "kpidsl.checking.rules")],
         "kpidsl.compiler.passes": [(9, "kpidsl.evaluation.plan")],
         "kpidsl.checking.lint": [(7, "kpidsl.evaluation.scalar")],
-        "kpidsl.cli.commands": [(5, "kpidsl.parsing.sources"), (6, "kpidsl.render.tree"), (7, "kpidsl"),
-                                (8, "kpidsl.cli.cache")],
+        "kpidsl.cli.commands": [(5, "kpidsl.parsing.syntax"), (6, "kpidsl.render.tree"), (7, "kpidsl"),
+                                (8, "kpidsl.cli.cache"), (9, "kpidsl.parsing.sources")],
         "kpidsl.render.tree": [(4, "kpidsl"), (5, "kpidsl.data")],
         "kpidsl.data": [(2, "<dynamic>")],
         "kpidsl.api": [(1, "kpidsl.nowhere")],

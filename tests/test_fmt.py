@@ -16,7 +16,7 @@ from hypothesis.extra.lark import from_lark
 
 import kpidsl
 from kpidsl.render.formatter import format_source
-from kpidsl.parsing.parser import grammar_text
+from kpidsl.parsing.grammar_gen import grammar_text
 
 from helpers import ECOMMERCE
 

@@ -512,6 +512,21 @@ def test_deep_nesting_is_a_finding_not_a_crash():
     assert found[0].code == "E001" and found[0].span.line == 1
 
 
+_DEEP = "(" * 501 + "1" + ")" * 501
+
+
+@pytest.mark.parametrize("source, line, column", [
+    ("kgi a { value: " + _DEEP + " }", 1, 15 + 500),  # the block's `{` is the first level
+    ('kgi a { owner: "((((" # ((((\n  value: ' + _DEEP + " }", 2, 9 + 500),  # not in strings or comments
+    ('kgi a { owner: "\\"(((\\\\" value: ' + _DEEP + " }", 1, 32 + 500),  # escaped quotes and backslashes
+    ('kgi a { owner: "((( # (((\n  value: ' + _DEEP + " }", 2, 9 + 500),  # an open string ends with its line
+])
+def test_deep_nesting_is_reported_where_it_goes_too_deep(source, line, column):
+    (f,) = parse_error(source)
+    assert (f.code, f.span.line, f.span.column) == ("E001", line, column)
+    assert f.message.startswith("brackets nest deeper than 500 levels here")
+
+
 def test_long_flat_formula_parses():
     src = "input x {}\nmetric m { value: " + " + ".join(["x"] * 1500) + " }"
     model, found = kpidsl.compile_text(src)

@@ -13,7 +13,7 @@ from hypothesis.extra.lark import from_lark
 
 import kpidsl
 from kpidsl.compiler.model import Target
-from kpidsl.parsing.parser import grammar_text
+from kpidsl.parsing.grammar_gen import grammar_text
 from plan_helpers import score_of
 
 from helpers import ECOMMERCE, mutants

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..errors import Finding, FindingSink
 from ..gcpause import paused_gc
 from ..compiler.model import Model
+from ..parsing.scanning import split_comment
 from .practice import CHECKS, DEFAULT_MAX_CHILDREN
 from .rules import RULES
 
@@ -30,32 +31,10 @@ def _noqa():
     return re.compile(_NOQA_PATTERN, re.I)
 
 
-def _comment_of(line: str) -> str | None:
-    """The comment at the end of a source line (``#`` outside strings), or None."""
-    if "#" not in line:
-        return None
-    in_str = escaped = False
-    for i, ch in enumerate(line):
-        if in_str:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch == "#":
-            return line[i:]
-    return None
-
-
 def noqa_codes(line: str) -> tuple[str, ...] | None:
     """None without ``# noqa``; () for a bare ``# noqa`` (everything); else the listed codes."""
-    comment = _comment_of(line)
-    if comment is None:
-        return None
-    m = _noqa().search(comment)
+    comment = split_comment(line)[1]
+    m = _noqa().search(comment) if comment else None
     if m is None:
         return None
     codes = m.group("codes")

@@ -6,7 +6,6 @@ built, and reports findings; every pass runs, so one run reports every error it 
 
 from __future__ import annotations
 
-import gc
 import sys
 
 from . import formulas as expressions
@@ -736,14 +735,14 @@ def order_indicators(ctx: Context) -> None:
     """Tree order (kgis depth first in file order), then metrics, then inputs."""
     indicators = ctx.model.indicators
     order: list[str] = []
-    rest: dict[str, list[str]] = {"kpi": [], "veto": [], "metric": [], "input": []}
+    rest: dict[str, list[str]] = {kind: [] for kind in KINDS}
     # Only a kgi can be reached twice: as a top, and as the child of the kpi it is written in
     # (E207). A kpi or veto has one parent, and parent cycles are not linked as children.
     tops: set[str] = set()
     reached = 0  # kpis and vetoes placed (a metric or input nested in a block is placed too)
     for ind in indicators.values():
         if ind.kind != "kgi":
-            rest[ind.kind].append(ind.name)  # the parser gives only the five kinds
+            rest[ind.kind].append(ind.name)
             continue
         stack = [ind.name]  # depth first; children and vetoes by their place in the file
         while stack:

@@ -25,8 +25,9 @@ import re
 import sys
 from itertools import repeat
 
-from . import syntax
+from . import grammar, syntax
 from ..errors import Span
+from .scanning import pattern
 from .sources import lines_of
 
 #: sha256 of ``grammar/kpi.lark`` as this module implements it.
@@ -42,16 +43,17 @@ class Fallback(Exception):
 #: string at the end. DATE comes before NUMBER (its priority is 2), `..` before `.`, two-character
 #: comparisons before one; the other terminals start with characters of their own. One token here is
 #: two of lark's: an entry's key with the colon right after it (`value:`), as `:` follows only a key.
+#: The patterns are the grammar's (``kpidsl.parsing.grammar``).
 TOKENS = re.compile(
-    r"((?:[ \t\r\n\f\ufeff]++|#[^\n]*+)*+)"
-    r"([A-Za-z_]\w*:?"  # names (the ASCII ones first: most are), and keys with their colon
-    r"|[^\W\d]\w*:?"
-    r"|\d{4}-\d\d-\d\d(?![\w.])"
-    r"|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?\w*%?"
-    r'|"(?:[^"\\\r\n]|\\[^\r\n])*"'
-    r"|>=|<=|==|!=|\.\.|[\s\S]|\Z)"
+    f"((?:(?>{pattern('__IGNORE_0')})|(?>{pattern('COMMENT')}))*+)"
+    f"([A-Za-z_]\\w*:?|{pattern('NAME')}:?"  # names (the ASCII ones first: most are), keys with their colon
+    f"|{pattern('DATE')}|{pattern('NUMBER')}|{pattern('STRING')}"
+    + "".join(f"|{re.escape(w)}" for w in sorted(  # operators of two characters, before those of one
+        {w for words in grammar.TERMINALS.values() for w in words if len(w) > 1 and w not in grammar.RESERVED},
+        key=lambda w: (-len(w), w)))
+    + r"|[\s\S]|\Z)"
 )
-_NAME_RE = re.compile(r"[^\W\d]\w*")
+_NAME_RE = re.compile(grammar.PATTERNS["NAME"])
 #: Brackets, braces and prefix operators nested deeper than this go to lark (and its limits).
 MAX_DEPTH = 100
 #: The token after the end of the text (the text has no NUL: ``parse_text`` reports one first).
@@ -60,19 +62,19 @@ END = "\x00"
 K_NAME, K_NUMBER = 1, 2
 _NAME_FIRST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _DIGITS = frozenset("0123456789")
-KEYWORDS = frozenset("model scenario kgi kpi veto metric input true false extends and or not".split())
 #: Each word or operator that a node keeps mapped to one string of it: a node keeps that string, not
 #: the token read (a file of 10,000 declarations holds about 19,000 of these tokens: 1 MB).
-KINDS = {k: k for k in "kgi kpi veto metric input".split()}
-THRESHOLD_OPS = {op: op for op in (">=", "<=", "==")}
-CMP_OPS = frozenset((">=", "<=", "==", "!=", "<", ">"))
-#: Tokens that can continue an expression after an operand (a call's `(` after a name).
-CONTINUES = frozenset(("+", "-", "*", "/", "^", ".", "..", "<", ">", "<=", ">=", "==", "!=", "and", "or",
-                       "("))
-#: Tokens that make more of an operand than its first token: a call, `.NAME`, `^`.
-_POSTFIX = frozenset(("(", ".", "^"))
+KINDS = {k: k for k in grammar.KINDS}
+THRESHOLD_OPS = {op: op for op in grammar.TERMINALS["THRESHOLD_OP"]}
+CMP_OPS = frozenset(grammar.TERMINALS["CMP_OP"])
+#: Operators written between two operands, and the levels they stand at.
+_INFIX = {op: level for (_, op), (level, left, _) in grammar.OPERATORS.items() if left is not None}
+#: Tokens that can continue an expression after an operand (a band's `..`, a call's `(` after a name).
+CONTINUES = frozenset(_INFIX) | {"..", "("}
+#: Tokens that make more of an operand than its first token: a call, those above unary minus (`.NAME`, `^`).
+_POSTFIX = frozenset(op for op, level in _INFIX.items() if level > grammar.LEVELS["unary"]) | {"("}
 #: Tokens that continue an expression above the level of a sum.
-_LOGIC = CMP_OPS | {"and", "or"}
+_LOGIC = frozenset(op for op, level in _INFIX.items() if level < grammar.LEVELS["sum"])
 
 
 def _kind(tok: str) -> int | None:
@@ -258,7 +260,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         syntax.Expect, syntax.Block)
     read_number, read_date, read_string = Number._read, Date._read, String._read
     numbers = read_number.cache  # spelling -> (value, problem, spelling), filled by read_number
-    keywords, kinds, continues, cmp_ops, threshold_ops = KEYWORDS, KINDS, CONTINUES, CMP_OPS, THRESHOLD_OPS
+    keywords, kinds, continues, cmp_ops, threshold_ops = grammar.RESERVED, KINDS, CONTINUES, CMP_OPS, THRESHOLD_OPS
     postfix, logic = _POSTFIX, _LOGIC
     name_first, digits = _NAME_FIRST, _DIGITS
     keys: dict[str, str] = {}  # `key:` token -> its key (an entry's key is kept as a string)

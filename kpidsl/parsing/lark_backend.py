@@ -1,4 +1,5 @@
-"""The plain parse path: lark's contextual lexer and LALR parser, and the words of every E001.
+"""The plain parse path: lark's contextual lexer and LALR parser, its depth limit, and the words of
+every E001.
 
 The lark parser is built once per process (from lark's on-disk cache when it can) and calls the
 classes of ``kpidsl.parsing.syntax`` directly while it parses, so no intermediate parse tree is built.
@@ -8,17 +9,24 @@ among it), so lark is imported only then.
 
 from __future__ import annotations
 
+import contextvars
 import functools
-import gc
 import re
 
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from . import syntax
+from . import grammar, syntax
 from ..errors import FindingSink, Span
-from .parser import MAX_DEPTH, RESERVED, _sink, grammar_text, reserved_message, settle_gc
+from ..gcpause import paused_gc
+from .grammar_gen import grammar_text
+from .scanning import split_comment
 from .syntax import Ident
+
+#: Deeper nesting than this is reported instead of risking Python's recursion limit.
+MAX_DEPTH = 500
+#: Where the callbacks report E001/E002 while lark parses.
+_sink: contextvars.ContextVar[FindingSink] = contextvars.ContextVar("kpidsl_literal_sink")
 
 #: Tokens used only for the span of the node that holds them.
 _PUNCTUATION = {"LBRACE", "RBRACE"}
@@ -68,7 +76,7 @@ class _Callbacks(lark.Transformer):
 
     def NAME(self, tok):  # noqa: N802 - lark calls terminal callbacks by terminal name
         ident = Ident(str(tok), span=Span.of_token(tok))
-        if ident.text in RESERVED:  # the lexer read a keyword as a name where no keyword fits
+        if ident.text in grammar.RESERVED:  # the lexer read a keyword as a name where no keyword fits
             _sink.get().add("E001", ident.span, reserved_message(ident.text))
         return ident
 
@@ -94,47 +102,79 @@ def _parser() -> lark.Lark:
         return lark.Lark(grammar_text(), **kw)
 
 
+def reserved_message(text: str) -> str:
+    """The E001 message for a reserved word read where only a name fits."""
+    return (f"`{text}` is a reserved word and cannot be used as a name; choose another name "
+            f"(e.g. `{text}_count`)")
+
+
 def parse_plain(text: str, sink: FindingSink) -> syntax.File | None:
-    """Parse with lark's own contextual lexer and LALR parser (the callbacks build the syntax tree)."""
+    """Parse with lark's own contextual lexer and LALR parser (the callbacks build the syntax tree);
+    brackets and braces nested deeper than ``MAX_DEPTH`` are reported before lark reads them."""
+    depth_problem = _too_deep(text)
+    if depth_problem:
+        sink.add("E001", *depth_problem)
+        return None
     token = _sink.set(sink)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the tree is acyclic; collecting while millions of nodes appear only costs time
-    try:
-        return _parser().parse(text)
-    except UnexpectedInput as exc:
-        line, col = max(1, getattr(exc, "line", 1) or 1), max(1, getattr(exc, "column", 1) or 1)
-        span, message = Span(line, col, line, col + 1), "syntax error"
+    with paused_gc(settle_after=True):  # the tree is acyclic; collecting while it is built only costs time
         try:
-            span, message = _describe(exc, text)
-        except Exception:  # a message that cannot be worded still leaves a finding at the right place
-            pass
-        sink.add("E001", span, message)
+            return _parser().parse(text)
+        except UnexpectedInput as exc:
+            line, col = max(1, getattr(exc, "line", 1) or 1), max(1, getattr(exc, "column", 1) or 1)
+            span, message = Span(line, col, line, col + 1), "syntax error"
+            try:
+                span, message = _describe(exc, text)
+            except Exception:  # a message that cannot be worded still leaves a finding at the right place
+                pass
+            sink.add("E001", span, message)
+            return None
+        except RecursionError:
+            sink.add("E001", Span(1, 1, 1, 1), f"the file nests deeper than {MAX_DEPTH} levels")
+            return None
+        finally:
+            _sink.reset(token)
+
+
+_BRACKETS = re.compile(r"[(){}]")
+
+
+def _too_deep(text: str) -> tuple[Span, str] | None:
+    """Brackets and braces nested deeper than MAX_DEPTH (a cheap scan of the code outside strings
+    and comments)."""
+    if text.count("(") + text.count("{") < MAX_DEPTH:
         return None
-    except RecursionError:
-        sink.add("E001", Span(1, 1, 1, 1), f"the file nests deeper than {MAX_DEPTH} levels")
-        return None
-    finally:
-        _sink.reset(token)
-        if gc_was_enabled:
-            settle_gc()
-            gc.enable()
+    depth = 0
+    for line, source_line in enumerate(text.split("\n"), 1):
+        for m in _BRACKETS.finditer(split_comment(source_line)[0]):
+            if m[0] in "({":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    col = m.start() + 1
+                    return (Span(line, col, line, col + 1),
+                            f"brackets nest deeper than {MAX_DEPTH} levels here; split the formula "
+                            "into named metrics or flatten the blocks with `parent:`")
+            else:
+                depth = max(0, depth - 1)
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
 # E001 messages: what was found, what was expected, and a hint.
 
-_TERMINAL_WORDS = {
-    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "DATE": "a date",
-    "LBRACE": "`{`", "RBRACE": "`}`", "LPAR": "`(`", "RPAR": "`)`", "COLON": "`:`",
-    "COMMA": "`,`", "SEMICOLON": "`;`", "DOT": "`.`", "__ANON_0": "`..`",
-    "THRESHOLD_OP": "`>=`, `<=` or `==`", "CMP_OP": "a comparison", "ADD_OP": "`+` or `-`",
-    "MUL_OP": "`*` or `/`", "POW_OP": "`^`", "MINUS": "`-`", "MODEL": "`model`", "SCENARIO": "`scenario`",
-    "KGI": "`kgi`", "KPI": "`kpi`", "VETO": "`veto`", "METRIC": "`metric`", "INPUT": "`input`",
-    "TRUE": "`true`", "FALSE": "`false`", "NOT": "`not`", "AND": "`and`", "OR": "`or`",
-    "EXTENDS": "`extends`", "$END": "the end of the file",
-}
-_DECL_STARTS = {"MODEL", "SCENARIO", "KGI", "KPI", "VETO", "METRIC", "INPUT"}
-_EXPR_STARTS = {"NAME", "NUMBER", "LPAR", "MINUS", "NOT", "TRUE", "FALSE"}
+def _either(words: list[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+#: Each terminal in words: its spellings (lark's names from ``grammar.TERMINALS``), or what it is.
+_TERMINAL_WORDS = {name: _either([f"`{w}`" for w in words]) for name, words in grammar.TERMINALS.items()}
+_TERMINAL_WORDS.update({"NAME": "a name", "NUMBER": "a number", "STRING": "a string", "DATE": "a date",
+                        "CMP_OP": "a comparison", "$END": "the end of the file"})
+_TERMINAL_OF = {words[0]: name for name, words in grammar.TERMINALS.items() if len(words) == 1}
+_DECL_STARTS = {_TERMINAL_OF[w] for w in grammar.DECLARATIONS}
+_KIND_STARTS = {_TERMINAL_OF[w] for w in grammar.KINDS}
+_DECLARATION_WORDS = "a declaration (" + ", ".join(f"`{w}`" for w in grammar.DECLARATIONS) + ")"
+_EXPR_STARTS = set(grammar.EXPRESSION_STARTS)
 _HINTS = {"=>": "`>=`", "=<": "`<=`", "≥": "`>=`", "≤": "`<=`", "=": "`==` (or `:` after an entry's key)",
           "'": 'double quotes `"…"`', "“": 'straight double quotes `"…"`', "”": 'straight double quotes `"…"`',
           "!": "`!=` or `not`", "&&": "`and`", "||": "`or`", "&": "`and`", "|": "`or`",
@@ -144,9 +184,9 @@ _HINTS = {"=>": "`>=`", "=<": "`<=`", "≥": "`>=`", "≤": "`<=`", "=": "`==` (
 def _expected_words(expected: set[str]) -> str:
     exp = set(expected)
     words = []
-    if exp & _DECL_STARTS and {"KGI", "KPI"} <= exp:
+    if _KIND_STARTS <= exp:
         exp -= _DECL_STARTS | {"$END"}
-        words.append("a declaration (`model`, `kgi`, `kpi`, `veto`, `metric`, `input`, `scenario`)")
+        words.append(_DECLARATION_WORDS)
     if exp >= {"NAME", "NUMBER", "LPAR"}:
         exp -= _EXPR_STARTS
         words.append("a number, a name or `(`")
@@ -156,9 +196,7 @@ def _expected_words(expected: set[str]) -> str:
             w = "`" + t.lower() + "`" if t.isalpha() else t
         if w not in words:
             words.append(w)
-    if not words:
-        return "something else"
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    return _either(words) if words else "something else"
 
 
 def _key_before(text: str, pos: int) -> str | None:

@@ -1,7 +1,7 @@
 """The canonical formatter behind ``kpi fmt`` (the style is described in ``docs/style.md``).
 
 ``format_source`` parses the text with the normal parser (so a broken file is never formatted),
-finds every comment with a small lexer that mirrors the grammar's STRING and COMMENT terminals,
+finds every comment with ``kpidsl.parsing.scanning`` (the grammar's STRING and COMMENT terminals),
 attaches each comment to a syntax item by position, and prints the tree again in one style:
 
 - declarations, entries and ``expect`` lines are printed from the syntax tree, every literal with
@@ -21,8 +21,8 @@ import re
 from bisect import bisect_left
 from typing import Iterable
 
-from ..parsing import parser
-from ..parsing import syntax
+from ..parsing import grammar, parser, syntax
+from ..parsing.scanning import split_comment
 from ..parsing.sources import without_bom
 from ..errors import FindingSink, KpiError
 from ..gcpause import paused_gc
@@ -38,14 +38,13 @@ ONE_LINE_SEP = "  "
 #: blank line.
 GROUP_ONE_LINE_DECLS = True
 
-# A string (so a ``#`` inside it is not a comment) or a comment: the grammar's STRING and COMMENT.
-_LEX = re.compile(r'"(?:[^"\\\r\n]|\\[^\r\n])*"|#[^\n]*')
 _BLANK = re.compile(r"[ \t\r\f\ufeff]*")
 # What may stand before a comment that is "alone on its line": whitespace and dropped `;`s.
 _ALONE = re.compile(r"[ \t\r\f\ufeff;]*")
 
-# Precedence levels, loosest first (SPEC §3). Atoms (numbers, names, calls, booleans) are tightest.
-_OR, _AND, _NOT, _CMP, _SUM, _PRODUCT, _NEG, _POWER, _POSTFIX, _ATOM = range(1, 11)
+# Precedence: the grammar's levels, loosest first from 1 (0: any formula, as inside brackets); atoms
+# (numbers, names, calls, booleans) are tightest.
+_ATOM = grammar.LEVELS["atom"]
 
 
 def format_source(text: str, path: str = "<text>") -> str:
@@ -99,12 +98,8 @@ def _expr_parts(n) -> tuple[int, list]:
         return _ATOM, [n.raw]
     if t is syntax.Ref:
         return _ATOM, [n.name.text]
-    if t is syntax.Binary:
-        if n.op == "^":  # right-associative; the right operand may be a unary minus (2^-1)
-            return _POWER, [(n.left, _POSTFIX), " ^ ", (n.right, _NEG)]
-        if n.op in ("*", "/"):
-            return _PRODUCT, [(n.left, _PRODUCT), f" {n.op} ", (n.right, _NEG)]
-        return _SUM, [(n.left, _SUM), f" {n.op} ", (n.right, _PRODUCT)]
+    if t is syntax.Binary or t is syntax.Compare:
+        return _operator("binary" if t is syntax.Binary else "compare", n.op, f" {n.op} ", n.left, n.right)
     if t is syntax.Call:
         parts: list = [n.func.text, "("]
         for i, a in enumerate(n.args.items):
@@ -114,17 +109,16 @@ def _expr_parts(n) -> tuple[int, list]:
         parts.append(")")
         return _ATOM, parts
     if t is syntax.Neg:
-        return _NEG, ["-", (n.operand, _NEG)]
-    if t is syntax.Compare:  # non-associative: both sides are sums
-        return _CMP, [(n.left, _SUM), f" {n.op} ", (n.right, _SUM)]
+        return _operator("neg", "-", "-", n.operand)
     if t is syntax.AndOp:
-        return _AND, [(n.left, _AND), " and ", (n.right, _NOT)]
+        return _operator("and_op", "and", " and ", n.left, n.right)
     if t is syntax.OrOp:
-        return _OR, [(n.left, _OR), " or ", (n.right, _AND)]
+        return _operator("or_op", "or", " or ", n.left, n.right)
     if t is syntax.NotOp:
-        return _NOT, ["not ", (n.operand, _NOT)]
+        return _operator("not_op", "not", "not ", n.operand)
     if t is syntax.Attribute:
-        return _POSTFIX, [(n.target, _POSTFIX), ".", n.name.text]
+        level, left, _ = grammar.OPERATORS["attribute", "."]
+        return level, [(n.target, left), ".", n.name.text]
     if t is syntax.Boolean:
         return _ATOM, ["true" if n.value else "false"]
     if t is syntax.Threshold:
@@ -134,6 +128,15 @@ def _expr_parts(n) -> tuple[int, list]:
     if t in (syntax.String, syntax.Date):
         return _ATOM, [n.raw]
     raise TypeError(f"cannot format {t.__name__}")  # pragma: no cover - every syntax class is above
+
+
+def _operator(node: str, op: str, text: str, *operands) -> tuple[int, list]:
+    """The level and parts of the operator ``op`` of the grammar's ``node``: ``text`` between its two
+    operands, or before its one; each operand with the loosest level that stands there unbracketed."""
+    level, left, right = grammar.OPERATORS[node, op]
+    if left is None:
+        return level, [text, (operands[0], right)]
+    return level, [(operands[0], left), text, (operands[1], right)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,17 +157,11 @@ class _Comment:
 def find_comments(text: str) -> list[_Comment]:
     """Every comment of ``text`` (BOM removed, ``\\n`` line ends), in order, with its place."""
     found = []
-    line, scanned = 1, 0
-    for m in _LEX.finditer(text):
-        if m.group().startswith('"'):
-            continue
-        start = m.start()
-        line += text.count("\n", scanned, start)
-        scanned = start
-        line_start = text.rfind("\n", 0, start) + 1
-        before = text[line_start:start]
-        own = _ALONE.fullmatch(before) is not None
-        found.append(_Comment(line, start - line_start + 1, m.group().rstrip(), own))
+    for line, source_line in enumerate(text.split("\n"), 1):
+        if "#" in source_line:
+            code, comment = split_comment(source_line)
+            if comment:
+                found.append(_Comment(line, len(code) + 1, comment.rstrip(), _ALONE.fullmatch(code) is not None))
     return found
 
 
