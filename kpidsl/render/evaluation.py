@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 from ..evaluation.evaluator import Evaluation
 from ..compiler.model import Model
@@ -20,8 +21,14 @@ def _depth(model: Model, name: str) -> int:
     return d
 
 
+def _finite(x):
+    """A number for JSON and CSV: ``None`` (unknown) for infinity and NaN, which neither can hold."""
+    return x if x is None or math.isfinite(x) else None
+
+
 def to_json(model: Model, evals: list[Evaluation]) -> str:
-    """One object: ``{"model": path, "scenarios": [...]}`` in SPEC §7's shape."""
+    """One object: ``{"model": path, "scenarios": [...]}`` in SPEC §7's shape; always valid JSON (a
+    result that is not a finite number is ``null``)."""
     inds = model.indicators
     out = []
     for ev in evals:
@@ -30,18 +37,18 @@ def to_json(model: Model, evals: list[Evaluation]) -> str:
             ind = inds[name]
             rows.append({
                 "name": name, "kind": ind.kind, "label": ind.label, "parent": ind.parent,
-                "weight": ind.effective_weight, "value": r.value, "unit": ind.unit,
+                "weight": ind.effective_weight, "value": _finite(r.value), "unit": ind.unit,
                 "target": ind.target.to_json() if ind.target else None,
                 "baseline": ind.baseline, "stretch": ind.stretch,
-                "met": r.met, "achievement": r.achievement, "score": r.score, "status": r.status,
+                "met": r.met, "achievement": _finite(r.achievement), "score": _finite(r.score), "status": r.status,
             })
         out.append({"name": ev.name, "missing": list(ev.missing), "indicators": rows,
-                    "drags": [{"name": n, "drag": d} for n, d in ev.drags]})
-    return json.dumps({"model": model.path, "scenarios": out}, ensure_ascii=False, indent=1)
+                    "drags": [{"name": n, "drag": _finite(d)} for n, d in ev.drags]})
+    return json.dumps({"model": model.path, "scenarios": out}, ensure_ascii=False, indent=1, allow_nan=False)
 
 
 def _csv_number(x: float | None) -> str:
-    return "" if x is None else repr(float(x))
+    return "" if x is None or not math.isfinite(x) else repr(float(x))
 
 
 def to_csv(model: Model, evals: list[Evaluation]) -> str:
