@@ -8,7 +8,8 @@ sentence and, where the reader gives it, the line. Beyond each format's own synt
   quadratic in the depth of a dotted key;
 - a key given twice in one JSON object or YAML mapping (TOML's reader refuses that itself);
 - a whole number too long for Python's ``int`` (more than 4,300 digits);
-- YAML tags that would build Python objects (YAML is read with the safe loader).
+- YAML tags that would build Python objects (YAML is read with the safe loader), and values that a
+  tag's own reader cannot read (`2025-02-30`, `!!int abc`).
 
 Data files (``kpidsl.data``) and the configuration (``kpidsl.checking.config``) read through here.
 """
@@ -113,12 +114,16 @@ def _load_yaml(text: str):
 
     try:
         return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader, see _yaml_loader
+    except DocumentError:
+        raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if mark is None:
             raise DocumentError(f"not valid YAML: {problem}") from None
         raise DocumentError(f"not valid YAML: {problem}", mark.line + 1, mark.column + 1) from None
+    except Exception as exc:  # a tag's reader that fails outside construct_object (`!!set a`)
+        raise DocumentError(f"not valid YAML: a tagged value cannot be read ({type(exc).__name__})") from None
 
 
 @functools.cache
@@ -141,7 +146,7 @@ def _yaml_loader():
 
         def construct_mapping(self, node, deep=False):
             seen: dict = {}  # (tag, text) of each key -> its line
-            for key, _ in node.value:
+            for key, _ in node.value if isinstance(node, yaml.MappingNode) else ():
                 if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
                     if (key.tag, key.value) in seen:
                         raise DocumentError(f"the key `{show(key.value, 40)}` is given twice in one mapping "
@@ -149,6 +154,17 @@ def _yaml_loader():
                                             key.start_mark.line + 1, key.start_mark.column + 1)
                     seen[key.tag, key.value] = key.start_mark.line + 1
             return super().construct_mapping(node, deep)
+
+        def construct_object(self, node, deep=False):
+            try:
+                return super().construct_object(node, deep)
+            except (DocumentError, yaml.YAMLError):
+                raise
+            except Exception as exc:  # a tag's own reader failed on the text (`!!int abc`, `2025-02-30`)
+                tag = node.tag.rpartition(":")[2]
+                text = f" `{show(node.value)}`" if isinstance(node.value, str) else ""
+                raise DocumentError(f"not valid YAML: the {tag}{text} cannot be read ({type(exc).__name__})",
+                                    node.start_mark.line + 1, node.start_mark.column + 1) from None
 
         def construct_yaml_int(self, node):
             if len(node.value) > _INT_CHARS:

@@ -22,17 +22,21 @@ _NUMBER = re.compile(
     r"(?P<suffix>.*)",
     re.DOTALL,
 )
-#: Characters a message never prints as they are: controls (NUL, ESC, …), format characters (bidi
-#: overrides, zero widths), line and paragraph separators, surrogates, private and unassigned ones.
-_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
-                     r"\ufeff\ufff9-\ufffb\ud800-\udfff]")
+
+
+#: Unicode categories a message escapes rather than prints (see ``show``).
+_HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
 
 
 def show(raw: str, limit: int = 24) -> str:
-    """``raw`` as a message quotes it: cut after ``limit`` characters, hidden characters escaped."""
+    """``raw`` as a message quotes it: cut after ``limit`` characters, and every character that would
+    not print as itself escaped (``\\x00``, ``\\u202e``): controls, format characters such as bidi
+    overrides and zero widths, line and paragraph separators, private and unassigned code points."""
     if len(raw) > limit:
         raw = raw[: limit - 4] + "…"
-    return _HIDDEN.sub(lambda m: ascii(m.group())[1:-1], raw)
+    if raw.isascii() and raw.isprintable():
+        return raw
+    return "".join(ascii(c)[1:-1] if unicodedata.category(c) in _HIDDEN else c for c in raw)
 
 
 def foreign_digit(raw: str, written: str | None = None, what: str = "numbers") -> str | None:

@@ -17,8 +17,11 @@ import unicodedata
 import attrs
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import kpidsl
+from kpidsl import documents
 from kpidsl.checking import config as config_mod
 from kpidsl.cli.commands import cli
 from kpidsl.errors import FindingSink
@@ -201,6 +204,42 @@ def test_csv_cells_of_any_length_are_read_with_the_line(project, cell):
     for fmt in ("table", "csv"):
         code, out = run("eval", "--format", fmt, "--data", data_file(project, "d.csv", f"x\n1\n{cell}\n"), "m.kpi")
         assert code == 2 and "d.csv:3" in out
+
+
+# ---------------------------------------------------------------------------------------------
+# Whatever a data file holds, its reader answers with its value or a DocumentError
+
+_PIECES = list('{}[]:,"\'#-.!&*?|>\n x1aeE0_+=\\') + [
+    "!!int ", "!!float ", "!!timestamp ", "!!binary ", "!!set ", "!!omap ", "!!pairs ", "!!str ", "!!null ",
+    "!!bool ", "!!map ", "!!seq ", "!!python/object:os.system ", "2025-02-30", "0x", "0o", "0b", "<<: ", "- ",
+    "  ", "\\u0000", "\x00", "\t", "nan", ".inf", "1e999", "9" * 400, "&a ", "*a", "%YAML 1.1\n", "---\n",
+    '"""', "'''", "[[", "]]", "a.b", "1979-05-27T07:32:00Z", "inf", "true", "null", "\\U0010ffff", "\\ud800",
+    "\ufeff", "\r\n", "\r", "\u2028", "\x85", "\x7f"]
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join), st.sampled_from(["toml", "json", "yaml"]))
+def test_documents_give_a_value_or_a_document_error(text, fmt):
+    try:
+        documents.load(text, fmt)
+    except documents.DocumentError as exc:
+        assert exc.message and (exc.line is None or exc.line >= 1)
+
+
+@pytest.mark.parametrize("text", ["x: 2025-02-30\n", "x: !!int abc\n", "x: !!float \n", "x: !!timestamp nope\n",
+                                  "x: !!set a.b\n", "q:\n  x: !!int 0x\n"])
+def test_values_a_yaml_tag_cannot_read_are_messages(project, text):
+    code, out = run("eval", "--data", data_file(project, "d.yaml", text), "m.kpi")
+    assert code == 2 and "d.yaml" in out and "not valid YAML" in out
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text())
+def test_the_number_reader_never_raises_and_quotes_safely(text):
+    value, problem = read_signed_number(text)
+    assert (value is None) != (problem is None)
+    assert value is None or math.isfinite(value)
+    assert problem is None or not any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in problem)
 
 
 # ---------------------------------------------------------------------------------------------
