@@ -94,9 +94,11 @@ def load(text: str, fmt: str):
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DocumentError(f"not valid TOML: {exc}") from None
-    except ValueError:  # int() refused a whole number of more than 4,300 digits
+    except ValueError as exc:  # int() refused a whole number of more than 4,300 digits
         long = re.search(r"[0-9][0-9_]{4000,}", text)
-        line = text.count("\n", 0, long.start()) + 1 if long else None
+        if long is None:
+            raise DocumentError(f"not valid TOML: {exc}") from None
+        line = text.count("\n", 0, long.start()) + 1
         raise DocumentError(f"a whole number of more than 4,300 digits is {_TOO_LARGE}", line) from None
 
 
