@@ -124,8 +124,8 @@ def _load_yaml(text: str):
         if mark is None:
             raise DocumentError(f"not valid YAML: {problem}") from None
         raise DocumentError(f"not valid YAML: {problem}", mark.line + 1, mark.column + 1) from None
-    except Exception as exc:  # a tag's reader that fails outside construct_object (`!!set a`)
-        raise DocumentError(f"not valid YAML: a tagged value cannot be read ({type(exc).__name__})") from None
+    except Exception:  # a tag's reader that fails outside construct_object (`!!set a`)
+        raise DocumentError("not valid YAML: a value does not fit its tag (`!!set`, `!!omap`, …)") from None
 
 
 @functools.cache
@@ -162,10 +162,10 @@ def _yaml_loader():
                 return super().construct_object(node, deep)
             except (DocumentError, yaml.YAMLError):
                 raise
-            except Exception as exc:  # a tag's own reader failed on the text (`!!int abc`, `2025-02-30`)
+            except Exception:  # a tag's own reader failed on the text (`!!int abc`, `2025-02-30`)
                 tag = node.tag.rpartition(":")[2]
-                text = f" `{show(node.value)}`" if isinstance(node.value, str) else ""
-                raise DocumentError(f"not valid YAML: the {tag}{text} cannot be read ({type(exc).__name__})",
+                text = f"`{show(node.value)}`" if isinstance(node.value, str) and node.value else "the value"
+                raise DocumentError(f"not valid YAML: {text} is not a valid {tag}",
                                     node.start_mark.line + 1, node.start_mark.column + 1) from None
 
         def construct_yaml_int(self, node):
