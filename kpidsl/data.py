@@ -2,8 +2,11 @@
 
 A data file is a mapping of names to values (one scenario named after the file's stem), a mapping
 of scenario names to such mappings, or a CSV batch (a header of names, an optional first column
-``scenario``, one scenario a row). Values are numbers, or strings in the language's number syntax.
-Every problem is a ``DataError`` naming the file, the row or key, and what is wrong.
+``scenario``, one scenario a row). Values are finite numbers, or strings in the language's number
+syntax (ASCII digits). Every problem is a ``DataError`` naming the file, the row or key, and what is
+wrong, with what was written quoted as ``literals.show`` does (control characters escaped). TOML,
+JSON and YAML are read by ``kpidsl.parsing.documents``: nesting, duplicate keys and huge numbers are refused
+there; a CSV cell may be of any length.
 
 This module is where data files are read and written: scenario by scenario (``read_data``,
 ``select``), and column-wise for CSV batches (``select_batch`` into NumPy columns); evaluation results
@@ -14,19 +17,23 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from pathlib import Path
 
 import attrs
 
+from .parsing import documents
 from .errors import closest
 from .parsing import sources
-from .parsing.literals import read_signed_number
+from .parsing.literals import read_signed_number, show
 from .compiler.model import Model
 
 FORMATS = (".toml", ".json", ".yaml", ".yml", ".csv")
+_DOCUMENTS = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+# Cells are read whatever their length (a long one gets the number reader's message, with its line):
+# csv's default limit of 128 KiB would end the read with an error that names no line.
+csv.field_size_limit(2**31 - 1)
 
 
 class DataError(Exception):
@@ -47,20 +54,28 @@ def _value(raw, where: str) -> float:
         kind = {bool: "a boolean", type(None): "null", list: "a list", dict: "a nested mapping"}[
             type(raw) if not isinstance(raw, dict) else dict]
         raise DataError(f"{where}: expected a number or a string such as \"75%\" or \"833万\", found {kind}")
-    if isinstance(raw, (int, float)):
-        try:
-            x = float(raw)
-        except OverflowError:
-            x = math.inf
-        if not math.isfinite(x):
-            raise DataError(f"{where}: {raw!r} is not a finite number")
-        return x
+    if isinstance(raw, int):
+        if raw.bit_length() > 1024:  # beyond a float (and perhaps beyond what int can print)
+            raise DataError(f"{where}: the number is too large (the limit is about 1.8e308)")
+        return float(raw)
+    if isinstance(raw, float):
+        if raw != raw:
+            raise DataError(f"{where}: NaN is not a number; write a finite number, or leave the value out")
+        if math.isinf(raw):
+            sign = "minus " if raw < 0 else ""
+            raise DataError(f"{where}: the number is {sign}infinity or too large (the limit is about 1.8e308)")
+        return raw
     if isinstance(raw, str):
         x, problem = read_signed_number(raw)
         if x is None:
             raise DataError(f"{where}: {problem}")
         return x
     raise DataError(f"{where}: expected a number, found {type(raw).__name__}")
+
+
+def _key(k) -> str:
+    """A key or column name as a message quotes it."""
+    return show(str(k), 40)
 
 
 def _from_mapping(data, path: str) -> list[DataScenario]:
@@ -73,23 +88,31 @@ def _from_mapping(data, path: str) -> list[DataScenario]:
     nested = [k for k, v in data.items() if isinstance(v, dict)]
     if nested and len(nested) != len(data):
         flat = next(k for k, v in data.items() if not isinstance(v, dict))
-        raise DataError(f"{path}: `{flat}` is a value but `{nested[0]}` is a scenario; either every key "
+        raise DataError(f"{path}: `{_key(flat)}` is a value but `{_key(nested[0])}` is a scenario; either every key "
                         "names a scenario (with a mapping of values) or every key names a value")
     if not nested:
-        return [DataScenario(Path(path).stem, {str(k): _value(v, f"{path}: `{k}`") for k, v in data.items()},
+        return [DataScenario(Path(path).stem, {str(k): _value(v, f"{path}: `{_key(k)}`") for k, v in data.items()},
                              path)]
     out = []
     for sname, values in data.items():
         vals = {}
         for k, v in values.items():
-            vals[str(k)] = _value(v, f"{path}: scenario `{sname}`, `{k}`")
-        out.append(DataScenario(str(sname), vals, f"{path}: scenario `{sname}`"))
+            vals[str(k)] = _value(v, f"{path}: scenario `{_key(sname)}`, `{_key(k)}`")
+        out.append(DataScenario(str(sname), vals, f"{path}: scenario `{_key(sname)}`"))
     return out
 
 
 def _read_csv(text: str, path: str) -> list[DataScenario]:
-    rows = list(csv.reader(io.StringIO(text)))
-    rows_with_lines = [(i + 1, r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    reader = csv.reader(io.StringIO(text))
+    rows_with_lines = []  # (the line a row starts on, its cells), blank rows left out
+    end = 0
+    try:
+        for row in reader:
+            if any(c.strip() for c in row):
+                rows_with_lines.append((end + 1, row))
+            end = reader.line_num
+    except csv.Error as exc:
+        raise DataError(f"{path}:{reader.line_num}: not valid CSV: {exc}") from None
     if not rows_with_lines:
         raise DataError(f"{path}: the file is empty; expected a header of names, then one row per scenario")
     (hline, header), body = rows_with_lines[0], rows_with_lines[1:]
@@ -101,7 +124,7 @@ def _read_csv(text: str, path: str) -> list[DataScenario]:
         if not h:
             raise DataError(f"{path}:{hline}: a column has no name in the header")
         if h in seen:
-            raise DataError(f"{path}:{hline}: the column `{h}` appears twice in the header")
+            raise DataError(f"{path}:{hline}: the column `{_key(h)}` appears twice in the header")
         seen.add(h)
     named = header[0] == "scenario"
     out = []
@@ -112,7 +135,7 @@ def _read_csv(text: str, path: str) -> list[DataScenario]:
         name = cells.pop("scenario") if named else f"row{len(out) + 1}"
         if not name:
             raise DataError(f"{path}:{line}: the `scenario` cell is empty")
-        values = {k: _value(c, f"{path}:{line}: column `{k}`") for k, c in cells.items() if c != ""}
+        values = {k: _value(c, f"{path}:{line}: column `{_key(k)}`") for k, c in cells.items() if c != ""}
         out.append(DataScenario(name, values, f"{path}:{line}"))
     return out
 
@@ -138,31 +161,12 @@ def read_data(path: str) -> list[DataScenario]:
     text = read_text(path)
     if ext == ".csv":
         return _read_csv(text, path)
-    if ext == ".toml":
-        import tomllib
-
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise DataError(f"{path}: not valid TOML: {exc}") from None
-    elif ext == ".json":
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            line, col = getattr(exc, "lineno", "?"), getattr(exc, "colno", "?")
-            raise DataError(f"{path}:{line}:{col}: not valid JSON: {getattr(exc, 'msg', exc)}") from None
-    else:
-        import yaml
-
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise DataError(f"{where}: not valid YAML: {problem}") from None
-        except RecursionError:
-            raise DataError(f"{path}: the YAML nests too deeply") from None
+    try:
+        data = documents.load(text, _DOCUMENTS[ext])
+    except documents.DocumentError as exc:
+        where = path if exc.line is None else f"{path}:{exc.line}" if exc.column is None else \
+            f"{path}:{exc.line}:{exc.column}"
+        raise DataError(f"{where}: {exc.message}") from None
     return _from_mapping(data, path)
 
 
@@ -170,10 +174,10 @@ def parse_set(text: str) -> tuple[str, float]:
     """``NAME=VALUE`` from ``--set``."""
     name, eq, raw = text.partition("=")
     if not eq or not name.strip():
-        raise DataError(f"--set {text}: expected NAME=VALUE, e.g. --set orders=1_300")
+        raise DataError(f"--set {show(text, 40)}: expected NAME=VALUE, e.g. --set orders=1_300")
     value, problem = read_signed_number(raw)
     if value is None:
-        raise DataError(f"--set {text}: {problem}")
+        raise DataError(f"--set {show(text, 40)}: {problem}")
     return name.strip(), value
 
 
@@ -182,9 +186,9 @@ def check_names(model: Model, values: dict[str, float], where: str) -> None:
     for key in values:
         ind = model.indicators.get(key)
         if ind is None:
-            raise DataError(f"{where}: `{key}` is not declared in {model.path}" + closest(key, model.indicators))
+            raise DataError(f"{where}: `{_key(key)}` is not declared in {model.path}" + closest(key, model.indicators))
         if ind.formula is not None:
-            raise DataError(f"{where}: `{key}` is computed by its `value` formula; supply the inputs it reads")
+            raise DataError(f"{where}: `{_key(key)}` is computed by its `value` formula; supply the inputs it reads")
 
 
 @attrs.define
@@ -216,7 +220,7 @@ def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...
         unknown = [n for n in names if n not in available]
         if unknown:
             have = ", ".join(f"`{n}`" for n in available) or "none"
-            raise DataError(f"no scenario `{unknown[0]}` in {model.path} or the data files (there are: {have})"
+            raise DataError(f"no scenario `{_key(unknown[0])}` in {model.path} or the data files (there are: {have})"
                             + closest(unknown[0], available))
         chosen = [available[n] for n in dict.fromkeys(names)]
     elif from_data:
@@ -268,7 +272,7 @@ def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096):
     scenarios as NumPy arrays: numbers NaN for unknown, ``met`` 1.0 / 0.0 / NaN, status int8 codes
     of ``kpidsl.evaluation.plan.STATUSES``. Numbers are written in the shortest form that reads back
     as the value rounded to 12 significant digits (``0.75``, not ``0.7499999999999997``); unknown
-    values, and statuses an indicator does not have, are empty cells.
+    and non-finite values, and statuses an indicator does not have, are empty cells.
     """
     import numpy as np
 
@@ -303,7 +307,7 @@ def _number_texts(x) -> list[str]:
     import numpy as np
 
     def text(v: float) -> str:
-        return "" if v != v else "0.0" if v == 0 else repr(float(f"{v:.12g}"))
+        return "" if not math.isfinite(v) else "0.0" if v == 0 else repr(float(f"{v:.12g}"))
 
     if len(x) >= 64:
         uniq, inverse = np.unique(x, return_inverse=True)  # merges 0.0 and -0.0: both are written as 0

@@ -188,6 +188,10 @@ def test_per_file_ignores_and_max_children(project):
     ('ignore = ["Z9"]\n', "Z9"),
     ('ignore = [1]\n', "ignore"),
     ("max-children = 0\n", "max-children"),
+    ("max-children = 1001\n", "from 1 to 1,000"),
+    ("max-children = 0x" + "f" * 4000 + "\n", "from 1 to 1,000"),
+    ("max-children = " + "9" * 5000 + "\n", "4,300 digits"),
+    ("x = " + "[" * 100_000 + "]" * 100_000 + "\n", "kpi.toml:1: nested more than 64 levels"),
     ('per-file-ignores = ["x"]\n', "per-file-ignores"),
 ])
 def test_broken_config_is_exit_2_naming_file_and_key(project, content, key):

@@ -168,6 +168,17 @@ def test_bad_data_is_a_data_error_naming_the_file(tmp_path, why, name, text):
     assert path in str(info.value)
 
 
+@pytest.mark.parametrize("text,line", [
+    ('scenario,orders\nq1,"1\n"\nq2,many\n', 4),  # a quoted cell over two lines: q2 starts on line 4
+    ('scenario,orders\n\n\nq2,many\n', 4),
+    ('scenario,orders\r\nq1,1\r\nq2,many\r\n', 3),
+])
+def test_csv_errors_name_the_line_the_row_starts_on(tmp_path, text, line):
+    path = write(tmp_path, "v.csv", text)
+    with pytest.raises(DataError, match=f"v.csv:{line}: column `orders`"):
+        read_data(path)
+
+
 def test_a_folder_is_a_data_error(tmp_path):
     folder = tmp_path / "data.json"
     folder.mkdir()

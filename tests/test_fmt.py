@@ -348,6 +348,37 @@ def test_bom_and_crlf_are_removed_for_the_caller_to_restore():
     assert fmt(src) == fmt(src.lstrip("\ufeff").replace("\r\n", "\n")) == "# c\ninput a {\n  unit: x  # t\n}\n"
 
 
+# The line ends of each line of a three-line file, and what `kpi fmt` writes (docs/style.md: lone CR
+# when most line ends are lone CRs, else CRLF when there are more CRLF than LF line ends, else LF).
+LINE_ENDS = [
+    (("\n", "\n", "\n"), "\n"), (("\r\n", "\r\n", "\r\n"), "\r\n"), (("\r", "\r", "\r"), "\r"),
+    (("\r\n", "\n", "\r\n"), "\r\n"), (("\n", "\r\n", "\n"), "\n"), (("\r\n", "\n", ""), "\n"),
+    (("\r", "\n", "\r"), "\r"), (("\r\n", "\r", "\r"), "\r"), (("\r", "\n", "\r\n"), "\n"),
+    (("\r", "\r\n", "\r\n"), "\r\n"),
+]
+
+
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+@pytest.mark.parametrize("ends,written", LINE_ENDS, ids=[repr("".join(e)) for e, _ in LINE_ENDS])
+def test_fmt_writes_the_line_end_most_lines_use(tmp_path, ends, written, bom):
+    from click.testing import CliRunner
+
+    from kpidsl.cli.commands import cli
+
+    lines = ['model "M" {owner:"o"   period:monthly}', 'input x{source:"s"}', "kgi g{value:x}  # c"]
+    path = tmp_path / "m.kpi"
+    path.write_bytes((bom + "".join(line + end for line, end in zip(lines, ends))).encode())
+    assert CliRunner().invoke(cli, ["fmt", str(path)]).exit_code == 0
+    assert path.read_bytes().decode() == bom + fmt("\n".join(lines)).replace("\n", written)
+    assert CliRunner().invoke(cli, ["fmt", "--check", str(path)]).exit_code == 0  # and it stays so
+
+
+def test_a_lone_cr_is_a_space_to_the_parser_and_fmt_keeps_the_meaning():
+    src = 'input x {}  # c\rkgi g { value: x }\rinput y {}\r'  # the comment runs on to the end
+    out = fmt(src)
+    assert out == 'input x {}  # c\rkgi g { value: x }\rinput y {}\r' and kpidsl.parse(out) == kpidsl.parse(src)
+
+
 def test_big_file_formats_quickly():
     parts = ['model "big" { owner: "x"  period: yearly }']
     for i in range(0, 9_999, 3):

@@ -2,7 +2,8 @@
 
 Keys (at the top level of ``kpi.toml``): ``select`` and ``ignore`` (lists of code prefixes),
 ``per-file-ignores`` (a table of glob → list of codes, globs relative to the configuration file),
-``max-children`` (W105's limit). A broken file is a ``ConfigError`` naming the file and the key.
+``max-children`` (W105's limit, a whole number from 1 to ``MAX_CHILDREN_LIMIT``). A broken file is a
+``ConfigError`` naming the file and the key; the TOML is read by ``kpidsl.parsing.documents`` (its limits).
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from pathlib import Path
 
 import attrs
 
+from ..parsing import documents
 from ..parsing import sources
+from ..parsing.literals import show
 from .practice import DEFAULT_MAX_CHILDREN
 from .rules import RULES
 
 KEYS = ("select", "ignore", "per-file-ignores", "max-children")
+#: The largest ``max-children``: a node with more kpis than this is no scorecard anyone reads.
+MAX_CHILDREN_LIMIT = 1000
 
 
 class ConfigError(Exception):
@@ -69,7 +74,7 @@ def codes_of(value, where: str) -> tuple[str, ...]:
     codes = tuple(v.strip().upper() for v in value if v.strip())
     for c in codes:
         if not any(code.startswith(c) for code in RULES):
-            raise ConfigError(f"{where}: `{c}` matches no rule code (see `kpi rule`)")
+            raise ConfigError(f"{where}: `{show(c)}` matches no rule code (see `kpi rule`)")
     return codes
 
 
@@ -77,33 +82,37 @@ def _read(path: Path, table: dict) -> Config:
     where = str(path)
     unknown = [k for k in table if k not in KEYS]
     if unknown:
-        raise ConfigError(f"{where}: unknown key `{unknown[0]}`; the keys are " + ", ".join(f"`{k}`" for k in KEYS))
+        raise ConfigError(f"{where}: unknown key `{show(unknown[0], 40)}`; the keys are "
+                          + ", ".join(f"`{k}`" for k in KEYS))
     pfi = table.get("per-file-ignores", {})
     if not isinstance(pfi, dict):
         raise ConfigError(f"{where}: `per-file-ignores` must be a table of glob = [codes]")
     mc = table.get("max-children", DEFAULT_MAX_CHILDREN)
-    if isinstance(mc, bool) or not isinstance(mc, int) or mc < 1:
-        raise ConfigError(f"{where}: `max-children` must be a whole number of at least 1, not {mc!r}")
+    if isinstance(mc, bool) or not isinstance(mc, int) or not 1 <= mc <= MAX_CHILDREN_LIMIT:
+        found = "a larger number" if isinstance(mc, int) and mc.bit_length() > 64 else show(repr(mc))
+        raise ConfigError(f"{where}: `max-children` must be a whole number from 1 to {MAX_CHILDREN_LIMIT:,}, "
+                          f"not {found}")
     return Config(
         select=codes_of(table.get("select", []), f"{where}: `select`"),
         ignore=codes_of(table.get("ignore", []), f"{where}: `ignore`"),
-        per_file_ignores=tuple((str(g), codes_of(c, f"{where}: `per-file-ignores` `{g}`")) for g, c in pfi.items()),
+        per_file_ignores=tuple((str(g), codes_of(c, f"{where}: `per-file-ignores` `{show(g, 40)}`"))
+                               for g, c in pfi.items()),
         max_children=mc,
         path=where,
     )
 
 
 def _load_toml(path: Path) -> dict:
-    import tomllib
-
     try:
-        return tomllib.loads(sources.read_bytes(str(path)).decode("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        text = sources.read_bytes(str(path)).decode("utf-8")
     except OSError as exc:
         raise ConfigError(str(exc)) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: cannot read the file ({exc})") from None
+    try:
+        return documents.load(text, "toml")
+    except documents.DocumentError as exc:
+        raise ConfigError(f"{path}{'' if exc.line is None else f':{exc.line}'}: {exc.message}") from None
 
 
 @functools.cache

@@ -69,10 +69,12 @@ _RULES = [
        M + 'kgi revenue { target: => 100  source: "ERP" }\n',
        M + 'kgi revenue { target: >= 100  source: "ERP" }\n',
        "Write what the message expects (here `>=`); entries are `key: value`.", silenceable=False),
-    _r("E002", "error", "bad literal: number suffix, calendar date or string escape",
+    _r("E002", "error", "bad literal: number suffix, calendar date, digit or string escape",
        "A number with a suffix other than `%`, `k`, `M`, `B`, `万` or `亿`; a date that is not in the "
-       "calendar; a string escape other than `\\\" \\\\ \\n \\t \\uXXXX`; a number too large for a float.",
-       "`5kg` or `2025-02-30` would otherwise silently become a wrong number or date.",
+       "calendar; a digit other than the ASCII 0–9 (`৪`, `٥`, `５`); a string escape other than "
+       "`\\\" \\\\ \\n \\t \\uXXXX`; a number too large for a float.",
+       "`5kg` or `2025-02-30` would otherwise silently become a wrong number or date, and a digit of another "
+       "script is easily taken for a different one (`৪` is 4).",
        M + 'kgi shipped { target: >= 5kg  due: 2025-02-30 }\n',
        M + 'kgi shipped { target: >= 5  unit: "kg"  due: 2025-02-28 }\n',
        "Put units in `unit:`; use a real date.", silenceable=False),
@@ -201,6 +203,26 @@ _RULES = [
        M + 'kgi margin { target: 40% .. 30%  source: "ERP" }\n',
        M + 'kgi margin { target: 30% .. 40%  source: "ERP" }\n',
        "Write the band low end first."),
+    _r("E404", "error", "a cap outside 100% to 500%",
+       "A `cap` on the model below 100% or above 500%. The cap is the score an indicator reaches at its "
+       "stretch (default 120%).",
+       "Below 100%, beating the target would lower the score; above 500%, one KPI at its stretch outweighs "
+       "the rest of the scorecard, and a cap such as `1e308` makes scores infinite.",
+       'model "Sales" { owner: "Sales office"  period: quarterly  cap: 50% }\n'
+       'kgi revenue { baseline: 80  target: >= 100  stretch: 120  source: "ERP" }\n',
+       'model "Sales" { owner: "Sales office"  period: quarterly  cap: 150% }\n'
+       'kgi revenue { baseline: 80  target: >= 100  stretch: 120  source: "ERP" }\n',
+       "Write the cap as a percentage from 100% to 500%, such as `120%` or `150%`."),
+    _r("E405", "error", "status bands out of order: they must run 0 < amber < green ≤ cap",
+       "A `green` or `amber` on the model out of order: `amber` not below `green` or not above 0%, or "
+       "`green` above the cap (defaults: green 100%, amber 80%, cap 120%).",
+       "With `green: 10%  amber: 90%` every score from 10% up is green and none is ever amber; a green "
+       "above the cap is never reached.",
+       'model "Sales" { owner: "Sales office"  period: quarterly  green: 10%  amber: 90% }\n'
+       'kgi revenue { target: >= 100  source: "ERP" }\n',
+       'model "Sales" { owner: "Sales office"  period: quarterly  green: 100%  amber: 90% }\n'
+       'kgi revenue { target: >= 100  source: "ERP" }\n',
+       "Give `green` the score that counts as on track and `amber` a lower one, such as `green: 100%  amber: 80%`."),
     _r("E501", "error", "a scenario assigns an unknown name, or a name that has a formula",
        "A scenario entry for a name that is not declared, or for an indicator computed by its `value:`.",
        "The value would be ignored: usually a typo, or an assumption put in the wrong place.",

@@ -51,13 +51,54 @@ def number_of(value) -> float | None:
     return None
 
 
+#: The field of each node that is written first; the span of a prefix operator (`-`, `not`) starts at
+#: its operand, and a bracketed operand's span inside the brackets.
+_FIRST = {syntax.Binary: "left", syntax.Compare: "left", syntax.AndOp: "left", syntax.OrOp: "left",
+          syntax.Band: "low", syntax.Attribute: "target", syntax.Neg: "operand", syntax.NotOp: "operand"}
+
+
+def _written(line: str, node, start: int, end: int) -> tuple[int, int]:
+    """Where ``node``, spanning ``line[start:end]``, is written: with the `-` and `not` of the prefix
+    operators and the opening brackets that its span leaves out (and the brackets they open)."""
+    prefixes = 0
+    while (t := type(node)) in _FIRST:
+        prefixes += t is syntax.Neg or t is syntax.NotOp
+        node = getattr(node, _FIRST[t])
+    unmatched = depth = 0  # brackets closed in the span but opened before it
+    if ")" in line[start:end]:
+        for c in line[start:end]:
+            depth += (c == "(") - (c == ")")
+            unmatched = max(unmatched, -depth)
+    opened = 0  # brackets taken that close after the span
+    while prefixes or unmatched:
+        j = len(line[:start].rstrip(" \t\r\f"))
+        if line[j - 1 : j] == "(":
+            start = j - 1
+            if unmatched:
+                unmatched -= 1
+            else:
+                opened += 1
+        elif prefixes and line[j - 1 : j] == "-":
+            start, prefixes = j - 1, prefixes - 1
+        elif prefixes and line[j - 3 : j] == "not" and not line[j - 4 : j - 3].isidentifier():
+            start, prefixes = j - 3, prefixes - 1
+        else:
+            break
+    for _ in range(opened):
+        rest = line[end:].lstrip(" \t\r\f")
+        if not rest.startswith(")"):
+            break
+        end = len(line) - len(rest) + 1
+    return start, end
+
+
 def source_text(model: Model, node) -> str:
-    """The text of ``node`` as written (one line)."""
+    """The text of ``node`` as written (one line), its leading `-`, `not` and brackets included."""
     s = node.span
-    lines = model.lines
-    if s.line == s.end_line:
-        return lines[s.line - 1][s.column - 1 : s.end_column - 1]
-    return lines[s.line - 1][s.column - 1 :].strip() + " …"
+    line = model.lines[s.line - 1]
+    one_line = s.line == s.end_line
+    start, end = _written(line, node, s.column - 1, s.end_column - 1 if one_line else len(line))
+    return line[start:end] if one_line else line[start:].strip() + " …"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,7 +217,11 @@ def _read_target(ctx: Context, entry: syntax.Entry, value):
         lines = ctx.lines
         if lines is None:
             lines = ctx.lines = ctx.model.lines
-        text = lines[line - 1][value[-3] - 1 : value[-1] - 1]
+        text = lines[line - 1]
+        start, end = value[-3] - 1, value[-1] - 1
+        if type(value) is syntax.Band:  # a threshold starts at its operator; a band may start with `-`
+            start, end = _written(text, value, start, end)
+        text = text[start:end]
         try:
             return ctx.targets[text]
         except KeyError:
@@ -509,9 +554,16 @@ def _pct(x: float) -> str:
     return f"{x * 100:.10g}%"
 
 
+#: The range of the model's ``cap``: a stretch scores at least what the target does (100%), and at
+#: most five times that (beyond, one KPI at its stretch outweighs the rest of a scorecard).
+CAP_RANGE = (1.0, 5.0)
+
+
 def check_thresholds(ctx: Context) -> None:
-    """E401 levels out of order, E402 veto/exact/band misuse, E403 reversed bands."""
+    """E401 levels out of order, E402 veto/exact/band misuse, E403 reversed bands; E404 and E405
+    for the model's cap and status bands."""
     model, sink = ctx.model, ctx.sink
+    _check_settings(ctx)
     for ind in model.indicators.values():
         if ind.kind == "veto":
             if "target" not in ind.entries:
@@ -539,12 +591,53 @@ def check_thresholds(ctx: Context) -> None:
         for k in ("baseline", "stretch"):
             if k in entries:
                 sink.add("E402", entries[k].key_span,
-                         f"`{ind.name}` has an {'exact' if op == '==' else 'band'} target, which is met or "
+                         f"`{ind.name}` has {'an exact' if op == '==' else 'a band'} target, which is met or "
                          f"missed; `{k}` applies only to `>=` and `<=` targets: remove it")
         if op == ".." and t.low is not None and t.high is not None and t.low > t.high:
             sink.add("E403", entries["target"].key_span,
                      f"the band `{t.text}` of `{ind.name}` runs backwards (lower end above upper end); "
                      "write it `lo .. hi`")
+
+
+def _check_settings(ctx: Context) -> None:
+    """E404 for a cap outside ``CAP_RANGE``; E405 for status bands not in the order 0 < amber < green ≤ cap."""
+    settings = ctx.model.settings
+    if settings.decl is None:
+        return
+    given: dict[str, syntax.Entry] = {}  # the entry each setting was read from (the first of its key)
+    for item in settings.decl.body.items:
+        if type(item) is syntax.Entry and item.key in ("cap", "green", "amber"):
+            if number_of(item.value) is not None:  # else an E001 has been reported, and the default holds
+                given.setdefault(item.key, item)
+    if not given:
+        return
+    cap, green, amber = settings.cap, settings.green, settings.amber
+
+    def written(key: str) -> str:
+        if key in given:
+            return f"`{key}: {source_text(ctx.model, given[key].value)}`"
+        return f"`{key}` ({_pct(getattr(settings, key))}, the default)"
+
+    def report(code: str, key: str, other: str, message: str) -> None:
+        ctx.sink.add(code, given[key if key in given else other].key_span, message)
+
+    low, high = CAP_RANGE
+    if not low <= cap <= high:
+        why = ("below 100% reaching the stretch would score less than meeting the target" if cap < low
+               else f"above {_pct(high)} one KPI at its stretch would outweigh the rest of the scorecard")
+        report("E404", "cap", "cap", f"{written('cap')} is outside {_pct(low)} to {_pct(high)}: the cap is the score "
+               f"at the stretch, so {why}; write a cap such as `120%` (the default) or `150%`")
+        cap = None  # the bands are not measured against a cap that is itself wrong
+    if amber <= 0:
+        report("E405", "amber", "green", f"{written('amber')} is not above 0%: every score would be amber or "
+               "better; write a threshold such as `80%` (the default)")
+    elif amber >= green:
+        report("E405", "amber", "green", f"{written('amber')} is not below {written('green')}: amber is the "
+               "lower threshold, the score from which a KPI is amber rather than red; e.g. "
+               "`green: 100%  amber: 80%`")
+    if cap is not None and green > cap:
+        report("E405", "green", "cap", f"{written('green')} is above {written('cap')}: no score can be green, as "
+               "no score exceeds the cap; lower `green` or raise `cap`")
 
 
 def _levels_out_of_order(ctx: Context, ind: Indicator, t: Target) -> None:

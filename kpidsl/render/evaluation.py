@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 from ..compiler.model import Model
 from ..evaluation.results import Evaluation
@@ -69,6 +70,17 @@ def drag_lines(model: Model, ev: Evaluation, limit: int | None = 3, parents: boo
 def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str:
     """One object: the model's label, owner and path, and per scenario every indicator (label, owner,
     unit, bounds, value, met, achievement, score, status) and the drags (see ``drags_of``)."""
+
+
+def _finite(x):
+    """A number for JSON: ``None`` (unknown) for infinity and NaN, which JSON cannot hold."""
+    return x if x is None or math.isfinite(x) else None
+
+
+def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str:
+    """One object: the model's label, owner and path, and per scenario every indicator (label, owner,
+    unit, bounds, value, met, achievement, score, status) and the drags (see ``drags_of``); always
+    valid JSON (a result that is not a finite number is ``null``)."""
     inds = model.indicators
     out = []
     for ev in evals:
@@ -77,17 +89,18 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
             ind = inds[name]
             rows.append({
                 "name": name, "kind": ind.kind, "label": ind.label, "owner": owner_of(model, name),
-                "parent": ind.parent, "weight": ind.effective_weight, "value": r.value, "unit": ind.unit,
+                "parent": ind.parent, "weight": ind.effective_weight, "value": _finite(r.value), "unit": ind.unit,
                 "target": ind.target.to_json() if ind.target else None,
                 "baseline": ind.baseline, "stretch": ind.stretch,
-                "met": r.met, "achievement": r.achievement, "score": r.score, "status": r.status,
+                "met": r.met, "achievement": _finite(r.achievement), "score": _finite(r.score), "status": r.status,
             })
-        drags = [d.to_json() for group in drags_of(model, ev, parents).values() for d in group]
+        drags = [{**d.to_json(), "drag": _finite(d.points)} for group in drags_of(model, ev, parents).values()
+                 for d in group]
         out.append({"name": ev.name, "label": ev.label, "missing": list(ev.missing), "indicators": rows,
                     "drags": drags})
     settings = model.settings
     return json.dumps({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out},
-                      ensure_ascii=False, indent=1)
+                      ensure_ascii=False, indent=1, allow_nan=False)
 
 
 def to_csv(model: Model, evals: list[Evaluation]) -> str:

@@ -47,13 +47,24 @@ _ALONE = re.compile(r"[ \t\r\f\ufeff;]*")
 _ATOM = grammar.LEVELS["atom"]
 
 
+def line_end(text: str) -> str:
+    """The line end ``kpi fmt`` writes a file with (``docs/style.md``): a lone CR when more than half
+    of the line ends of ``text`` are lone CRs; otherwise CRLF when it has more CRLF than lone LF line
+    ends; otherwise LF."""
+    lf, crlf = text.count("\n"), text.count("\r\n")
+    if text.count("\r") - crlf > lf:
+        return "\r"
+    return "\r\n" if crlf > lf - crlf else "\n"
+
+
 def format_source(text: str, path: str = "<text>") -> str:
     """Return ``text`` in the canonical style of ``docs/style.md``.
 
     The text is taken with any leading byte-order mark removed and ``\\r\\n`` read as ``\\n``; the
-    result has neither (``\\n`` line ends, no BOM): a caller that writes files (``kpi fmt``)
-    restores the BOM and the CRLF line ends when the input had them. The result ends with exactly
-    one newline (an empty or blank file gives ``""``).
+    result has neither: a caller that writes files (``kpi fmt``) restores the BOM, and CRLF line ends
+    when ``line_end`` gives them. Its line ends are ``\\n``, or a lone ``\\r`` when ``line_end`` gives
+    that (most line ends of the text are a lone CR, which the parser reads as a space). The result
+    ends with exactly one line end (an empty or blank file gives ``""``).
 
     Raises ``KpiError`` with the parser's findings (E001/E002) when the text does not parse cleanly:
     a broken file is never formatted.
@@ -64,7 +75,8 @@ def format_source(text: str, path: str = "<text>") -> str:
     if tree is None or sink.items:
         raise KpiError(sink.items)
     with paused_gc():  # the tree is acyclic; collections while printing a big file only cost time
-        return _Printer(text, tree).run()
+        out = _Printer(text, tree).run()
+    return out.replace("\n", "\r") if line_end(text) == "\r" else out
 
 
 # ---------------------------------------------------------------------------------------------
