@@ -327,12 +327,13 @@ def _parse_cell(c: str, bad: list) -> float:
     s = c.strip()
     if not s:
         return math.nan
-    try:
-        x = float(s)
-        if math.isfinite(x) and not _BAD_DOT.search(s):
-            return x
-    except ValueError:
-        pass
+    if s.isascii():  # float() also reads the digits of other scripts, which the language refuses
+        try:
+            x = float(s)
+            if math.isfinite(x) and not _BAD_DOT.search(s):
+                return x
+        except ValueError:
+            pass
     x, problem = read_signed_number(s)
     if x is None:
         bad.append(problem)
@@ -365,7 +366,8 @@ def _parse_column(cells) -> "np.ndarray" | None:
         arr = np.array(list(map(float, cells)), dtype=np.float64)
     except ValueError:
         arr = None
-    if arr is not None and np.isfinite(arr).all() and _dots_ok("\x00".join(cells)):
+    joined = "\x00".join(cells)
+    if arr is not None and joined.isascii() and np.isfinite(arr).all() and _dots_ok(joined):
         return arr
     bad: list = []
     arr = np.array([_parse_cell(c, bad) for c in cells], dtype=np.float64)

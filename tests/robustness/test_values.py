@@ -263,10 +263,7 @@ DIGIT_PLACES = {"kpi literal": _kpi_literal, "--set": _set, "csv": _csv, "csv ba
                 "toml string": _toml_string, "json string": _json_string, "yaml": _yaml}
 
 
-@pytest.mark.parametrize("place", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="the column-wise CSV reader of "
-                                            "kpidsl/evaluation/vectorized.py converts cells with float()"))
-    if p == "csv batch" else p for p in sorted(DIGIT_PLACES)])
+@pytest.mark.parametrize("place", sorted(DIGIT_PLACES))
 @pytest.mark.parametrize("script", sorted(SCRIPTS))
 def test_digits_of_other_scripts_are_refused_everywhere(project, place, script):
     digit = SCRIPTS[script]
