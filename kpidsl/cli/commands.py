@@ -348,7 +348,7 @@ def tree(model_path: str, fmt: str, scenario: str | None) -> None:
 def _format_bytes(data: bytes, path: str) -> tuple[bytes | None, list[Finding]]:
     """The formatted file, keeping its byte-order mark and line endings; None and findings on errors."""
     from ..errors import FindingSink, KpiError
-    from ..render.formatter import format_source
+    from ..render.formatter import format_source, line_end
 
     sink = FindingSink(path)
     text = sources.decode(data, sink)
@@ -356,12 +356,11 @@ def _format_bytes(data: bytes, path: str) -> tuple[bytes | None, list[Finding]]:
         return None, sink.items
     bom = text.startswith("\ufeff")
     body = text[1:] if bom else text
-    crlf = body.count("\r\n") > body.count("\n") // 2
     try:
         out = format_source(body.replace("\r\n", "\n"), path)
     except KpiError as exc:
         return None, list(exc.findings)
-    if crlf:
+    if line_end(body) == "\r\n":
         out = out.replace("\n", "\r\n")
     return (("\ufeff" if bom else "") + out).encode("utf-8"), []
 
