@@ -1,6 +1,6 @@
 """kpidsl: a declarative language for KPI trees — parse, check and evaluate ``.kpi`` files.
 
-The public API (SPEC §8)::
+The public API::
 
     tree = kpidsl.parse(text, path=None)       # syntax tree with source spans
     model = kpidsl.load("examples/ecommerce.kpi")   # compiled model

@@ -193,19 +193,23 @@ def check_names(model: Model, values: dict[str, float], where: str) -> None:
 
 @attrs.define
 class Selected:
-    """A scenario to evaluate: its name, label, values, and the in-file scenario whose expects apply."""
+    """A scenario to evaluate: its name, label, values, the in-file scenario whose expects apply, and
+    where its values came from (``"the model"``, data file paths, ``"--set"``), in that order."""
 
     name: str
     label: str | None
     values: dict[str, float]
     expects: str | None
+    source: list[str] = attrs.Factory(list)
 
 
 def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...] = (),
            sets: tuple[str, ...] = ()) -> list[Selected]:
-    """Which scenarios run, and with which values (SPEC §7): in-file, then data, then ``--set``."""
+    """Which scenarios run, and with which values: in-file, then data files, then ``--set``
+    (``docs/data.md``). With data files and no ``names``, the scenarios the data names run; see
+    ``left_out`` for the in-file ones that do not."""
     available: dict[str, Selected] = {
-        n: Selected(n, sc.label, model.scenario_values(n), n) for n, sc in model.scenarios.items()}
+        n: Selected(n, sc.label, model.scenario_values(n), n, ["the model"]) for n, sc in model.scenarios.items()}
     from_data: dict[str, None] = {}  # scenario names in order of appearance
     for path in data_files:
         for ds in read_data(path):
@@ -213,6 +217,8 @@ def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...
             if ds.name not in available:
                 available[ds.name] = Selected(ds.name, None, {}, None)
             available[ds.name].values.update(ds.values)
+            if path not in available[ds.name].source:
+                available[ds.name].source.append(path)
             from_data.setdefault(ds.name)
     overlay = dict(parse_set(s) for s in sets)
     check_names(model, overlay, "--set")
@@ -231,7 +237,15 @@ def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...
         chosen = [Selected("cli", None, {}, None)]
     for sc in chosen:
         sc.values.update(overlay)
+        if overlay:
+            sc.source.append("--set")
     return chosen
+
+
+def left_out(model: Model, chosen: list[Selected]) -> list[str]:
+    """The in-file scenarios that ``select`` did not choose (the data named its own)."""
+    names = {sc.name for sc in chosen}
+    return [n for n in model.scenarios if n not in names]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ class Finding:
         return self.severity == "error"
 
     def to_json(self) -> dict:
-        """The finding as SPEC §7's JSON object."""
+        """The finding as the JSON object of ``kpi check --format json``."""
         s = self.span
         return {
             "path": self.path,

@@ -9,7 +9,7 @@ import kpidsl
 #: A model header that silences nothing but gives every declaration an owner and a period.
 MODEL_HEADER = 'model "Test" {\n  owner: "Tester"\n  period: yearly\n}\n'
 
-#: The example of SPEC.md, verbatim (its worked example is scenario q3).
+#: The e-commerce example of docs/language.md (its worked example, docs/scoring.md §8, is scenario q3).
 ECOMMERCE = '''\
 # examples/ecommerce.kpi — "annual sales of 100M JPY" decomposed into drivers
 model "E-commerce FY2025" {

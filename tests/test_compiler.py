@@ -1,4 +1,4 @@
-"""Compiler tests: every compile finding of SPEC §6 (E003–E503), where it starts, and its near miss."""
+"""Compiler tests: every compile finding (E003–E503, docs/rules.md), where it starts, and its near miss."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Data files and scenario selection (SPEC §7 `kpi eval --data/--scenario/--set`)."""
+"""Data files and scenario selection (`kpi eval --data/--scenario/--set`, docs/data.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Evaluation (SPEC §5): values, roll-up, veto, unknowns, functions, scenarios, missing values, drags."""
+"""Evaluation (docs/scoring.md): values, roll-up, veto, unknowns, functions, scenarios, missing values, drags."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def value_of(formula: str, **inputs) -> float | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The worked example of SPEC §5
+# The worked example of docs/scoring.md §8
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Parser tests: every construct of SPEC §1–3 and every E000–E002 finding (SPEC §6)."""
+"""Parser tests: every construct of docs/language.md and every E000–E002 finding."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def entries(decl) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# Declarations (SPEC §2)
+# Declarations
 
 
 def test_spec_example_parses_into_its_declarations():
@@ -219,7 +219,7 @@ def test_empty_file_and_comment_only_file():
 
 
 # ---------------------------------------------------------------------------------------------
-# Lexical structure (SPEC §1)
+# Lexical structure
 
 
 def test_semicolons_separate_entries():
@@ -414,7 +414,7 @@ def test_string_does_not_span_lines():
 
 
 # ---------------------------------------------------------------------------------------------
-# Expressions (SPEC §3)
+# Expressions
 
 
 def same(a: str, b: str) -> bool:

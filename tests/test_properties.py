@@ -97,7 +97,7 @@ def test_grammar_generated_spaced_text_never_crashes(text):
 
 
 # ---------------------------------------------------------------------------------------------
-# (1) mutations of the SPEC example and of every shipped example
+# (1) mutations of the e-commerce example and of every shipped example
 
 _TOKENS = ["{", "}", ":", '"', "#", "%", "..", ">=", "亿", "\x00", "\r", "\ufeff", "\n", "(", ")", "-",
            "expect ", "kpi ", "parent: ", "weight: 40 ", "1e999", "\\", "万", ";", ",", "=>", "^", "/ 0",

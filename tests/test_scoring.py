@@ -1,4 +1,4 @@
-"""The scoring table of SPEC §5, row by row, through the evaluation plan in both runtimes:
+"""The scoring table of docs/scoring.md, row by row, through the evaluation plan in both runtimes:
 met, score, tolerance and status bands."""
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 import click
 
 from .. import __version__
@@ -219,7 +220,7 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     from .. import api
     from ..render import evaluation as render_eval
     from ..api import MissingValues
-    from ..data import DataError, select
+    from ..data import DataError, left_out, select
 
     model = _load_for_eval(model_path)
     if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv"):
@@ -233,10 +234,14 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     evals, missing = [], []
     for sc in chosen:
         try:
-            evals.append(api.evaluate(model, sc.values, name=sc.name, label=sc.label,
-                                      allow_missing=allow_missing))
+            ev = api.evaluate(model, sc.values, name=sc.name, label=sc.label, allow_missing=allow_missing)
+            evals.append(attrs.evolve(ev, source=tuple(sc.source)))
         except MissingValues as exc:
             missing.append(exc)
+    skipped = left_out(model, chosen) if data_files and not scenarios else []
+    if skipped:
+        click.echo(f"kpi: the scenarios of {model_path} not named by the data were not evaluated: "
+                   + ", ".join(skipped) + "; name them with --scenario to include them", err=True)
     if missing:
         for exc in missing:
             click.echo(f"kpi: scenario `{exc.scenario}` has no value for "
@@ -331,7 +336,7 @@ def tree(model_path: str, fmt: str, scenario: str | None) -> None:
     """Draw the KPI tree with weights, targets and owners."""
     from .. import api
     from ..render import tree as render_tree
-    from ..data import DataError, select
+    from ..data import DataError, left_out, select
 
     model = _load_for_eval(model_path)
     evaluation = None

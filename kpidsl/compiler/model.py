@@ -28,7 +28,7 @@ class Target:
     text: str = ""
 
     def to_json(self) -> dict:
-        """SPEC §7's shape: ``{"op", "value"}`` or ``{"op": "..", "low", "high"}``."""
+        """The JSON shape: ``{"op", "value"}`` or ``{"op": "..", "low", "high"}``."""
         if self.op == "..":
             return {"op": "..", "low": self.low, "high": self.high}
         return {"op": self.op, "value": self.value}

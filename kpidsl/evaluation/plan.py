@@ -247,7 +247,7 @@ class _Lowering:
     # scoring --------------------------------------------------------------------------------------
 
     def score(self, name: str) -> None:
-        """Met and achievement against the target, then score, gates, status and drag (SPEC §5)."""
+        """Met and achievement against the target, then score, gates, status and drag (``docs/scoring.md``)."""
         ind = self.model.indicators[name]
         value, met, ach = self.reg(VALUE, name), self.reg(MET, name), self.reg(ACHIEVEMENT, name)
         score, status = self.reg(SCORE, name), self.reg(STATUS, name)

@@ -38,6 +38,8 @@ class Evaluation:
     missing: tuple[str, ...]
     drags: tuple[tuple[str, float], ...]
     expects: tuple[ExpectResult, ...] = ()
+    #: Where the scenario's values came from (``"the model"``, data file paths, ``"--set"``), when known.
+    source: tuple[str, ...] = ()
 
     def __getitem__(self, name: str) -> IndicatorResult:
         return self.results[name]

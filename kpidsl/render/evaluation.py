@@ -1,4 +1,4 @@
-"""Evaluations for people and tools: ``table``, ``tree``, ``json`` (SPEC §7) and ``csv``."""
+"""Evaluations for people and tools: ``table``, ``tree``, ``json`` and ``csv``."""
 
 from __future__ import annotations
 
@@ -43,6 +43,16 @@ def own_text(r) -> str:
     if r.achievement is None or r.score is None or abs(r.achievement - r.score) <= 1e-12:
         return ""
     return fmt_pct(r.achievement)
+
+
+def source_lines(evals: list[Evaluation]) -> list[str]:
+    """``scenarios from FILE: a, b`` lines, when any scenario's values came from outside the model."""
+    groups: dict[str, list[str]] = {}
+    for ev in evals:
+        groups.setdefault(" + ".join(ev.source) or "the model", []).append(ev.name)
+    if set(groups) <= {"the model"}:
+        return []
+    return [f"scenarios from {where}: {', '.join(names)}" for where, names in groups.items()]
 
 
 def drag_lines(model: Model, ev: Evaluation, limit: int | None = 3, parents: bool = False) -> list[str]:
@@ -96,8 +106,8 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
             })
         drags = [{**d.to_json(), "drag": _finite(d.points)} for group in drags_of(model, ev, parents).values()
                  for d in group]
-        out.append({"name": ev.name, "label": ev.label, "missing": list(ev.missing), "indicators": rows,
-                    "drags": drags})
+        out.append({"name": ev.name, "label": ev.label, "source": list(ev.source), "missing": list(ev.missing),
+                    "indicators": rows, "drags": drags})
     settings = model.settings
     return json.dumps({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out},
                       ensure_ascii=False, indent=1, allow_nan=False)
@@ -185,6 +195,7 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
             line += sep + "  ".join(cells)
         out.append(line.rstrip())
     out.append("")
+    out += source_lines(evals)
     for ev in evals:
         if ev.missing:
             out.append(f"{ev.name}: no data for " + ", ".join(ev.missing))

@@ -68,7 +68,7 @@ def statistics(findings: Iterable[Finding]) -> str:
 
 
 def json_findings(findings: Iterable[Finding]) -> str:
-    """SPEC §7's JSON array of findings."""
+    """The JSON array of findings of ``kpi check --format json``."""
     return _json_text([f.to_json() for f in findings])
 
 
