@@ -2,7 +2,8 @@
 
 Keys (at the top level of ``kpi.toml``): ``select`` and ``ignore`` (lists of code prefixes),
 ``per-file-ignores`` (a table of glob → list of codes, globs relative to the configuration file),
-``max-children`` (W105's limit). A broken file is a ``ConfigError`` naming the file and the key.
+``max-children`` (W105's limit), ``fail-on`` (``"warning"``, the default: any finding fails the run;
+``"error"``: only errors do). A broken file is a ``ConfigError`` naming the file and the key.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from ..parsing import sources
 from .practice import DEFAULT_MAX_CHILDREN
 from .rules import RULES
 
-KEYS = ("select", "ignore", "per-file-ignores", "max-children")
+KEYS = ("select", "ignore", "per-file-ignores", "max-children", "fail-on")
+#: The values of ``fail-on``: the least severity that makes ``kpi check`` exit 1.
+FAIL_ON = ("error", "warning")
 
 
 class ConfigError(Exception):
@@ -33,6 +36,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_children: int = DEFAULT_MAX_CHILDREN
+    fail_on: str = "warning"
     path: str | None = None
 
     def ignored_for(self, file: str) -> tuple[str, ...]:
@@ -59,6 +63,10 @@ class Config:
             return True
         return any(code.startswith(i) for i in self.ignore + self.ignored_for(file))
 
+    def fails(self, finding) -> bool:
+        """Whether ``finding`` makes ``kpi check`` exit 1 (``fail-on``)."""
+        return finding.is_error or self.fail_on == "warning"
+
 
 def codes_of(value, where: str) -> tuple[str, ...]:
     """A list of code prefixes, each matching at least one rule."""
@@ -84,11 +92,15 @@ def _read(path: Path, table: dict) -> Config:
     mc = table.get("max-children", DEFAULT_MAX_CHILDREN)
     if isinstance(mc, bool) or not isinstance(mc, int) or mc < 1:
         raise ConfigError(f"{where}: `max-children` must be a whole number of at least 1, not {mc!r}")
+    fail_on = table.get("fail-on", "warning")
+    if fail_on not in FAIL_ON:
+        raise ConfigError(f"{where}: `fail-on` must be \"error\" or \"warning\", not {fail_on!r}")
     return Config(
         select=codes_of(table.get("select", []), f"{where}: `select`"),
         ignore=codes_of(table.get("ignore", []), f"{where}: `ignore`"),
         per_file_ignores=tuple((str(g), codes_of(c, f"{where}: `per-file-ignores` `{g}`")) for g, c in pfi.items()),
         max_children=mc,
+        fail_on=fail_on,
         path=where,
     )
 
@@ -130,6 +142,8 @@ def for_file(path: str) -> Config:
     return for_directory(str(Path(os.path.abspath(path)).parent))
 
 
-def with_overrides(config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> Config:
-    """Command-line ``--select``/``--ignore`` replace the file's lists."""
-    return attrs.evolve(config, select=select or config.select, ignore=ignore or config.ignore)
+def with_overrides(config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
+                   fail_on: str | None = None) -> Config:
+    """Command-line ``--select``/``--ignore``/``--fail-on`` replace the file's settings."""
+    return attrs.evolve(config, select=select or config.select, ignore=ignore or config.ignore,
+                        fail_on=fail_on or config.fail_on)
