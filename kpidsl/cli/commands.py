@@ -1,7 +1,8 @@
 """The ``kpi`` command line. It calls the public API and the renderers, nothing deeper.
 
-Exit codes: 0 success and nothing found; 1 findings, or a model that cannot be evaluated;
-2 usage or I/O errors. No input prints a traceback: an unexpected failure is one line.
+Exit codes: 0 success and nothing found; 1 findings (of the severity ``fail-on`` names), failed
+expectations, nothing tested, or a model that cannot be evaluated; 2 usage or I/O errors. No input
+prints a traceback: an unexpected failure is one line.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ STDIN_NAME = "<stdin>"
 @click.option("--statistics", "show_stats", is_flag=True, help="Print a count per code after the findings.")
 @click.option("--no-cache", "no_cache", is_flag=True, help="Ignore and do not write .kpi_cache/.")
 @click.option("--stdin-filename", metavar="PATH",
-              help=f"The path that `-` (standard input) stands for: its findings are reported under it, and "
+              help="The path that `-` (standard input) stands for: its findings are reported under it, and "
                    f"its kpi.toml and per-file-ignores apply (default: {STDIN_NAME} in the current folder).")
 @click.option("--fail-on", type=click.Choice(FAIL_ON),
               help="Exit 1 for findings of this severity or worse: `error` lets warnings through "
