@@ -101,6 +101,52 @@ def test_warnings_run_beside_errors():
     assert sorted(codes(src)) == [("E101", 4), ("W106", 2)]
 
 
+# -- a warning that only follows from an error is not reported ------------------------------------
+
+_INPUT = 'input x { source: "ERP" }\n'
+
+
+#: Each case has one error, and a warning that follows from it alone (the code before the rule
+#: reported both).
+FOLLOW_ON = [
+    # the input `x` is named only in an entry with an error: not W106 unused
+    (_INPUT + 'kgi k { target: >= x * 1.2  owner: "o" }', "E001", "W106"),  # a target is a number
+    (_INPUT + 'kgi k { target: x .. 3  owner: "o" }', "E001", "W106"),
+    (_INPUT + 'kgi k { target: >= 1  baseline: x  owner: "o" }', "E001", "W106"),
+    (_INPUT + 'kgi k { value: 1  target: >= 1\n  kpi a { weight: x  value: 1  target: >= 1 }\n}', "E001", "W106"),
+    (_INPUT + 'kgi k { value: 1  value: x  target: >= 1 }', "E003", "W106"),  # the second is not read
+    (_INPUT + 'kgi k { formula: x  target: >= 1  source: "e" }', "E004", "W106"),  # unknown key
+    (_INPUT + 'input y { value: x }\nkgi k { value: y  target: >= 1 }', "E004", "W106"),
+    (_INPUT + 'kgi k { value: 1  target: >= 1  weight: x }', "E204", "W106"),
+    (_INPUT + 'kgi k { value: 1  target: >= 1 }\nkpi a { parent: x  value: 1  target: >= 1 }', "E103", "W106"),
+    (_INPUT + 'kgi k { value: 1  target: >= 1 }\nkgi k { value: x  target: >= 1 }', "E102", "W106"),
+    ('model "M" { owner: "Ops"  period: monthly  cap: x }\n' + _INPUT + 'kgi k { value: 1  target: >= 1 }',
+     "E001", "W106"),
+    # a `type` or `perspective` that cannot be read: not W107 / W108 for its tree
+    ('kgi k { value: 1  target: >= 1  type: proces }', "E001", "W107"),
+    ('kgi k { value: 1  target: >= 1  perspective: financial\n'
+     '  kpi a { value: 1  weight: 100%  target: >= 1  perspective: custmer }\n}', "E001", "W108"),
+]
+
+
+@pytest.mark.parametrize("source, error, follow_on", FOLLOW_ON,
+                         ids=[f"{e}-{w}-{i}" for i, (_, e, w) in enumerate(FOLLOW_ON)])
+def test_follow_on_warnings_of_an_error_are_not_reported(source, error, follow_on):
+    found = codes((source if source.startswith("model") else HEADER + source) + "\n")
+    assert [c for c, _ in found] == [error], f"{follow_on} follows from {error}"
+
+
+def test_follow_on_rule_keeps_the_warnings_an_error_does_not_explain():
+    # an input that no entry names is unused, errors elsewhere notwithstanding
+    src = HEADER + _INPUT + 'input spare { source: "ERP" }\nkgi k { target: >= x * 1.2  owner: "o" }\n'
+    assert codes(src) == [("W106", 3), ("E001", 4)]
+    # a string names nothing
+    assert codes(HEADER + _INPUT + 'kgi k { value: "x"  target: >= 1 }\n') == [("W106", 2), ("E001", 3)]
+    # a tree whose `type` entries all read is still W107, beside another tree's unreadable one
+    src = HEADER + 'kgi k { value: 1  target: >= 1  type: proces }\nkgi j { value: 1  target: >= 1  type: result }\n'
+    assert codes(src) == [("E001", 2), ("W107", 3)]
+
+
 # -- suppression -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("line,expected", [
@@ -192,6 +238,7 @@ def test_per_file_ignores_and_max_children(project):
     ("max-children = 0x" + "f" * 4000 + "\n", "from 1 to 1,000"),
     ("max-children = " + "9" * 5000 + "\n", "4,300 digits"),
     ("x = " + "[" * 100_000 + "]" * 100_000 + "\n", "kpi.toml:1: nested more than 64 levels"),
+    ('fail-on = "errors"\n', "fail-on"),
     ('per-file-ignores = ["x"]\n', "per-file-ignores"),
 ])
 def test_broken_config_is_exit_2_naming_file_and_key(project, content, key):

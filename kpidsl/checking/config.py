@@ -2,8 +2,10 @@
 
 Keys (at the top level of ``kpi.toml``): ``select`` and ``ignore`` (lists of code prefixes),
 ``per-file-ignores`` (a table of glob → list of codes, globs relative to the configuration file),
-``max-children`` (W105's limit, a whole number from 1 to ``MAX_CHILDREN_LIMIT``). A broken file is a
-``ConfigError`` naming the file and the key; the TOML is read by ``kpidsl.parsing.documents`` (its limits).
+``max-children`` (W105's limit, a whole number from 1 to ``MAX_CHILDREN_LIMIT``), ``fail-on``
+(``"warning"``, the default: any finding fails the run; ``"error"``: only errors do). A broken file is
+a ``ConfigError`` naming the file and the key; the TOML is read by ``kpidsl.parsing.documents`` (its
+limits).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from ..parsing.literals import show
 from .practice import DEFAULT_MAX_CHILDREN
 from .rules import RULES
 
-KEYS = ("select", "ignore", "per-file-ignores", "max-children")
+KEYS = ("select", "ignore", "per-file-ignores", "max-children", "fail-on")
 #: The largest ``max-children``: a node with more kpis than this is no scorecard anyone reads.
 MAX_CHILDREN_LIMIT = 1000
+#: The values of ``fail-on``: the least severity that makes ``kpi check`` exit 1.
+FAIL_ON = ("error", "warning")
 
 
 class ConfigError(Exception):
@@ -38,6 +42,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_children: int = DEFAULT_MAX_CHILDREN
+    fail_on: str = "warning"
     path: str | None = None
 
     def ignored_for(self, file: str) -> tuple[str, ...]:
@@ -63,6 +68,10 @@ class Config:
         if self.select and not any(code.startswith(s) for s in self.select):
             return True
         return any(code.startswith(i) for i in self.ignore + self.ignored_for(file))
+
+    def fails(self, finding) -> bool:
+        """Whether ``finding`` makes ``kpi check`` exit 1 (``fail-on``)."""
+        return finding.is_error or self.fail_on == "warning"
 
 
 def codes_of(value, where: str) -> tuple[str, ...]:
@@ -92,12 +101,16 @@ def _read(path: Path, table: dict) -> Config:
         found = "a larger number" if isinstance(mc, int) and mc.bit_length() > 64 else show(repr(mc))
         raise ConfigError(f"{where}: `max-children` must be a whole number from 1 to {MAX_CHILDREN_LIMIT:,}, "
                           f"not {found}")
+    fail_on = table.get("fail-on", "warning")
+    if fail_on not in FAIL_ON:
+        raise ConfigError(f"{where}: `fail-on` must be \"error\" or \"warning\", not {show(repr(fail_on))}")
     return Config(
         select=codes_of(table.get("select", []), f"{where}: `select`"),
         ignore=codes_of(table.get("ignore", []), f"{where}: `ignore`"),
         per_file_ignores=tuple((str(g), codes_of(c, f"{where}: `per-file-ignores` `{show(g, 40)}`"))
                                for g, c in pfi.items()),
         max_children=mc,
+        fail_on=fail_on,
         path=where,
     )
 
@@ -139,6 +152,8 @@ def for_file(path: str) -> Config:
     return for_directory(str(Path(os.path.abspath(path)).parent))
 
 
-def with_overrides(config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> Config:
-    """Command-line ``--select``/``--ignore`` replace the file's lists."""
-    return attrs.evolve(config, select=select or config.select, ignore=ignore or config.ignore)
+def with_overrides(config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
+                   fail_on: str | None = None) -> Config:
+    """Command-line ``--select``/``--ignore``/``--fail-on`` replace the file's settings."""
+    return attrs.evolve(config, select=select or config.select, ignore=ignore or config.ignore,
+                        fail_on=fail_on or config.fail_on)

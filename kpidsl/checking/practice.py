@@ -3,10 +3,16 @@
 Each rule is one function registered in ``CHECKS`` under its code; its summary and explanation
 live in ``kpidsl.checking.rules``. A rule yields ``(span, message)`` pairs; the message ties the finding to
 the practice it protects.
+
+A warning that only follows from an error is not reported: a name written in an entry that has an
+error (``target: >= last_year * 1.2``), or in a declaration the compiler did not read (a duplicate),
+is not W106 unused; the tree of a ``type`` or ``perspective`` entry that has an error is not W107 or
+W108. The error says what to fix.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Callable, Iterable, Iterator
 
 from ..parsing import syntax
@@ -51,6 +57,11 @@ def _any_has(model: Model, key: str) -> bool:
         if key in ind.entries:
             return True
     return False
+
+
+def _misread(ind: Indicator, key: str) -> bool:
+    """Whether ``ind`` has a ``key`` entry whose value has an error (given, but not read)."""
+    return key in ind.entries and getattr(ind, key) is None
 
 
 def _tree(model: Model, kgi: Indicator) -> list[Indicator]:
@@ -116,7 +127,31 @@ def _used_names(model: Model) -> set[str]:
         for item in sc.decl.body.items:
             if isinstance(item, syntax.Expect):
                 used |= {n.name.text for n in syntax.iter_nodes(item.condition) if isinstance(n, syntax.Ref)}
+    if model.has_errors:
+        used |= _names_in_errors(model)
     return used
+
+
+def _names_in_errors(model: Model) -> set[str]:
+    """The names written in entries that have an error finding, or that were not read (those of a
+    declaration whose name is already taken, or of a second model header)."""
+    starts = sorted((f.span.line, f.span.column) for f in model.findings if f.is_error)
+    names: set[str] = set()
+    stack = [d for d in model.tree.decls if type(d) is not syntax.ScenarioDecl]  # expects are read above
+    while stack:
+        decl = stack.pop()
+        kept = (model.settings.decl if type(decl) is syntax.ModelDecl
+                else getattr(model.indicators.get(decl.name.text), "decl", None))
+        unread = kept is not decl
+        for item in decl.body.items:
+            if type(item) is syntax.IndicatorDecl:
+                stack.append(item)
+            elif type(item) is syntax.Entry:
+                s = item.span
+                i = bisect_left(starts, (s.line, s.column))
+                if unread or (i < len(starts) and starts[i] < (s.end_line, s.end_column)):
+                    names |= {n.name.text for n in syntax.iter_nodes(item.value) if type(n) is syntax.Ref}
+    return names
 
 
 @rule("W106")
@@ -138,7 +173,7 @@ def no_leading_indicator(model: Model, max_children: int) -> Found:
     if not _any_has(model, "type"):
         return
     for kgi in model.kgis:
-        if not any(i.type == "process" for i in _tree(model, kgi)):
+        if not any(i.type == "process" or _misread(i, "type") for i in _tree(model, kgi)):
             yield kgi.span, (f"the tree of kgi `{kgi.name}` has no process (leading) indicator; results alone "
                              "cannot be steered: add a `type: process` KPI such as visits or conversion")
 
@@ -148,8 +183,9 @@ def unbalanced_perspectives(model: Model, max_children: int) -> Found:
     if not _any_has(model, "perspective"):
         return
     for kgi in model.kgis:
-        covered = {i.perspective for i in _tree(model, kgi) if i.perspective}
-        if covered and len(covered) < len(PERSPECTIVES):
+        tree = _tree(model, kgi)
+        covered = {i.perspective for i in tree if i.perspective}
+        if covered and len(covered) < len(PERSPECTIVES) and not any(_misread(i, "perspective") for i in tree):
             missing = ", ".join(p for p in PERSPECTIVES if p not in covered)
             yield kgi.span, (f"the tree of kgi `{kgi.name}` covers only {', '.join(p for p in PERSPECTIVES if p in covered)}"
                              f"; a balanced scorecard also looks at {missing}")

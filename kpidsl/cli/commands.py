@@ -1,7 +1,8 @@
 """The ``kpi`` command line. It calls the public API and the renderers, nothing deeper.
 
-Exit codes: 0 success and nothing found; 1 findings, or a model that cannot be evaluated;
-2 usage or I/O errors. No input prints a traceback: an unexpected failure is one line.
+Exit codes: 0 success and nothing found; 1 findings (of the severity ``fail-on`` names), failed
+expectations, nothing tested, or a model that cannot be evaluated; 2 usage or I/O errors. No input
+prints a traceback: an unexpected failure is one line.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import click
 from .. import __version__
 from . import cache
 from ..parsing import sources
-from ..checking.config import ConfigError, codes_of, with_overrides
+from ..checking.config import FAIL_ON, ConfigError, codes_of, with_overrides
 from ..checking.config import for_file as config_for_file
 from ..render.findings import github_findings, json_findings, plain, sarif_findings, statistics, summary, text_finding
 from ..checking.rules import RULES
@@ -77,9 +78,9 @@ def _print_findings(findings: list[Finding], err: bool = False) -> None:
         click.echo(text_finding(f, _lines[f.path], style), err=err)
 
 
-def _discover(paths: tuple[str, ...]) -> tuple[list[str], int]:
-    """Files named on the command line, and ``*.kpi`` files under folders (sorted); and how many
-    folders could not be read (each said on standard error)."""
+def _discover(paths: tuple[str, ...], stdin: bool = False) -> tuple[list[str], int]:
+    """Files named on the command line (with ``stdin``, ``-`` too, kept as it is), and ``*.kpi``
+    files under folders (sorted); and how many folders could not be read (each said on standard error)."""
     files: list[str] = []
     unreadable = 0
 
@@ -89,7 +90,9 @@ def _discover(paths: tuple[str, ...]) -> tuple[list[str], int]:
         click.echo(f"kpi: cannot read the folder {exc.filename}: {exc.strerror or exc}", err=True)
 
     for p in paths:
-        if os.path.isdir(p):
+        if stdin and p == "-":
+            files.append(p)
+        elif os.path.isdir(p):
             found = []
             for root, dirs, names in os.walk(p, onerror=skipped):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -120,6 +123,10 @@ def cli() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
+#: The name findings on standard input are reported under without ``--stdin-filename``.
+STDIN_NAME = "<stdin>"
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
@@ -128,36 +135,52 @@ def cli() -> None:
 @click.option("--ignore", metavar="CODES", help="Skip these codes (comma-separated prefixes).")
 @click.option("--statistics", "show_stats", is_flag=True, help="Print a count per code after the findings.")
 @click.option("--no-cache", "no_cache", is_flag=True, help="Ignore and do not write .kpi_cache/.")
+@click.option("--stdin-filename", metavar="PATH",
+              help="The path that `-` (standard input) stands for: its findings are reported under it, and "
+                   f"its kpi.toml and per-file-ignores apply (default: {STDIN_NAME} in the current folder).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON),
+              help="Exit 1 for findings of this severity or worse: `error` lets warnings through "
+                   "[default: `fail-on` in kpi.toml, else warning].")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 whatever is found (still 2 for files that cannot be "
+              "read and usage errors).")
 def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | None, show_stats: bool,
-          no_cache: bool) -> None:
-    """Lint .kpi files and folders (folders are searched for *.kpi)."""
+          no_cache: bool, stdin_filename: str | None, fail_on: str | None, exit_zero: bool) -> None:
+    """Lint .kpi files and folders (folders are searched for *.kpi; `-` reads standard input)."""
+    if paths.count("-") > 1:
+        raise click.UsageError("`-` (standard input) can be given once")
+    if stdin_filename is not None and "-" not in paths:
+        raise click.UsageError("--stdin-filename names what `-` reads: pass `-` among the paths")
     sel, ign = _codes(select_), _codes(ignore)
     use_cache = not no_cache
     findings: list[Finding] = []
-    files, io_errors = _discover(paths)
+    failing = False
+    files, io_errors = _discover(paths, stdin=True)
     for path in files:
+        stdin = path == "-"
+        shown = (stdin_filename or STDIN_NAME) if stdin else path
         try:
-            config = with_overrides(config_for_file(path), sel, ign)
+            config = with_overrides(config_for_file(shown), sel, ign, fail_on)
         except ConfigError as exc:
             _fail(str(exc))
         try:
-            data = sources.read_bytes(path)
+            data = sources.read_bytes(path, stdin=stdin)
         except OSError as exc:
             io_errors += 1
             click.echo(f"kpi: {exc}", err=True)
             continue
-        k = cache.key(path, data, config) if use_cache else None
+        k = cache.key(path, data, config) if use_cache and not stdin else None
         found = cache.load(k, path) if k else None
         if found is None:
             from .. import api
 
-            model, found = _compile(path, data)
+            model, found = _compile(shown, data)
             if model is not None:
                 found = api.check(model, config)
             if k:
                 cache.store(k, path, found)
         else:
             _lines[path] = sources.display_lines(data)
+        failing = failing or any(map(config.fails, found))
         findings += found
     if fmt == "json":
         click.echo(json_findings(findings))
@@ -173,7 +196,7 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
         click.echo(summary(findings))
     if show_stats and fmt != "text" and findings:
         click.echo(statistics(findings), err=True)
-    sys.exit(2 if io_errors else 1 if findings else 0)
+    sys.exit(2 if io_errors else 1 if failing and not exit_zero else 0)
 
 
 def _load_for_eval(path: str) -> Model:
@@ -263,8 +286,11 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format.")
-def test(paths: tuple[str, ...], fmt: str) -> None:
-    """Evaluate every scenario and check its `expect` lines."""
+@click.option("--allow-no-tests", is_flag=True,
+              help="Exit 0 when the files have no `expect` line at all.")
+def test(paths: tuple[str, ...], fmt: str, allow_no_tests: bool) -> None:
+    """Evaluate every scenario and check its `expect` lines (a run without any fails, as nothing was
+    tested, unless --allow-no-tests is given)."""
     import json
 
     from .. import api
@@ -301,6 +327,10 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
             for o in f.observed:
                 click.echo(f"    {observed_text(*o)}")
         click.echo(f"{passed} passed, {failed} failed")
+    if not (passed or failed or io_errors or allow_no_tests):
+        where = ("no .kpi file was found" if not files else f"{files[0]} has no `expect` line" if len(files) == 1
+                 else f"none of the {len(files)} files has an `expect` line")
+        _fail(f"nothing was tested: {where}; add `expect CONDITION` to a scenario, or pass --allow-no-tests", 1)
     sys.exit(2 if io_errors else 1 if failed else 0)
 
 
