@@ -117,7 +117,7 @@ def test_eval_json_shape(kpi):
     assert set(doc) == {"model", "owner", "path", "scenarios"}
     assert doc["model"] == "E-commerce FY2025" and doc["path"] == ECOMMERCE
     q3 = next(s for s in doc["scenarios"] if s["name"] == "q3")
-    assert set(q3) == {"name", "label", "source", "missing", "indicators", "drags"}
+    assert set(q3) == {"name", "label", "source", "missing", "problems", "indicators", "drags"}
     assert q3["source"] == ["the model"]
     top = q3["indicators"][0]
     assert set(top) == {"name", "kind", "label", "owner", "parent", "weight", "value", "unit", "target",

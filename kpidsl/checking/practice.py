@@ -122,7 +122,7 @@ def too_many_children(model: Model, max_children: int) -> Found:
 
 
 def _used_names(model: Model) -> set[str]:
-    used = set().union(*model.uses.values()) if model.uses else set()
+    used = set().union(*model.uses.values(), *model.bound_uses.values())
     for sc in model.scenarios.values():
         for item in sc.decl.body.items:
             if isinstance(item, syntax.Expect):

@@ -183,8 +183,20 @@ _RULES = [
        M + 'input a { source: "ERP" }\nkgi g { value: a > 5  target: >= 1 }\n',
        M + 'input a { source: "ERP" }\nkgi g { value: if(a > 5, 1, 0)  target: >= 1 }\n',
        "Turn the condition into a number with `if(condition, 1, 0)`."),
+    _r("E304", "error", "a baseline, target or stretch that reads an indicator",
+       "A bound written as a formula may read inputs (a plan, a quota, last year's actual) and numbers; one "
+       "that reads a kpi, kgi, metric or veto is reported at the bound.",
+       "A target is what the team commits to before the period: it must not move with the results it judges. "
+       "A target computed from another KPI's result would make the scorecard grade itself.",
+       M + 'input sales { source: "ERP" }\nmetric trend { value: sales * 2 }\n'
+           'kgi g { value: sales  target: >= trend * 110%  source: "ERP" }\n',
+       M + 'input sales { source: "ERP" }\ninput last_year_sales { source: "ERP" }\n'
+           'kgi g { value: sales  target: >= last_year_sales * 110%  source: "ERP" }\n',
+       "Make the bound's figure an `input` that the data supplies, or compare against a number."),
     _r("E401", "error", "baseline, target and stretch out of order for the direction",
-       "For `>=` the baseline must lie below the target and the stretch above; for `<=` the other way round.",
+       "For `>=` the baseline must lie below the target and the stretch above; for `<=` the other way round. "
+       "Where a level is a formula, the order is checked in each scenario instead: a scenario whose levels "
+       "run out of order gets no score for that indicator, and `kpi eval` says why.",
        "Out of order, the score runs backwards: doing better would score worse.",
        M + 'kgi g { baseline: 100  target: >= 90  stretch: 120  source: "ERP" }\n',
        M + 'kgi g { baseline: 80  target: >= 90  stretch: 120  source: "ERP" }\n',

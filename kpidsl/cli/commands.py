@@ -274,6 +274,9 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     if fmt == "json":
         text = render_eval.to_json(model, evals, drag_parents)
     elif fmt == "csv":
+        for ev in evals:
+            for problem in ev.problems:
+                click.echo(f"kpi: scenario `{ev.name}`: {problem}", err=True)
         text = render_eval.to_csv(model, evals)
     elif fmt == "tree":
         text = render_eval.to_tree(model, evals, style)
@@ -352,6 +355,9 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
         if len(rows) > 20:
             click.echo(f"kpi: … and {len(rows) - 20} more scenarios with missing values", err=True)
         _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
+    for row, problems in list(result.problems.items())[:20]:
+        for problem in problems:
+            click.echo(f"kpi: scenario `{names[row]}`: {problem}", err=True)
     for piece in iter_results_csv(model, names, result.fields):
         sys.stdout.write(piece)
     sys.exit(0)

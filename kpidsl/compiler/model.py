@@ -19,19 +19,33 @@ TYPES = ("result", "process")
 
 @attrs.frozen
 class Target:
-    """A target: ``op`` is ``>=``, ``<=``, ``==`` or ``..``; ``text`` is its spelling in the file."""
+    """A target: ``op`` is ``>=``, ``<=``, ``==`` or ``..``; ``text`` is its spelling in the file.
+
+    A bound written as a number is a float in ``value`` (or ``low``/``high``); a bound written as a
+    formula over inputs is that formula's syntax node in ``value_formula`` (``low_formula``,
+    ``high_formula``), its float None: it is computed per scenario."""
 
     op: str
     value: float | None = None
     low: float | None = None
     high: float | None = None
     text: str = ""
+    value_formula: Any = None
+    low_formula: Any = None
+    high_formula: Any = None
+
+    @property
+    def formulas(self) -> tuple:
+        """The bounds written as formulas."""
+        return tuple(f for f in (self.value_formula, self.low_formula, self.high_formula) if f is not None)
 
     def to_json(self) -> dict:
-        """The JSON shape: ``{"op", "value"}`` or ``{"op": "..", "low", "high"}``."""
-        if self.op == "..":
-            return {"op": "..", "low": self.low, "high": self.high}
-        return {"op": self.op, "value": self.value}
+        """The JSON shape: ``{"op", "value"}`` or ``{"op": "..", "low", "high"}``; a bound that is a
+        formula is null there, and ``text`` gives the target as written."""
+        out = {"op": "..", "low": self.low, "high": self.high} if self.op == ".." else {"op": self.op, "value": self.value}
+        if self.formulas:
+            out["text"] = self.text
+        return out
 
 
 @attrs.define(eq=False)
@@ -54,6 +68,9 @@ class Indicator:
     target: Target | None = None
     baseline: float | None = None
     stretch: float | None = None
+    #: A baseline or stretch written as a formula over inputs (then ``baseline``/``stretch`` is None).
+    baseline_formula: Any = None
+    stretch_formula: Any = None
     formula: Any = None
     unit: str | None = None
     owner: str | None = None
@@ -87,6 +104,8 @@ class Indicator:
         ind.target = None
         ind.baseline = None
         ind.stretch = None
+        ind.baseline_formula = None
+        ind.stretch_formula = None
         ind.formula = None
         ind.unit = None
         ind.owner = None
@@ -161,6 +180,8 @@ class Model:
     formula_order: list[str] = attrs.Factory(list)
     #: Names each formula reads.
     uses: dict[str, set[str]] = attrs.Factory(dict)
+    #: Names the bounds (baseline, target, stretch) of each indicator read, where they are formulas.
+    bound_uses: dict[str, set[str]] = attrs.Factory(dict)
     #: Set by the compiler when the model has no errors: it can then be evaluated.
     evaluable: bool = False
     _lines: list[str] | None = None

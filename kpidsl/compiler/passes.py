@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 
+import attrs
+
 from . import formulas as expressions
 from .context import Context
 from ..parsing import syntax
@@ -229,20 +231,21 @@ def _read_target(ctx: Context, entry: syntax.Entry, value):
     t = type(value)
     if t is syntax.Threshold:
         n = number_of(value.value)
-        if n is None:
-            return _expected(ctx, entry, "a number after `" + value.op + "` (a target is a number literal)")
-        target = Target(value.op, value=n, text=source_text(ctx.model, value))
+        if n is None and type(value.value) in _NOT_FORMULA:
+            return _expected(ctx, entry, "a number or a formula over inputs after `" + value.op + "`")
+        target = Target(value.op, value=n, text=source_text(ctx.model, value),
+                        value_formula=None if n is not None else value.value)
     elif t is syntax.Band:
         lo, hi = number_of(value.low), number_of(value.high)
-        if lo is None or hi is None:
-            return _expected(ctx, entry, "numbers at both ends of the band (`30% .. 40%`)")
-        target = Target("..", low=lo, high=hi, text=source_text(ctx.model, value))
+        target = Target("..", low=lo, high=hi, text=source_text(ctx.model, value),
+                        low_formula=None if lo is not None else value.low,
+                        high_formula=None if hi is not None else value.high)
     else:
         hint = ""
         if number_of(value) is not None:
             hint = f"; did you mean `>= {source_text(ctx.model, value)}`?"
         return _expected(ctx, entry, "`>=`, `<=`, `==` or a band (`lo .. hi`)", hint)
-    if one_line:
+    if one_line and not target.formulas:  # a formula is checked where it stands: never shared
         ctx.targets[text] = target
     return target
 
@@ -252,6 +255,22 @@ def _read_number(ctx: Context, entry: syntax.Entry, value):
     if n is None:
         return _expected(ctx, entry, "a number")
     return n
+
+
+@attrs.frozen
+class _Formula:
+    """A baseline or stretch written as a formula: it sets the ``…_formula`` attribute."""
+
+    node: object
+
+
+def _read_level(ctx: Context, entry: syntax.Entry, value):
+    n = number_of(value)
+    if n is not None:
+        return n
+    if type(value) in _NOT_FORMULA:
+        return _expected(ctx, entry, "a number or a formula over inputs")
+    return _Formula(value)
 
 
 def _read_unit(ctx: Context, entry: syntax.Entry, value):
@@ -296,12 +315,13 @@ def _read_parent(ctx: Context, entry: syntax.Entry, value):
 _READERS = {
     "value": _read_formula, "target": _read_target, "unit": _read_unit, "due": _read_date,
     "parent": _read_parent,
-    **dict.fromkeys(("baseline", "stretch", "weight", "cap", "green", "amber"), _read_number),
+    **dict.fromkeys(("weight", "cap", "green", "amber"), _read_number),
+    **dict.fromkeys(("baseline", "stretch"), _read_level),
     **dict.fromkeys(("owner", "source", "description"), _read_string),
     **dict.fromkeys(_WORDS, _read_word),
 }
 #: Keys whose value is a number literal (each sets the attribute of its name).
-_NUMERIC = frozenset(key for key, reader in _READERS.items() if reader is _read_number)
+_NUMERIC = frozenset(key for key, reader in _READERS.items() if reader in (_read_number, _read_level))
 #: The Indicator attribute each entry sets (``parent`` holds an Ident until link_tree resolves it).
 _ATTRIBUTE = {key: "formula" if key == "value" else key for key in _READERS}
 
@@ -376,7 +396,9 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
                 into.formula = value
                 continue
             val = readers[key](ctx, item, value)
-            if val is not None:
+            if type(val) is _Formula:
+                setattr(into, attribute[key] + "_formula", val.node)
+            elif val is not None:
                 setattr(into, attribute[key], val)
         elif t is syntax.IndicatorDecl:
             if owner is not None:
@@ -576,7 +598,8 @@ def check_thresholds(ctx: Context) -> None:
         op = t.op
         if op == ">=" or op == "<=":
             v = t.value
-            if v is not None:  # levels in the target's direction, inline (most targets are these)
+            if v is not None:  # levels in the target's direction, inline (most targets are these);
+                # a level that is a formula is None here, and its order is checked per scenario
                 b, s = ind.baseline, ind.stretch
                 if op == ">=":
                     order_ok = (b is None or b < v) and (s is None or s > v)
@@ -654,8 +677,30 @@ def _levels_out_of_order(ctx: Context, ind: Indicator, t: Target) -> None:
 
 
 def resolve_formulas(ctx: Context) -> None:
-    """Check every formula (E101, E103, E302, E303, E503) and record what each one reads."""
-    ctx.model.uses.update(expressions.check_values(ctx, ctx.model.indicators.values()))
+    """Check every formula (E101, E103, E302, E303, E503) and record what each one reads; then the
+    bounds written as formulas, which may read inputs only (E304)."""
+    model = ctx.model
+    model.uses.update(expressions.check_values(ctx, model.indicators.values()))
+    for ind in model.indicators.values():
+        t = ind.target
+        bounds = [(key, f) for key, f in (("baseline", ind.baseline_formula), ("stretch", ind.stretch_formula))
+                  if f is not None]
+        if t is not None and t.formulas:
+            bounds += [("target", f) for f in t.formulas]
+        if not bounds:
+            continue
+        read: set[str] = set()
+        for key, formula in bounds:
+            names = expressions.safe_check(formula, ctx, expect=False, want=expressions.NUM)
+            for name in sorted(names, key=lambda n: model.indicators[n].index):
+                other = model.indicators[name]
+                if other.kind != "input":
+                    ctx.sink.add("E304", ind.entries[key].value.span,
+                                 f"the {key} of `{ind.name}` reads {other.kind} `{name}`; a bound is a formula "
+                                 f"over inputs only (a plan, a quota, last year's value): make `{name}` an "
+                                 "`input`, or compare against a number")
+            read |= names
+        model.bound_uses[ind.name] = read
 
 
 def check_formula_cycles(ctx: Context) -> None:

@@ -16,7 +16,8 @@ import weakref
 import numpy as np
 
 from ..compiler.model import Model
-from .plan import ACHIEVEMENT, CODES, DRAG, MET, SCORE, STATUS, STATUSES, TOL, Plan, assignable, plan_of
+from .plan import (ACHIEVEMENT, CODES, DRAG, MET, SCORE, STATUS, STATUSES, TOL, Plan, assignable, levels_problem,
+                   plan_of)
 from .pycode import Program
 from .scalar import PRIMITIVES as _SCALAR
 
@@ -238,7 +239,7 @@ class BatchResult:
 
     STATUSES = STATUSES
 
-    def __init__(self, model, n, value, achievement, met, score, status, drag, missing):
+    def __init__(self, model, n, value, achievement, met, score, status, drag, missing, problems=None):
         self.model = model
         self.n = n
         self.value = value
@@ -248,6 +249,8 @@ class BatchResult:
         self.status = status
         self._drag = drag
         self.missing = missing
+        #: Row → why an indicator has no score there though it has data (levels out of order).
+        self.problems: dict[int, list[str]] = problems or {}
 
     def status_text(self, name: str) -> list[str | None]:
         """The statuses of ``name`` as strings (None where it has none)."""
@@ -291,6 +294,11 @@ def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int) -> Ba
                 missing.setdefault(row, []).append(nm)
     with np.errstate(all="ignore"):
         prog.run(r, n)
+    problems: dict[int, list[str]] = {}
+    for name, (levels, ok, want) in plan.levels.items():
+        for row in np.flatnonzero(r[ok] == 0.0).tolist():
+            values = {key: float(r[v][row]) if type(v) is int else v for key, v in levels.items()}
+            problems.setdefault(row, []).append(levels_problem(name, values, want))
     k = len(plan.slots)
 
     def field(f: int) -> dict[str, np.ndarray]:
@@ -298,7 +306,8 @@ def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int) -> Ba
 
     status = {nm: np.where(np.isnan(c), 0, c).astype(np.int8) for nm, c in field(STATUS).items()}
     return BatchResult(model, n, field(0), field(ACHIEVEMENT), field(MET), field(SCORE), status, field(DRAG),
-                       {row: tuple(names) for row, names in sorted(missing.items())})
+                       {row: tuple(names) for row, names in sorted(missing.items())},
+                       dict(sorted(problems.items())))
 
 
 __all__ = ["evaluate_columns", "BatchResult", "STATUSES", "PRIMITIVES", "CONSTANTS", "program"]

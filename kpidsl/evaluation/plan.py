@@ -95,6 +95,10 @@ class Plan:
     temps_from: int
     #: Every register the steps use, named results and temporaries.
     size: int
+    #: Per indicator whose levels are formulas: its levels (``"baseline"``, ``"target"``, ``"stretch"``,
+    #: ``"low"``, ``"high"``) as operands, the register of the condition that they run in order in a
+    #: scenario, and the order they must run in (``"baseline < target < stretch"``).
+    levels: dict[str, tuple[dict[str, Operand], int, str]] = attrs.Factory(dict)
 
     def reg(self, field: int, name: str) -> int:
         """The register of ``name``'s ``field`` (one of ``VALUE`` … ``DRAG``)."""
@@ -107,6 +111,13 @@ def assignable(model: Model, key: str) -> None:
     if ind is None or ind.formula is not None:
         why = "is not declared" if ind is None else "is computed by its `value` formula"
         raise KpiError([], f"`{key}` {why}; a scenario assigns inputs and indicators without a formula")
+
+
+def levels_problem(name: str, levels: dict[str, float], want: str) -> str:
+    """Why ``name`` has no score in a scenario whose levels run out of order (``levels``: their values)."""
+    shown = ", ".join(f"{k} {v:.12g}" for k, v in levels.items())
+    return (f"`{name}` has {shown} in this scenario; they must run {want}, so it is not scored: check the "
+            "data its levels are computed from")
 
 
 _PLANS: "weakref.WeakKeyDictionary[Model, Plan]" = weakref.WeakKeyDictionary()
@@ -143,6 +154,11 @@ def _is_condition(node) -> bool:
     return type(node) in _CONDITIONS or (type(node) is syntax.Attribute and node.name.text == "met")
 
 
+def _has_formula_levels(ind) -> bool:
+    """Whether any of the indicator's levels (target, band ends, baseline, stretch) is a formula."""
+    return bool(ind.target.formulas) or ind.baseline_formula is not None or ind.stretch_formula is not None
+
+
 def _children(node) -> tuple:
     t = type(node)
     if t is syntax.Neg or t is syntax.NotOp:
@@ -160,10 +176,22 @@ class _Lowering:
     def __init__(self, model: Model):
         self.model = model
         self.slots = {name: i for i, name in enumerate(model.indicators)}
-        self.temps_from = len(FIELDS) * len(self.slots)
+        # named registers past the fields: each level written as a formula, and one order condition
+        # per indicator that has such levels
+        extra = sum(len(ind.target.formulas) + (ind.baseline_formula is not None)
+                    + (ind.stretch_formula is not None) + 1
+                    for ind in model.indicators.values() if ind.target is not None and _has_formula_levels(ind))
+        self.next_named = len(FIELDS) * len(self.slots)
+        self.temps_from = self.next_named + extra
         self.next = self.temps_from
         self.steps: list[Step] = []
         self.paths: dict[str, float] = {}  # path weights, see path_weight
+        self.levels: dict[str, tuple[dict[str, Operand], int, str]] = {}
+
+    def named(self) -> int:
+        """A named register past the fields (see ``__init__``)."""
+        self.next_named += 1
+        return self.next_named - 1
 
     def reg(self, field: int, name: str) -> int:
         return field * len(self.slots) + self.slots[name]
@@ -191,11 +219,11 @@ class _Lowering:
                 lines.append((exp, tuple(self.steps), result))
             if lines:
                 expects[sc.name] = tuple(lines)
-        read = set().union(*model.uses.values()) if model.uses else set()
+        read = set().union(*model.uses.values(), *model.bound_uses.values())
         needed = tuple(n for n, ind in model.indicators.items()  # scored from drivers: not needed
                        if ind.formula is None and ind.kind != "metric"
                        and (n in read or (ind.target is not None and ind.kind != "input" and not ind.children)))
-        return Plan(self.slots, main, expects, needed, self.temps_from, self.next)
+        return Plan(self.slots, main, expects, needed, self.temps_from, self.next, self.levels)
 
     # formulas -------------------------------------------------------------------------------------
 
@@ -298,38 +326,92 @@ class _Lowering:
         else:
             self.emit("copy", src, out=out)
 
+    def level(self, constant: float | None, formula) -> Operand | None:
+        """A level as an operand: its number, or its formula computed into a named register."""
+        if formula is not None:
+            out = self.named()
+            self.emit("fin", self.formula(formula), out=out)
+            return out
+        return None if constant is None else float(constant)
+
+    def minus(self, a: Operand, b: Operand) -> Operand:
+        """``a - b``: folded when both are numbers."""
+        if type(a) is float and type(b) is float:
+            return a - b
+        return self.emit("sub", a, b)
+
     def threshold(self, ind, value: int, met: int, ach: int, cap: float) -> None:
-        """``met`` and achievement of ``value`` against the target and its levels."""
+        """``met`` and achievement of ``value`` against the target and its levels. Levels written as
+        formulas are computed per scenario; where they run out of order, the achievement is unknown."""
         t = ind.target
         op = t.op
         if op == "..":
-            self.emit("and", self.emit("ge", value, float(t.low)), self.emit("le", value, float(t.high)), out=met)
-            self.emit("if_num", met, 1.0, 0.0, out=ach)
+            low, high = self.level(t.low, t.low_formula), self.level(t.high, t.high_formula)
+            self.emit("and", self.emit("ge", value, low), self.emit("le", value, high), out=met)
+            if t.formulas:  # a band that runs backwards in a scenario: nothing can meet it
+                raw = self.emit("if_num", met, 1.0, 0.0)
+                self.order(ind.name, {"low": low, "high": high}, [("le", low, high)], "low ≤ high", raw, ach)
+            else:
+                self.emit("if_num", met, 1.0, 0.0, out=ach)
             return
-        bound = float(t.value)
+        bound = self.level(t.value, t.value_formula)
         self.emit(_CMP[op], value, bound, out=met)
         if op == "==":
             self.emit("if_num", met, 1.0, 0.0, out=ach)
             return
-        base = None if ind.baseline is None else float(ind.baseline)
-        stretch = None if ind.stretch is None else float(ind.stretch)
+        base = self.level(ind.baseline, ind.baseline_formula)
+        stretch = self.level(ind.stretch, ind.stretch_formula)
         above = op == ">="
         if stretch is None:
             yes: Operand = 1.0
         else:  # 1 + (cap - 1) · clamp((a - t) / (s - t), 0, 1), the mirror image for <=
             gap = self.emit("sub", value, bound) if above else self.emit("sub", bound, value)
-            share = self.emit("div", gap, stretch - bound if above else bound - stretch)
+            share = self.emit("div", gap, self.minus(stretch, bound) if above else self.minus(bound, stretch))
             yes = self.emit("add", 1.0, self.emit("mul", cap - 1.0, self.emit("clamp", share, 0.0, 1.0)))
         if base is not None:  # the way from the baseline: (a - b) / (t - b), at least 0
             gap = self.emit("sub", value, base) if above else self.emit("sub", base, value)
-            no: Operand = self.emit("pos", self.emit("div", gap, bound - base if above else base - bound))
-        elif bound <= 0:
-            no = 0.0
-        elif above:
-            no = self.emit("pos", self.emit("div", value, bound))
-        else:  # lower is better: t / a for a positive actual
-            no = self.emit("pick", self.emit("exceeds", value, 0.0), self.emit("div", bound, value), 0.0)
-        self.emit("if_num", met, yes, no, out=ach)
+            no: Operand = self.emit("pos", self.emit("div", gap, self.minus(bound, base) if above
+                                                     else self.minus(base, bound)))
+        elif type(bound) is float:
+            if bound <= 0:
+                no = 0.0
+            elif above:
+                no = self.emit("pos", self.emit("div", value, bound))
+            else:  # lower is better: t / a for a positive actual
+                no = self.emit("pick", self.emit("exceeds", value, 0.0), self.emit("div", bound, value), 0.0)
+        else:  # the same, with the bound's sign known only per scenario
+            positive = self.emit("exceeds", bound, 0.0)
+            if above:
+                no = self.emit("pick", positive, self.emit("pos", self.emit("div", value, bound)), 0.0)
+            else:
+                both = self.emit("and", positive, self.emit("exceeds", value, 0.0))
+                no = self.emit("pick", both, self.emit("div", bound, value), 0.0)
+        if not _has_formula_levels(ind):
+            self.emit("if_num", met, yes, no, out=ach)
+        else:
+            raw = self.emit("if_num", met, yes, no)
+            tests = []
+            if base is not None:
+                tests.append(("lt", base, bound) if above else ("gt", base, bound))
+            if stretch is not None:
+                tests.append(("gt", stretch, bound) if above else ("lt", stretch, bound))
+            want = "baseline < target < stretch" if above else "baseline > target > stretch"
+            levels = {k: v for k, v in (("baseline", base), ("target", bound), ("stretch", stretch)) if v is not None}
+            self.order(ind.name, levels, tests, want, raw, ach)
+
+    def order(self, name: str, levels: dict[str, Operand], tests: list, want: str, raw: int, ach: int) -> None:
+        """The condition that the levels run in order, in a named register; the achievement ``raw``
+        where they do, unknown where they do not (a static order is the compiler's E401/E403)."""
+        ok: Operand = "TRUE"
+        for cmp, a, b in tests:
+            if type(a) is float and type(b) is float:
+                continue
+            test = self.emit(cmp, a, b)
+            ok = test if ok == "TRUE" else self.emit("and", ok, test)
+        out = self.named()
+        self.emit("copy", ok, out=out)
+        self.emit("if_num", out, raw, "NAN", out=ach)
+        self.levels[name] = (levels, out, want)
 
     def status(self, score: int, green: float, amber: float) -> Operand:
         """The status code of a score against the model's bands."""
@@ -358,5 +440,5 @@ class _Lowering:
         return self.paths[name]
 
 
-__all__ = ["Plan", "Step", "plan_of", "assignable", "FIELDS", "STATUSES", "CONSTANTS", "PRIMITIVES",
+__all__ = ["Plan", "Step", "plan_of", "assignable", "levels_problem", "FIELDS", "STATUSES", "CONSTANTS", "PRIMITIVES",
            "INLINE", "CODES", "TOL", "DRAG_MIN", "VALUE", "MET", "ACHIEVEMENT", "SCORE", "STATUS", "DRAG"]

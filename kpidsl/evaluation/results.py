@@ -40,6 +40,8 @@ class Evaluation:
     expects: tuple[ExpectResult, ...] = ()
     #: Where the scenario's values came from (``"the model"``, data file paths, ``"--set"``), when known.
     source: tuple[str, ...] = ()
+    #: What kept an indicator from a score in this scenario though it has data (levels out of order).
+    problems: tuple[str, ...] = ()
 
     def __getitem__(self, name: str) -> IndicatorResult:
         return self.results[name]

@@ -12,7 +12,8 @@ from typing import Mapping
 
 from ..compiler.model import Model
 from ..gcpause import paused_gc
-from .plan import ACHIEVEMENT, CODES, DRAG, MET, SCORE, STATUS, STATUSES, TOL, Plan, assignable, plan_of
+from .plan import (ACHIEVEMENT, CODES, DRAG, MET, SCORE, STATUS, STATUSES, TOL, Plan, assignable, levels_problem,
+                   plan_of)
 from .pycode import Program
 from .results import Evaluation, ExpectResult, IndicatorResult, MissingValues
 
@@ -206,10 +207,12 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
                                           None if code != code else STATUSES[int(code)])
         drags = [(nm, d) for nm in model.order if (d := r[DRAG * n + plan.slots[nm]]) == d]
         drags.sort(key=lambda x: -x[1])  # stable: ties stay in tree order
+        problems = tuple(levels_problem(name, {k: r[v] if type(v) is int else v for k, v in levels.items()}, want)
+                         for name, (levels, ok, want) in plan.levels.items() if r[ok] is False)
         checked = ()
         if expects is not None:
             checked = tuple(ExpectResult(e, f(r, None)) for e, f in prog.expects.get(expects, []))
-    return Evaluation(name, label, results, tuple(missing), tuple(drags), checked)
+    return Evaluation(name, label, results, tuple(missing), tuple(drags), checked, problems=problems)
 
 
 __all__ = ["evaluate", "program", "PRIMITIVES", "CONSTANTS"]

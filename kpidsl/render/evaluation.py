@@ -23,9 +23,9 @@ def owner_of(model: Model, name: str) -> str | None:
 
 def value_text(model: Model, name: str, value: float | None) -> str:
     """A value in the form its target is written: a fraction as a percentage when the unit is ``%``
-    or the target is written in %."""
-    ind = model.indicators[name]
-    return fmt_value(value, ind.unit, ind.target is not None and "%" in ind.target.text)
+    or the target is a number written in % (a formula's ``120%`` is a factor, not the value's form)."""
+    ind, t = model.indicators[name], model.indicators[name].target
+    return fmt_value(value, ind.unit, t is not None and not t.formulas and "%" in t.text)
 
 
 def score_text(model: Model, r) -> str:
@@ -107,7 +107,7 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
         drags = [{**d.to_json(), "drag": _finite(d.points)} for group in drags_of(model, ev, parents).values()
                  for d in group]
         out.append({"name": ev.name, "label": ev.label, "source": list(ev.source), "missing": list(ev.missing),
-                    "indicators": rows, "drags": drags})
+                    "problems": list(ev.problems), "indicators": rows, "drags": drags})
     settings = model.settings
     return json.dumps({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out},
                       ensure_ascii=False, indent=1, allow_nan=False)
@@ -199,6 +199,7 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
     for ev in evals:
         if ev.missing:
             out.append(f"{ev.name}: no data for " + ", ".join(ev.missing))
+        out += [f"{ev.name}: {problem}" for problem in ev.problems]
         out += drag_lines(model, ev, drags, parents)
     return "\n".join(out).rstrip() + "\n"
 
