@@ -1,11 +1,11 @@
-"""The practice rules W101–W108: what KPI practice asks of a tree beyond being computable.
+"""The practice rules W101–W109: what KPI practice asks of a tree beyond being computable.
 
 Each rule is one function registered in ``CHECKS`` under its code; its summary and explanation
 live in ``kpidsl.checking.rules``. A rule yields ``(span, message)`` pairs; the message ties the finding to
 the practice it protects.
 
 A warning that only follows from an error is not reported: a name written in an entry that has an
-error (``target: >= last_year * 1.2``), or in a declaration the compiler did not read (a duplicate),
+error (``due: last_year``), or in a declaration the compiler did not read (a duplicate),
 is not W106 unused; the tree of a ``type`` or ``perspective`` entry that has an error is not W107 or
 W108. The error says what to fix.
 """
@@ -119,6 +119,19 @@ def too_many_children(model: Model, max_children: int) -> Found:
         if len(ind.children) > max_children and ind.kind in _SCORED:
             yield ind.span, (f"more than {max_children} KPIs under `{ind.name}` ({len(ind.children)}): focus "
                              "on the few that drive the goal and keep the rest as `metric`s")
+    # the whole tree of each kgi, counted once: children before parents in reverse output order
+    inds = model.indicators
+    below: dict[str, int] = {}
+    for name in reversed(model.order):
+        ind = inds[name]
+        if ind.kind in _SCORED:
+            below[name] = sum(1 + below.get(c, 0) for c in ind.children if inds[c].kind == "kpi")
+    for ind in model.kgis:
+        total = below.get(ind.name, 0)
+        if total > max_children and len(ind.children) <= max_children:
+            yield ind.span, (f"{total} KPIs in the tree of kgi `{ind.name}`, more than {max_children} in all: "
+                             "a scorecard is read as a whole; focus on the 3–5 that drive the goal and keep "
+                             "the rest as `metric`s")
 
 
 def _used_names(model: Model) -> set[str]:
@@ -189,3 +202,67 @@ def unbalanced_perspectives(model: Model, max_children: int) -> Found:
             missing = ", ".join(p for p in PERSPECTIVES if p not in covered)
             yield kgi.span, (f"the tree of kgi `{kgi.name}` covers only {', '.join(p for p in PERSPECTIVES if p in covered)}"
                              f"; a balanced scorecard also looks at {missing}")
+
+
+_ADDITIVE = {"+", "-"}
+_SAME_UNIT_FUNCTIONS = ("min", "max", "sum", "avg", "clamp")
+
+
+def _unit_of(node, units: dict[str, str], found: list) -> str | None:
+    """The unit of a formula (None: none declared, or a product or ratio of units); each ``+``, ``-``,
+    comparison or ``min``/``max``/``sum``/``avg``/``clamp`` of two different declared units is put in
+    ``found`` as ``(node, unit, unit)``. Iterative: a formula's depth is no limit."""
+    out: dict[int, str | None] = {}
+    stack = [(node, False)]
+    while stack:
+        n, ready = stack.pop()
+        t = type(n)
+        kids = ((n.left, n.right) if t in (syntax.Binary, syntax.Compare) else
+                (n.operand,) if t is syntax.Neg else tuple(n.args.items) if t is syntax.Call else ())
+        if kids and not ready:
+            stack.append((n, True))
+            stack.extend((k, False) for k in kids)
+            continue
+        got = [out.pop(id(k), None) for k in kids]
+        if t is syntax.Ref:
+            unit = units.get(n.name.text)
+        elif t is syntax.Neg:
+            unit = got[0]
+        elif (t is syntax.Binary and n.op in _ADDITIVE) or t is syntax.Compare or (
+                t is syntax.Call and n.func.text in _SAME_UNIT_FUNCTIONS):
+            known = [u for u in got if u is not None]
+            if len(set(known)) > 1:
+                found.append((n, known[0], next(u for u in known if u != known[0])))
+            unit = known[0] if known and len(set(known)) == 1 and t is not syntax.Compare else None
+        elif t is syntax.Call and n.func.text in ("abs", "round"):
+            unit = got[0]
+        else:  # numbers, products, ratios, powers, conditions, results
+            unit = None
+        out[id(n)] = unit
+    return out.get(id(node))
+
+
+@rule("W109")
+def mixed_units(model: Model, max_children: int) -> Found:
+    units = {name: ind.unit for name, ind in model.indicators.items() if ind.unit}
+    if len(set(units.values())) < 2:
+        return
+    formulas = []
+    for ind in model.indicators.values():
+        formulas.append(ind.formula)
+        formulas += [ind.baseline_formula, ind.stretch_formula]
+        if ind.target is not None:
+            formulas += list(ind.target.formulas)
+    for sc in model.scenarios.values():
+        formulas += [e.condition for e in sc.expects]
+    for formula in formulas:
+        if formula is None:
+            continue
+        found: list = []
+        _unit_of(formula, units, found)
+        for node, a, b in found:
+            what = ("compares" if type(node) is syntax.Compare else
+                    f"takes `{node.func.text}` of" if type(node) is syntax.Call else
+                    "adds" if node.op == "+" else "subtracts")
+            yield node.span, (f"this formula {what} {a} and {b}: quantities of different units only add or compare "
+                              "after a conversion; multiply by a rate (`people * 1.2万元`) or compute a ratio (`/`)")

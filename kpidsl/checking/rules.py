@@ -284,7 +284,8 @@ _RULES = [
        M + 'kgi revenue {\n  target: >= 100\n  kpi visits { target: >= 500  source: "Web analytics" }\n}\n',
        "Add `source: \"CRM\"` (ERP, survey, …) or a `value:` formula."),
     _r("W105", "warning", "too many kpis under one node",
-       "More than `max-children` (default 10; set it in `kpi.toml`) kpis under one kgi or kpi.",
+       "More than `max-children` (default 10; set it in `kpi.toml`) kpis under one kgi or kpi, or in the "
+       "whole tree of one kgi.",
        "Too many KPIs scatter attention: focus on the 3–5 that drive the goal.",
        M + 'kgi revenue {\n  target: >= 100\n'
            + "".join(f'  kpi k{i} {{ target: >= 1  source: "ERP" }}\n' for i in range(11)) + "}\n",
@@ -318,6 +319,16 @@ _RULES = [
            '  kpi cycle_time { target: <= 5  source: "ERP"  perspective: process }\n'
            '  kpi training { target: >= 20  source: "HR"  perspective: learning }\n}\n',
        "Add KPIs for the missing perspectives, or drop `perspective` if the file does not use a scorecard."),
+    _r("W109", "warning", "quantities of different units added or compared",
+       "A formula adds, subtracts or compares two declared units (`万元 + people`), or takes `min`, `max`, "
+       "`sum`, `avg` or `clamp` over them. Products and ratios of units are fine.",
+       "Adding money to headcount gives a number that means nothing: the formula is almost always a typo or "
+       "a missing conversion, and the score built on it misleads.",
+       M + 'input revenue { unit: 万元  source: "ERP" }\ninput staff { unit: people  source: "HR" }\n'
+           'kgi g { value: revenue + staff  target: >= 100  source: "ERP" }\n',
+       M + 'input revenue { unit: 万元  source: "ERP" }\ninput staff { unit: people  source: "HR" }\n'
+           'kgi g { value: revenue / staff  target: >= 100  source: "ERP" }\n',
+       "Convert one side (multiply by a rate), or compute a ratio such as revenue per person."),
 ]
 
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}
