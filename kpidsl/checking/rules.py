@@ -215,8 +215,8 @@ _RULES = [
        M + 'kgi margin { target: 40% .. 30%  source: "ERP" }\n',
        M + 'kgi margin { target: 30% .. 40%  source: "ERP" }\n',
        "Write the band low end first."),
-    _r("E404", "error", "a cap outside 100% to 500%",
-       "A `cap` on the model below 100% or above 500%. The cap is the score an indicator reaches at its "
+    _r("E404", "error", "a cap outside 100% to 500%, on the model or an indicator",
+       "A `cap` on the model or on a kgi, kpi or metric below 100% or above 500%. The cap is the score an indicator reaches at its "
        "stretch (default 120%).",
        "Below 100%, beating the target would lower the score; above 500%, one KPI at its stretch outweighs "
        "the rest of the scorecard, and a cap such as `1e308` makes scores infinite.",
@@ -235,6 +235,14 @@ _RULES = [
        'model "Sales" { owner: "Sales office"  period: quarterly  green: 100%  amber: 90% }\n'
        'kgi revenue { target: >= 100  source: "ERP" }\n',
        "Give `green` the score that counts as on track and `amber` a lower one, such as `green: 100%  amber: 80%`."),
+    _r("E406", "error", "`score: own` on an indicator without a target",
+       "A kgi or kpi with `score: own` is scored on its own achievement rather than its drivers; without a "
+       "target it has none.",
+       "The score would be unknown in every scenario, and its tree with it.",
+       M + 'kgi g {\n  score: own\n  source: "ERP"\n  kpi a { weight: 100%  target: >= 1  source: "ERP" }\n}\n',
+       M + 'kgi g {\n  score: own\n  target: >= 100\n  source: "ERP"\n'
+           '  kpi a { weight: 100%  target: >= 1  source: "ERP" }\n}\n',
+       "Give the indicator a target, or remove `score: own`."),
     _r("E501", "error", "a scenario assigns an unknown name, or a name that has a formula",
        "A scenario entry for a name that is not declared, or for an indicator computed by its `value:`.",
        "The value would be ignored: usually a typo, or an assumption put in the wrong place.",

@@ -15,6 +15,8 @@ from ..parsing.sources import lines_of
 PERIODS = ("daily", "weekly", "monthly", "quarterly", "yearly")
 PERSPECTIVES = ("financial", "customer", "process", "learning")
 TYPES = ("result", "process")
+#: How a kgi or kpi with drivers is scored (``score:``): from its drivers (the default) or its own value.
+SCORE_FROM = ("drivers", "own")
 
 
 @attrs.frozen
@@ -72,6 +74,10 @@ class Indicator:
     baseline_formula: Any = None
     stretch_formula: Any = None
     formula: Any = None
+    #: The score at the stretch for this indicator (``cap:``), or None for the model's.
+    cap: float | None = None
+    #: ``"own"`` to score on its own achievement though it has drivers (``score: own``), else None.
+    score: str | None = None
     unit: str | None = None
     owner: str | None = None
     due: datetime.date | None = None
@@ -107,6 +113,8 @@ class Indicator:
         ind.baseline_formula = None
         ind.stretch_formula = None
         ind.formula = None
+        ind.cap = None
+        ind.score = None
         ind.unit = None
         ind.owner = None
         ind.due = None
@@ -121,6 +129,11 @@ class Indicator:
     def span(self) -> Span:
         """Where findings about this declaration start: its name."""
         return self.decl.name.span
+
+    @property
+    def own_score(self) -> bool:
+        """Whether its score is its own achievement though it has drivers (``score: own``)."""
+        return self.score == "own" and bool(self.children)
 
     @property
     def scored(self) -> bool:

@@ -15,21 +15,21 @@ from .context import Context
 from ..parsing import syntax
 from ..errors import FindingSink, closest
 from ..gcpause import paused_gc
-from .model import KINDS, PERIODS, PERSPECTIVES, TYPES, Indicator, Model, Scenario, Target
+from .model import KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TYPES, Indicator, Model, Scenario, Target
 
 #: Entries each kind of declaration may have (nested declarations are checked separately).
 _COMMON = {"value", "unit", "baseline", "target", "stretch", "owner", "due", "period", "perspective",
            "type", "source", "description"}
 ALLOWED = {
     "model": {"owner", "period", "due", "cap", "green", "amber", "description"},
-    "kgi": _COMMON,
-    "kpi": _COMMON | {"parent", "weight"},
+    "kgi": _COMMON | {"cap", "score"},
+    "kpi": _COMMON | {"parent", "weight", "cap", "score"},
     "veto": {"parent", "value", "unit", "target", "owner", "period", "source", "description"},
-    "metric": {"value", "unit", "target", "baseline", "stretch", "owner", "period", "source", "description"},
+    "metric": {"value", "unit", "target", "baseline", "stretch", "cap", "owner", "period", "source", "description"},
     "input": {"unit", "source", "period", "owner", "description"},
 }
 KNOWN_KEYS = set().union(*ALLOWED.values())
-_WORDS = {"period": PERIODS, "perspective": PERSPECTIVES, "type": TYPES}
+_WORDS = {"period": PERIODS, "perspective": PERSPECTIVES, "type": TYPES, "score": SCORE_FROM}
 #: Each kind as this module's (interned) string: the passes and rules compare kinds many times, and
 #: the same object compares equal without reading the characters.
 _KIND = {kind: kind for kind in KINDS}
@@ -592,6 +592,15 @@ def check_thresholds(ctx: Context) -> None:
                 sink.add("E402", ind.span, f"veto `{ind.name}` has no target; a veto is a pass/fail gate: "
                          "add one such as `target: == 0`")
             continue
+        if ind.cap is not None and not CAP_RANGE[0] <= ind.cap <= CAP_RANGE[1]:
+            sink.add("E404", ind.entries["cap"].key_span,
+                     f"`cap: {source_text(model, ind.entries['cap'].value)}` of `{ind.name}` is outside "
+                     f"{_pct(CAP_RANGE[0])} to {_pct(CAP_RANGE[1])}: the cap is the score at the stretch; write "
+                     "one such as `100%` (no reward beyond the target) or `150%`")
+        if ind.score == "own" and ind.target is None and "target" not in ind.entries:
+            sink.add("E406", ind.entries["score"].key_span,
+                     f"`{ind.name}` is scored on its own achievement (`score: own`) but has no target to "
+                     "achieve; add a target, or remove `score: own` to score it from its drivers")
         t = ind.target
         if t is None:
             continue

@@ -60,7 +60,8 @@ def drags_of(model: Model, ev: Evaluation, parents: bool = False) -> dict[str, l
         while stack:
             name, path = stack.pop()
             ind, r = inds[name], ev.results[name]
-            kpi_kids = [c for c in ind.children if inds[c].kind == "kpi"]
+            # a kpi scored on its own (`score: own`) is what costs the goal: its drivers do not
+            kpi_kids = [] if ind.own_score else [c for c in ind.children if inds[c].kind == "kpi"]
             if r.status == "vetoed":
                 fired = tuple(v for v in ind.vetoes if ev.results[v].met is False)
                 before = 1.0 if name == root else plan_points.get(name, 0.0)

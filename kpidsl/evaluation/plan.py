@@ -222,7 +222,8 @@ class _Lowering:
         read = set().union(*model.uses.values(), *model.bound_uses.values())
         needed = tuple(n for n, ind in model.indicators.items()  # scored from drivers: not needed
                        if ind.formula is None and ind.kind != "metric"
-                       and (n in read or (ind.target is not None and ind.kind != "input" and not ind.children)))
+                       and (n in read or (ind.target is not None and ind.kind != "input"
+                                          and (not ind.children or ind.own_score))))
         return Plan(self.slots, main, expects, needed, self.temps_from, self.next, self.levels)
 
     # formulas -------------------------------------------------------------------------------------
@@ -281,7 +282,7 @@ class _Lowering:
         score, status = self.reg(SCORE, name), self.reg(STATUS, name)
         settings = self.model.settings
         if ind.target is not None:
-            self.threshold(ind, value, met, ach, float(settings.cap))
+            self.threshold(ind, value, met, ach, float(settings.cap if ind.cap is None else ind.cap))
         if ind.kind == "veto":
             if ind.target is not None:
                 self.copy(ach, score)
@@ -291,7 +292,9 @@ class _Lowering:
         if ind.kind == "input":
             return
         raw: Operand = "NAN"
-        if ind.children:
+        if ind.own_score:  # `score: own`: its drivers stay for diagnosis and drags
+            raw = ach if ind.target is not None else "NAN"
+        elif ind.children:
             inds = self.model.indicators
             total: Operand = 0.0
             for c in ind.children:
