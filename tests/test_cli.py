@@ -170,8 +170,8 @@ def deep_chain(tmp_path_factory) -> str:
 
 @pytest.mark.parametrize("args, last", [
     (["check", "--no-cache"], "All checks passed."),
-    (["tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  100%  target >= 1  owner: O (inherited)"),
-    (["eval", "--format", "tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  (100%)  2  target >= 1  100.0%  green"),
+    (["tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  (100%)  target >= 1  owner: O (inherited)"),
+    (["eval", "--format", "tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  (100%)  2  target >= 1  ✓  100.0%  green"),
     (["eval", "--format", "table"], "  " * DEEP + f"k{DEEP}"),
     (["eval", "--format", "csv"], f"s,k{DEEP},,kpi,,>= 1,2.0,true,1.0,1.0,green"),
 ])

@@ -23,6 +23,7 @@ from ..parsing import sources
 from ..checking.config import ConfigError, codes_of, with_overrides
 from ..checking.config import for_file as config_for_file
 from ..render.findings import github_findings, json_findings, plain, sarif_findings, statistics, summary, text_finding
+from ..render.text import clean
 from ..checking.rules import RULES
 
 if TYPE_CHECKING:
@@ -41,8 +42,13 @@ def _style_for(stream) -> object:
     return click.style if tty and not os.environ.get("NO_COLOR") else plain
 
 
+def _say(message: str) -> None:
+    """``kpi: MESSAGE`` on standard error, user text in it (a path, a scenario name) made safe."""
+    click.echo(f"kpi: {clean(message)}", err=True)
+
+
 def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"kpi: {message}", err=True)
+    _say(message)
     sys.exit(code)
 
 
@@ -85,7 +91,7 @@ def _discover(paths: tuple[str, ...]) -> tuple[list[str], int]:
     def skipped(exc: OSError) -> None:
         nonlocal unreadable
         unreadable += 1
-        click.echo(f"kpi: cannot read the folder {exc.filename}: {exc.strerror or exc}", err=True)
+        _say(f"cannot read the folder {exc.filename}: {exc.strerror or exc}")
 
     for p in paths:
         if os.path.isdir(p):
@@ -213,8 +219,12 @@ def _drag_count(ctx, param, value: str) -> int | None:
 @click.option("--drags", "drags", default="3", show_default=True, metavar="N|all", callback=_drag_count,
               help="How many drags to list per KGI (table and tree).")
 @click.option("--drag-parents", is_flag=True, help="List KPIs that have drivers among the drags too.")
+@click.option("--no-owners", "owners", is_flag=True, flag_value=False, default=True,
+              help="Tree: leave out each node's owner.")
+@click.option("--no-inputs", "inputs", is_flag=True, flag_value=False, default=True,
+              help="Tree: leave out the inputs and metrics each formula reads.")
 def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
-          fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool) -> None:
+          fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool, owners: bool, inputs: bool) -> None:
     """Evaluate scenarios of a model side by side."""
     from .. import api
     from ..render import evaluation as render_eval
@@ -239,8 +249,7 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
             missing.append(exc)
     if missing:
         for exc in missing:
-            click.echo(f"kpi: scenario `{exc.scenario}` has no value for "
-                       + ", ".join(f"`{n}`" for n in exc.names), err=True)
+            _say(f"scenario `{exc.scenario}` has no value for " + ", ".join(f"`{n}`" for n in exc.names))
         _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
     style = _style_for(sys.stdout)
     if fmt == "json":
@@ -248,7 +257,7 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     elif fmt == "csv":
         text = render_eval.to_csv(model, evals)
     elif fmt == "tree":
-        text = render_eval.to_tree(model, evals, style)
+        text = render_eval.to_tree(model, evals, style, drags, drag_parents, owners, inputs)
     else:
         text = render_eval.to_table(model, evals, style, drags, drag_parents)
     click.echo(text, nl=not text.endswith("\n"))
@@ -312,8 +321,7 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
     if result.missing and not allow_missing:
         rows = sorted(result.missing)
         for row in rows[:20]:
-            click.echo(f"kpi: scenario `{names[row]}` has no value for "
-                       + ", ".join(f"`{m}`" for m in result.missing[row]), err=True)
+            _say(f"scenario `{names[row]}` has no value for " + ", ".join(f"`{m}`" for m in result.missing[row]))
         if len(rows) > 20:
             click.echo(f"kpi: … and {len(rows) - 20} more scenarios with missing values", err=True)
         _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
@@ -326,10 +334,19 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
 @click.argument("model_path", metavar="MODEL")
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text",
               show_default=True, help="Output format.")
-@click.option("--scenario", metavar="NAME", help="Show each node's score and status in this scenario.")
-def tree(model_path: str, fmt: str, scenario: str | None) -> None:
-    """Draw the KPI tree with weights, targets and owners."""
+@click.option("--scenario", metavar="NAME", help="Show each node's value, score and status in this scenario.")
+@click.option("--no-owners", "owners", is_flag=True, flag_value=False, default=True,
+              help="Leave out each node's owner.")
+@click.option("--no-inputs", "inputs", is_flag=True, flag_value=False, default=True,
+              help="Leave out the inputs and metrics each formula reads.")
+@click.option("--drags", "drags", default="3", show_default=True, metavar="N|all", callback=_drag_count,
+              help="With --scenario, how many drags to list per KGI (text).")
+@click.option("--drag-parents", is_flag=True, help="With --scenario, list KPIs that have drivers among the drags too.")
+def tree(model_path: str, fmt: str, scenario: str | None, owners: bool, inputs: bool, drags: int | None,
+         drag_parents: bool) -> None:
+    """Draw the KPI tree with weights, targets, owners and what each formula reads."""
     from .. import api
+    from ..render import evaluation as render_eval
     from ..render import tree as render_tree
     from ..data import DataError, select
 
@@ -341,7 +358,11 @@ def tree(model_path: str, fmt: str, scenario: str | None) -> None:
         except DataError as exc:
             _fail(str(exc))
         evaluation = api.evaluate(model, chosen.values, name=chosen.name, label=chosen.label, allow_missing=True)
-    text = render_tree.render(model, fmt, evaluation, _style_for(sys.stdout))
+    style = _style_for(sys.stdout)
+    if fmt == "text" and evaluation is not None:  # the view of `kpi eval --format tree`, drags included
+        text = render_eval.to_tree(model, [evaluation], style, drags, drag_parents, owners, inputs)
+    else:
+        text = render_tree.render(model, fmt, evaluation, style, owners=owners, inputs=inputs)
     click.echo(text, nl=not text.endswith("\n"))
 
 
