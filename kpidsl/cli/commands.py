@@ -300,10 +300,10 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
         style = _style_for(sys.stdout)
         _print_findings(errors)
         for f in failures:
-            click.echo(style(f"{f.path}:{f.line}:{f.column}:", bold=True) + " "
-                       + style("FAILED", fg="red", bold=True) + f" {f.scenario}: {f.what}")
+            click.echo(style(clean(f"{f.path}:{f.line}:{f.column}:"), bold=True) + " "
+                       + style("FAILED", fg="red", bold=True) + clean(f" {f.scenario}: {f.what}"))
             for o in f.observed:
-                click.echo(f"    {observed_text(*o)}")
+                click.echo(f"    {clean(observed_text(*o))}")
         click.echo(f"{passed} passed, {failed} failed")
     sys.exit(2 if io_errors else 1 if failed else 0)
 
