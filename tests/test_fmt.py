@@ -162,6 +162,9 @@ STYLE = [
     # ... unless it is too long (more than 100 columns)
     ("input a { description: \"" + "x" * 80 + "\"  unit: x }",
      "input a {\n  description: \"" + "x" * 80 + "\"\n  unit: x\n}\n"),
+    # ... counted on screen: a wide East Asian character takes two columns (100 fit, 102 do not)
+    ('input a "' + "销" * 39 + '" { unit: x }', 'input a "' + "销" * 39 + '" { unit: x }\n'),
+    ('input a "' + "销" * 40 + '" { unit: x }', 'input a "' + "销" * 40 + '" {\n  unit: x\n}\n'),
     # ... or holds a nested declaration or an expect
     ("kgi g { value: 1  kpi k { value: 2 } }", "kgi g {\n  value: 1\n  kpi k { value: 2 }\n}\n"),
     ("scenario s { x: 1  expect x > 0 }", "scenario s {\n  x: 1\n  expect x > 0\n}\n"),

@@ -26,10 +26,12 @@ from ..parsing.scanning import split_comment
 from ..parsing.sources import without_bom
 from ..errors import FindingSink, KpiError
 from ..gcpause import paused_gc
+from .text import width
 
 #: Indentation per nesting level.
 INDENT = "  "
-#: A block written on one line stays on one line if its one-line form is at most this wide.
+#: A block written on one line stays on one line if its one-line form is at most this many columns
+#: wide on screen (``render.text.width``: a wide East Asian character takes two).
 MAX_WIDTH = 100
 #: Separator between entries of a one-line block.
 ONE_LINE_SEP = "  "
@@ -311,7 +313,7 @@ class _Printer:
             if not isinstance(it, syntax.Entry) or att.leading or att.inner or att.trailing:
                 return None
         line = f"{header} {{ {ONE_LINE_SEP.join(self._item_text(it) for it in block.items)} }}"
-        return line if len(indent) + len(line) <= MAX_WIDTH else None
+        return line if len(indent) + width(line) <= MAX_WIDTH else None
 
     def run(self) -> str:
         tree = self.tree
