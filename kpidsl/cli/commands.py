@@ -149,7 +149,7 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
             data = sources.read_bytes(path)
         except OSError as exc:
             io_errors += 1
-            click.echo(f"kpi: {exc}", err=True)
+            _say(str(exc))
             continue
         k = cache.key(path, data, config) if use_cache else None
         found = cache.load(k, path) if k else None
@@ -281,7 +281,7 @@ def test(paths: tuple[str, ...], fmt: str) -> None:
             model, findings = _compile(path)
         except OSError as exc:
             io_errors += 1
-            click.echo(f"kpi: {exc}", err=True)
+            _say(str(exc))
             continue
         file_errors = [f for f in findings if f.is_error]
         if file_errors or model is None:
@@ -463,7 +463,7 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             data = sources.read_bytes(path)
         except OSError as exc:
             failed += 1
-            click.echo(f"kpi: {exc}", err=True)
+            _say(str(exc))
             continue
         out, findings = _format_bytes(data, path)
         if out is None:
@@ -478,16 +478,16 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             after = out.decode("utf-8").splitlines(keepends=True)
             click.echo("".join(difflib.unified_diff(before, after, path, path)), nl=False)
         elif check_only:
-            click.echo(f"would reformat {path}")
+            click.echo(f"would reformat {clean(path)}")
         else:
             try:
                 _rewrite(path, out)
             except OSError as exc:
                 failed += 1
-                click.echo(f"kpi: {exc}" if isinstance(exc, sources.FileError)
-                           else f"kpi: cannot write {path}: {exc.strerror or exc}", err=True)
+                _say(str(exc) if isinstance(exc, sources.FileError)
+                     else f"cannot write {path}: {exc.strerror or exc}")
                 continue
-            click.echo(f"reformatted {path}", err=True)
+            click.echo(f"reformatted {clean(path)}", err=True)
         changed += 1
     verb = "would be reformatted" if (check_only or show_diff) else "reformatted"
     click.echo(f"{changed} file{'s' if changed != 1 else ''} {verb}, {unchanged} unchanged"

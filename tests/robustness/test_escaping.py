@@ -116,6 +116,9 @@ def cli_messages(tmp_path: Path, h: str) -> str:
         run(tmp_path, "eval", "--data", missing, path),
         run(tmp_path, "eval", "--set", f"{h}=1", path),
         run(tmp_path, "eval", str(tmp_path / file_name(h))),
+        run(tmp_path, "check", str(tmp_path / file_name(h))),
+        run(tmp_path, "fmt", "--check", write(tmp_path, file_name(h), "input  a {}\n")),
+        run(tmp_path, "fmt", write(tmp_path, file_name(h), "input  a {}\n")),
         run(tmp_path, "rule", h),
     ])
 
