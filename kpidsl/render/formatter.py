@@ -294,7 +294,8 @@ class _Printer:
             return False
         return self.blank_before[b - 1] - self.blank_before[a] > 0
 
-    def _emit(self, indent: str, text: str, trailing: Iterable[_Comment] = (), noqa: int | None = None) -> None:
+    def _emit(self, indent: str, text: str, trailing: Iterable[_Comment] = (),
+              noqa: int | None = None) -> None:
         """Print ``text`` with the first of ``trailing`` after it (the rest on lines of their own); a
         line without one that holds code of the source line ``noqa`` ends with that line's ``# noqa``."""
         trailing = list(trailing)
@@ -356,8 +357,8 @@ class _Printer:
         also when that ``# noqa`` is moved above the line with other comments after it."""
         body, att = decl.body, self.items[id(decl)]
         ending = att.trailing[:1] if one_line else self.containers[id(body)].opening[:1]
-        lines = [*_header_lines(decl), *(c.line for c in ending), *([body.span.line] if one_line and body.items else ())]
-        noqa = self._noqa_line(lines)
+        lines = [*_header_lines(decl), *(c.line for c in ending)]
+        noqa = self._noqa_line(lines + [body.span.line] if one_line and body.items else lines)
         if not ending and noqa is not None and noqa is not _MIXED:
             own = self.noqa[noqa][1]
             if att.inner and att.inner[-1] is own:
@@ -497,7 +498,8 @@ class _Printer:
             last_line[id(container)] = max([item.span.end_line] + [c.line for c in att.trailing])
             if block is None:
                 if noqa is _MIXED:
-                    self._as_written(indent, _start(item), end, self._formula_trailing(container, items, index, end))
+                    trailing = self._formula_trailing(container, items, index, end)
+                    self._as_written(indent, _start(item), end, trailing)
                 else:
                     self._emit(indent, self._item_text(item), att.trailing, noqa)
             elif one is not None:
@@ -505,8 +507,8 @@ class _Printer:
             else:
                 opening = self.containers[id(block)].opening
                 if noqa is _MIXED:
-                    self._as_written(indent, _start(item), (block.span.line, block.span.column + 1), opening[:1],
-                                     block.span.line in _header_lines(item))
+                    brace = (block.span.line, block.span.column + 1)
+                    self._as_written(indent, _start(item), brace, opening[:1], brace[0] in _header_lines(item))
                 else:
                     self._emit(indent, self._header(item) + " {", ending, noqa)
                 for c in opening[1:]:  # after `{ ;` on later lines: own lines at the top of the block

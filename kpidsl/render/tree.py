@@ -170,7 +170,8 @@ def _reads(model: Model, name: str, ev: Evaluation | None) -> str | None:
     return "reads: " + ", ".join(read)
 
 
-def _parts(model: Model, name: str, owners, ev: Evaluation | None, show_owners: bool) -> dict[str, str | None]:
+def _parts(model: Model, name: str, owners, ev: Evaluation | None,
+           show_owners: bool) -> dict[str, str | None]:
     """The raw (unescaped) pieces of a node's description; None where a piece is not shown."""
     ind = model.indicators[name]
     r = ev.results.get(name) if ev is not None else None
@@ -387,7 +388,8 @@ def _attrs(pairs: list[tuple[str, str]]) -> str:
     return "[" + ", ".join(f'{k}="{dot_escape(v)}"' for k, v in pairs) + "]"
 
 
-def to_dot(model: Model, evaluation: Evaluation | None = None, *, owners: bool = True, inputs: bool = True) -> str:
+def to_dot(model: Model, evaluation: Evaluation | None = None, *, owners: bool = True,
+           inputs: bool = True) -> str:
     """A Graphviz ``digraph kpi``."""
     rows, edges, metrics = layout(model)
     owner_of = _owners(model)
