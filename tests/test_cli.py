@@ -171,8 +171,8 @@ def deep_chain(tmp_path_factory) -> str:
 
 @pytest.mark.parametrize("args, last", [
     (["check", "--no-cache", "--ignore", "W105"], "All checks passed."),  # 1,500 KPIs in one tree is W105
-    (["tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  100%  target >= 1  owner: O (inherited)"),
-    (["eval", "--format", "tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  (100%)  2  target >= 1  100.0%  green"),
+    (["tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  (100%)  target >= 1  owner: O (inherited)"),
+    (["eval", "--format", "tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  (100%)  2  target >= 1  ✓  100.0%  green"),
     (["eval", "--format", "table"], "  " * DEEP + f"k{DEEP}"),
     (["eval", "--format", "csv"], f"s,k{DEEP},,kpi,,>= 1,2.0,true,1.0,1.0,green"),
 ])

@@ -17,6 +17,7 @@ from hypothesis.extra.lark import from_lark
 import kpidsl
 from kpidsl.render.formatter import format_source
 from kpidsl.parsing.grammar_gen import grammar_text
+from kpidsl.parsing.syntax import iter_nodes
 
 from helpers import ECOMMERCE
 
@@ -69,6 +70,32 @@ def same_results(a: dict, b: dict) -> bool:
     return norm(a) == norm(b)
 
 
+def check_findings(text: str) -> list[tuple[str, tuple[int, int]]]:
+    """What ``kpi check`` reports for ``text``: ``(code, (line, column))``, ``# noqa`` applied."""
+    model, found = kpidsl.compile_text(text)
+    if model is not None:
+        found = kpidsl.check(model)
+    return [(f.code, (f.span.line, f.span.column)) for f in found]
+
+
+def same_findings(text: str, out: str) -> None:
+    """``kpi check`` reports the same codes for ``out`` as for ``text``, each at the place the
+    formatter moved its syntax node to (the first node of the source tree that starts there)."""
+    moved: dict[tuple[int, int], tuple[int, int]] = {}
+    for a, b in zip(iter_nodes(kpidsl.parse(text)), iter_nodes(kpidsl.parse(out))):
+        if a.span is not None:
+            moved.setdefault((a.span.line, a.span.column), (b.span.line, b.span.column))
+    before = sorted((code, moved.get(at, at)) for code, at in check_findings(text))
+    assert before == sorted(check_findings(out)), "fmt changed what kpi check reports"
+
+
+def distinct_comments(text: str) -> list[str]:
+    """The comments of ``text``, a comment repeated on the next comment dropped (the formatter
+    repeats a ``# noqa`` comment on each line it splits its line into)."""
+    found = comments(text)
+    return [c for i, c in enumerate(found) if not i or c != found[i - 1]]
+
+
 def assert_formats_faithfully(text: str, *, evaluate: bool = False) -> str:
     """The properties every formatting must have; returns the formatted text."""
     out = fmt(text)
@@ -77,9 +104,10 @@ def assert_formats_faithfully(text: str, *, evaluate: bool = False) -> str:
     sys.setrecursionlimit(max(limit, 20_000))  # comparing deep formula trees recurses
     try:
         assert kpidsl.parse(out) == kpidsl.parse(text)
+        same_findings(text, out)
     finally:
         sys.setrecursionlimit(limit)
-    assert comments(out) == comments(text)
+    assert distinct_comments(out) == distinct_comments(text)
     assert out == "" or (out.endswith("\n") and not out.endswith("\n\n"))
     assert all(line == line.rstrip() for line in out.split("\n"))
     assert "\t" not in "".join(line[: len(line) - len(line.lstrip())] for line in out.split("\n"))
@@ -162,6 +190,9 @@ STYLE = [
     # ... unless it is too long (more than 100 columns)
     ("input a { description: \"" + "x" * 80 + "\"  unit: x }",
      "input a {\n  description: \"" + "x" * 80 + "\"\n  unit: x\n}\n"),
+    # ... counted on screen: a wide East Asian character takes two columns (100 fit, 102 do not)
+    ('input a "' + "销" * 39 + '" { unit: x }', 'input a "' + "销" * 39 + '" { unit: x }\n'),
+    ('input a "' + "销" * 40 + '" { unit: x }', 'input a "' + "销" * 40 + '" {\n  unit: x\n}\n'),
     # ... or holds a nested declaration or an expect
     ("kgi g { value: 1  kpi k { value: 2 } }", "kgi g {\n  value: 1\n  kpi k { value: 2 }\n}\n"),
     ("scenario s { x: 1  expect x > 0 }", "scenario s {\n  x: 1\n  expect x > 0\n}\n"),
@@ -298,6 +329,43 @@ def test_blank_lines_around_comments_are_kept_at_most_one():
 
 
 # ---------------------------------------------------------------------------------------------
+# `# noqa` silences what it silenced: check reports the same after formatting
+
+LONG = "x" * 70
+NOQA = [
+    # a line of two declarations, split: each keeps the comment
+    ('input a { source: "s" }  input b { source: "s" }  # noqa: W106\n',
+     'input a { source: "s" }  # noqa: W106\ninput b { source: "s" }  # noqa: W106\n'),
+    # a header's own noqa stays on the header's line, not above it
+    ('input a "A"  # noqa: W106\n  { source: "s" }\n', 'input a "A" {  # noqa: W106\n  source: "s"\n}\n'),
+    # a header and an entry on one line, one block over several
+    ('kgi g { owner: "o"  # noqa: W101\n  kpi k { weight: 100%  source: "s" } }\n',
+     'kgi g {  # noqa: W101\n  owner: "o"  # noqa: W101\n  kpi k { weight: 100%  source: "s" }\n}\n'),
+    # a one-line block too long for one line
+    (f'input a {{ source: "s"  description: "{LONG}" }}  # noqa: W106\n',
+     f'input a {{  # noqa: W106\n  source: "s"  # noqa: W106\n  description: "{LONG}"  # noqa: W106\n}}  # noqa: W106\n'),
+    # a formula over two lines, a noqa on one of them: as written (joined, the noqa would cover both)
+    ("input x {}\nmetric m {\n  value: x +\n    1  # noqa: W106\n}\n",
+     "input x {}\n\nmetric m {\n  value: x +\n      1  # noqa: W106\n}\n"),
+    ("input x {}\nmetric m {\n  value: (x  # noqa: W106\n)\n}\n",
+     "input x {}\n\nmetric m {\n  value: (x  # noqa: W106\n      )\n}\n"),
+    # ... the same noqa on every line: joined
+    ("input x {}\nmetric m {\n  value: x +  # noqa: W106\n    1  # noqa: W106\n}\n",
+     "input x {}\n\nmetric m {\n  # noqa: W106\n  value: x + 1  # noqa: W106\n}\n"),
+]
+
+
+@pytest.mark.parametrize("source, expected", NOQA, ids=[f"noqa{i}" for i in range(len(NOQA))])
+def test_noqa_keeps_silencing_what_it_silenced(source, expected):
+    assert assert_formats_faithfully(source) == expected
+
+
+def test_the_reported_case_two_inputs_and_one_noqa():
+    src = 'model "M" { owner: "o"  period: monthly }\ninput a { source: "s" }  input b { source: "s" }  # noqa: W106\n'
+    assert check_findings(src) == [] and check_findings(fmt(src)) == []
+
+
+# ---------------------------------------------------------------------------------------------
 # Literals keep their spelling
 
 
@@ -410,7 +478,8 @@ _names = st.sampled_from(["x", "g", "orders", "销售额", "value", "target", "w
 _numbers = st.sampled_from(["0", "1", "42", "3.5", "75%", "833万", "1.1亿", "1_000", "1e6", "2.5M", "5k", "1E-3"])
 _strings = st.sampled_from(['"a"', '""', '"中文 # not a comment"', '"\\n\\t\\"\\\\"', '"\\u4e07"'])
 _dates = st.sampled_from(["2025-12-31", "2024-02-29"])
-_comments = st.sampled_from(["# c\n", "# 注释 { } \"\n", "#\n", "#x   \n"])
+_comments = st.sampled_from(["# c\n", "# 注释 { } \"\n", "#\n", "#x   \n", "# noqa\n", "# noqa: W106\n",
+                             "# NOQA: E1, W10\n"])
 _ignored = st.sampled_from([" ", "\n", "\r\n", "\t", "\n\n\n", "  ", "\x0c"])
 _PADDED = dict(
     NAME=_names.map(lambda s: f" {s} "), NUMBER=_numbers.map(lambda s: f" {s} "),
@@ -442,7 +511,8 @@ def test_grammar_generated_texts_format_faithfully(text):
 # every spelling, and random whitespace, comments and `;` between the tokens.
 
 _INPUTS = ["a", "b", "c"]
-_SEPARATORS = [" ", " ", " ", "  ", "\n", "\n\n\n", "\t", "  # note\n", "\n# own line\n", "\n  # indented\n"]
+_SEPARATORS = [" ", " ", " ", "  ", "\n", "\n\n\n", "\t", "  # note\n", "\n# own line\n", "\n  # indented\n",
+               "  # noqa\n", "  # noqa: W106\n", "  # noqa: W102, W103\n"]
 
 
 @st.composite

@@ -9,13 +9,16 @@ import shutil
 import subprocess
 
 import pytest
+from click.testing import CliRunner
 
 import kpidsl
 from conftest import ROOT
+from kpidsl.cli.commands import cli
 from kpidsl.render.evaluation import to_tree
 from kpidsl.render.tree import dot_escape, mermaid_escape, render
 
 ECOMMERCE = ROOT / "examples" / "ecommerce.kpi"
+MANUFACTURING = ROOT / "examples" / "manufacturing.kpi"
 EXT = {"text": "txt", "mermaid": "mmd", "dot": "dot"}
 TREE_KINDS = ("kgi", "kpi", "veto")
 
@@ -58,8 +61,8 @@ def test_unknown_format(ecommerce):
 
 def test_text_shows_weight_target_owner_and_veto(ecommerce):
     lines = render(ecommerce, "text").splitlines()
-    assert "├── monthly_sales  月销售额  40%  target >= 833万  owner: Sales" in lines
-    assert "│   └── cart_abandonment  购物车放弃率  100%  target <= 20%  owner: CRM team (inherited)" in lines
+    assert "├── monthly_sales  月销售额  (40%)  target >= 833万  owner: Sales" in lines
+    assert "│   └── cart_abandonment  购物车放弃率  (100%)  target <= 20%  owner: CRM team (inherited)" in lines
     assert "└── compliance  合规  [veto]  target == 0  owner: CEO (inherited)" in lines
 
 
@@ -72,6 +75,97 @@ def test_text_style_colours_status(ecommerce, q3):
     assert "70.3%  <red>red</>" in out
     assert "83.6%  <yellow>amber</>" in out
     assert "<green>pass</>" in out
+
+
+# ---------------------------------------------------------------------------------------------
+# One view: `kpi tree [--scenario]` and `kpi eval --format tree`, with options
+
+
+def kpi(*args: str) -> str:
+    result = CliRunner().invoke(cli, [*args], prog_name="kpi", env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_golden_manufacturing_reads_what_each_formula_reads(golden):
+    out = kpi("tree", "--scenario", "march", str(MANUFACTURING))
+    golden("tree_manufacturing_march.txt", out)
+    lines = out.splitlines()
+    oee = next(i for i, line in enumerate(lines) if line.startswith("├── oee  "))
+    assert lines[oee] == ("├── oee  设备综合效率  (40%)  84.43%  target >= 85%  ✗  94.3%  amber  "
+                          "owner: Maintenance manager")
+    assert lines[oee + 1] == "│       reads: availability = 91%, performance = 94.19%"
+
+
+@pytest.mark.parametrize("options", [[], ["--no-owners"], ["--no-inputs"], ["--drags", "all", "--drag-parents"]])
+def test_kpi_tree_with_a_scenario_is_the_eval_tree_view(options):
+    for path, scenario in [(ECOMMERCE, "q3"), (MANUFACTURING, "incident")]:
+        tree = kpi("tree", "--scenario", scenario, *options, str(path))
+        assert tree == kpi("eval", "--scenario", scenario, "--format", "tree", *options, str(path))
+
+
+def test_eval_tree_shows_owners_values_met_marks_and_drags():
+    out = kpi("eval", "--scenario", "q3", "--format", "tree", str(ECOMMERCE))
+    assert "├── monthly_sales  月销售额  (40%)  7,935,000  target >= 833万  ✗  70.3%  red  owner: Sales" in out
+    assert "└── compliance  合规  [veto]  0  target == 0  ✓  pass  owner: CEO (inherited)" in out
+    assert "│       reads: orders = 1,150 orders, avg_order_value = 6,900 JPY" in out
+    assert out.endswith("\n\nq3: largest drags: monthly_sales 11.9 pts, cart_abandonment 4.6 pts (via repeat_rate)\n")
+    assert "repeat_rate 4.6" not in out
+    with_parents = kpi("eval", "--scenario", "q3", "--format", "tree", "--drag-parents", "--drags", "1", str(ECOMMERCE))
+    assert with_parents.endswith("\nq3: largest drags: monthly_sales 11.9 pts, … 2 more\n")
+
+
+def test_options_leave_out_owners_and_reads():
+    full = kpi("tree", str(MANUFACTURING))
+    assert "owner: " in full and "reads: " in full
+    bare = kpi("tree", "--no-owners", "--no-inputs", str(MANUFACTURING))
+    assert "owner: " not in bare and "reads: " not in bare
+    assert bare.splitlines() == [line.split("  owner: ")[0] for line in full.splitlines() if "reads: " not in line]
+    for fmt in ("mermaid", "dot"):
+        shown = kpi("tree", "--format", fmt, str(MANUFACTURING))
+        assert "owner: " in shown and "reads: availability, performance" in shown
+        hidden = kpi("tree", "--format", fmt, "--no-owners", "--no-inputs", str(MANUFACTURING))
+        assert "owner: " not in hidden and "reads: " not in hidden
+
+
+def test_a_label_equal_to_its_name_is_shown_once():
+    model = kpidsl.load_text('kgi 可用率 "可用率" { target: >= 1\n  kpi k "k" { target: >= 1 }\n  kpi j "J" { target: >= 1 } }')
+    assert render(model, "text").splitlines() == [
+        "可用率  target >= 1",
+        "├── k  (50%)  target >= 1",
+        "└── j  J  (50%)  target >= 1",
+    ]
+    assert "可用率<br/>可用率" not in render(model, "mermaid") and "可用率\\n可用率" not in render(model, "dot")
+
+
+def test_reads_lists_inputs_and_metrics_not_kpis_and_stands_under_the_node():
+    model = kpidsl.load_text("""input a {}
+input b {}
+metric m { value: a * 2 }
+kgi g { value: k1 + m + b  target: >= 1
+  kpi k1 { value: b / a  target: >= 1
+    kpi k11 { value: a  target: >= 1 }
+  }
+  kpi k2 { value: m  target: >= 1 }
+}
+scenario s { a: 2  b: 3 }
+""")
+    ev = kpidsl.evaluate(model, model.scenario_values("s"), name="s")
+    assert render(model, "text", ev).splitlines() == [
+        "scenario s",
+        "",
+        "g  8.5  target >= 1  ✓  100.0%  green",
+        "│   reads: b = 3, m = 4",
+        "├── k1  (50%)  1.5  target >= 1  ✓  100.0%  green",
+        "│   │   reads: a = 2, b = 3",
+        "│   └── k11  (100%)  2  target >= 1  ✓  100.0%  green",
+        "│           reads: a = 2",
+        "└── k2  (50%)  4  target >= 1  ✓  100.0%  green",
+        "        reads: m = 4",
+        "",
+        "metric m  4",
+        "    reads: a = 2",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,10 +189,10 @@ def test_owner_inheritance_and_equal_weights():
         "M",
         "",
         "g  target >= 1  owner: Board (inherited)",
-        "├── a  33.33%  target >= 1  owner: Board (inherited)",
-        "├── b  33.33%  target >= 1  owner: Bea",
-        "│   └── c  100%  target >= 1  owner: Bea (inherited)",
-        "└── d  33.33%  target >= 1  owner: Board (inherited)",
+        "├── a  (33.33%)  target >= 1  owner: Board (inherited)",
+        "├── b  (33.33%)  target >= 1  owner: Bea",
+        "│   └── c  (100%)  target >= 1  owner: Bea (inherited)",
+        "└── d  (33.33%)  target >= 1  owner: Board (inherited)",
     ]
 
 
@@ -314,6 +408,8 @@ def _text_names(model, out: str) -> list[str]:
         lines = lines[2:]
     for line in lines:
         body = re.sub(r"^(?:[│ ]   )*(?:├── |└── )", "", line)
+        if line.lstrip("│ ").startswith("reads: "):  # what the node above reads
+            continue
         if line and not line.startswith("metric ") and body.split("  ")[0]:
             names.append(body.split("  ")[0])
     return names
@@ -374,10 +470,10 @@ def test_deep_tree_does_not_recurse():
         out = render(model, fmt)
         assert out.count("-->" if fmt == "mermaid" else "->") == depth - 1
     lines = render(model, "text").splitlines()
-    assert len(lines) == depth and lines[-1].endswith(f"└── k{depth - 1}  100%  target >= 1")
+    assert len(lines) == depth and lines[-1].endswith(f"└── k{depth - 1}  (100%)  target >= 1")
     ev = kpidsl.evaluate(model, {}, allow_missing=True)
     drawn = to_tree(model, [ev]).splitlines()  # `kpi eval --format tree`: the same layout
-    assert [line[:line.index("k")] for line in drawn[1:]] == [line[:line.index("k")] for line in lines]
+    assert [line[:line.index("k")] for line in drawn[2:2 + depth]] == [line[:line.index("k")] for line in lines]
 
 
 def test_empty_model():

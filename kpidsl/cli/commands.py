@@ -25,6 +25,7 @@ from ..parsing import sources
 from ..checking.config import FAIL_ON, ConfigError, codes_of, with_overrides
 from ..checking.config import for_file as config_for_file
 from ..render.findings import github_findings, json_findings, plain, sarif_findings, statistics, summary, text_finding
+from ..render.text import clean
 from ..checking.rules import RULES
 
 if TYPE_CHECKING:
@@ -43,8 +44,13 @@ def _style_for(stream) -> object:
     return click.style if tty and not os.environ.get("NO_COLOR") else plain
 
 
+def _say(message: str) -> None:
+    """``kpi: MESSAGE`` on standard error, user text in it (a path, a scenario name) made safe."""
+    click.echo(f"kpi: {clean(message)}", err=True)
+
+
 def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"kpi: {message}", err=True)
+    _say(message)
     sys.exit(code)
 
 
@@ -87,7 +93,7 @@ def _discover(paths: tuple[str, ...], stdin: bool = False) -> tuple[list[str], i
     def skipped(exc: OSError) -> None:
         nonlocal unreadable
         unreadable += 1
-        click.echo(f"kpi: cannot read the folder {exc.filename}: {exc.strerror or exc}", err=True)
+        _say(f"cannot read the folder {exc.filename}: {exc.strerror or exc}")
 
     for p in paths:
         if stdin and p == "-":
@@ -166,7 +172,7 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
             data = sources.read_bytes(path, stdin=stdin)
         except OSError as exc:
             io_errors += 1
-            click.echo(f"kpi: {exc}", err=True)
+            _say(str(exc))
             continue
         k = cache.key(path, data, config) if use_cache and not stdin else None
         found = cache.load(k, path) if k else None
@@ -237,8 +243,12 @@ def _drag_count(ctx, param, value: str) -> int | None:
 @click.option("--drags", "drags", default="3", show_default=True, metavar="N|all", callback=_drag_count,
               help="How many drags to list per KGI (table and tree).")
 @click.option("--drag-parents", is_flag=True, help="List KPIs that have drivers among the drags too.")
+@click.option("--no-owners", "owners", is_flag=True, flag_value=False, default=True,
+              help="Tree: leave out each node's owner.")
+@click.option("--no-inputs", "inputs", is_flag=True, flag_value=False, default=True,
+              help="Tree: leave out the inputs and metrics each formula reads.")
 def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
-          fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool) -> None:
+          fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool, owners: bool, inputs: bool) -> None:
     """Evaluate scenarios of a model side by side."""
     from .. import api
     from ..render import evaluation as render_eval
@@ -263,12 +273,11 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
             missing.append(exc)
     skipped = left_out(model, chosen) if data_files and not scenarios else []
     if skipped:
-        click.echo(f"kpi: the scenarios of {model_path} not named by the data were not evaluated: "
-                   + ", ".join(skipped) + "; name them with --scenario to include them", err=True)
+        click.echo(clean(f"kpi: the scenarios of {model_path} not named by the data were not evaluated: "
+                         + ", ".join(skipped) + "; name them with --scenario to include them"), err=True)
     if missing:
         for exc in missing:
-            click.echo(f"kpi: scenario `{exc.scenario}` has no value for "
-                       + ", ".join(f"`{n}`" for n in exc.names), err=True)
+            _say(f"scenario `{exc.scenario}` has no value for " + ", ".join(f"`{n}`" for n in exc.names))
         _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
     style = _style_for(sys.stdout)
     if fmt == "json":
@@ -276,10 +285,10 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     elif fmt == "csv":
         for ev in evals:
             for problem in ev.problems:
-                click.echo(f"kpi: scenario `{ev.name}`: {problem}", err=True)
+                click.echo(clean(f"kpi: scenario `{ev.name}`: {problem}"), err=True)
         text = render_eval.to_csv(model, evals)
     elif fmt == "tree":
-        text = render_eval.to_tree(model, evals, style)
+        text = render_eval.to_tree(model, evals, style, drags, drag_parents, owners, inputs)
     else:
         text = render_eval.to_table(model, evals, style, drags, drag_parents)
     click.echo(text, nl=not text.endswith("\n"))
@@ -306,7 +315,7 @@ def test(paths: tuple[str, ...], fmt: str, allow_no_tests: bool) -> None:
             model, findings = _compile(path)
         except OSError as exc:
             io_errors += 1
-            click.echo(f"kpi: {exc}", err=True)
+            _say(str(exc))
             continue
         file_errors = [f for f in findings if f.is_error]
         if file_errors or model is None:
@@ -325,10 +334,10 @@ def test(paths: tuple[str, ...], fmt: str, allow_no_tests: bool) -> None:
         style = _style_for(sys.stdout)
         _print_findings(errors)
         for f in failures:
-            click.echo(style(f"{f.path}:{f.line}:{f.column}:", bold=True) + " "
-                       + style("FAILED", fg="red", bold=True) + f" {f.scenario}: {f.what}")
+            click.echo(style(clean(f"{f.path}:{f.line}:{f.column}:"), bold=True) + " "
+                       + style("FAILED", fg="red", bold=True) + clean(f" {f.scenario}: {f.what}"))
             for o in f.observed:
-                click.echo(f"    {observed_text(*o)}")
+                click.echo(f"    {clean(observed_text(*o))}")
         click.echo(f"{passed} passed, {failed} failed")
     if not (passed or failed or io_errors or allow_no_tests):
         where = ("no .kpi file was found" if not files else f"{files[0]} has no `expect` line" if len(files) == 1
@@ -350,14 +359,13 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
     if result.missing and not allow_missing:
         rows = sorted(result.missing)
         for row in rows[:20]:
-            click.echo(f"kpi: scenario `{names[row]}` has no value for "
-                       + ", ".join(f"`{m}`" for m in result.missing[row]), err=True)
+            _say(f"scenario `{names[row]}` has no value for " + ", ".join(f"`{m}`" for m in result.missing[row]))
         if len(rows) > 20:
             click.echo(f"kpi: … and {len(rows) - 20} more scenarios with missing values", err=True)
         _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
     for row, problems in list(result.problems.items())[:20]:
         for problem in problems:
-            click.echo(f"kpi: scenario `{names[row]}`: {problem}", err=True)
+            click.echo(clean(f"kpi: scenario `{names[row]}`: {problem}"), err=True)
     for piece in iter_results_csv(model, names, result.fields):
         sys.stdout.write(piece)
     sys.exit(0)
@@ -367,10 +375,19 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
 @click.argument("model_path", metavar="MODEL")
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text",
               show_default=True, help="Output format.")
-@click.option("--scenario", metavar="NAME", help="Show each node's score and status in this scenario.")
-def tree(model_path: str, fmt: str, scenario: str | None) -> None:
-    """Draw the KPI tree with weights, targets and owners."""
+@click.option("--scenario", metavar="NAME", help="Show each node's value, score and status in this scenario.")
+@click.option("--no-owners", "owners", is_flag=True, flag_value=False, default=True,
+              help="Leave out each node's owner.")
+@click.option("--no-inputs", "inputs", is_flag=True, flag_value=False, default=True,
+              help="Leave out the inputs and metrics each formula reads.")
+@click.option("--drags", "drags", default="3", show_default=True, metavar="N|all", callback=_drag_count,
+              help="With --scenario, how many drags to list per KGI (text).")
+@click.option("--drag-parents", is_flag=True, help="With --scenario, list KPIs that have drivers among the drags too.")
+def tree(model_path: str, fmt: str, scenario: str | None, owners: bool, inputs: bool, drags: int | None,
+         drag_parents: bool) -> None:
+    """Draw the KPI tree with weights, targets, owners and what each formula reads."""
     from .. import api
+    from ..render import evaluation as render_eval
     from ..render import tree as render_tree
     from ..data import DataError, left_out, select
 
@@ -382,7 +399,11 @@ def tree(model_path: str, fmt: str, scenario: str | None) -> None:
         except DataError as exc:
             _fail(str(exc))
         evaluation = api.evaluate(model, chosen.values, name=chosen.name, label=chosen.label, allow_missing=True)
-    text = render_tree.render(model, fmt, evaluation, _style_for(sys.stdout))
+    style = _style_for(sys.stdout)
+    if fmt == "text" and evaluation is not None:  # the view of `kpi eval --format tree`, drags included
+        text = render_eval.to_tree(model, [evaluation], style, drags, drag_parents, owners, inputs)
+    else:
+        text = render_tree.render(model, fmt, evaluation, style, owners=owners, inputs=inputs)
     click.echo(text, nl=not text.endswith("\n"))
 
 
@@ -482,7 +503,7 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             data = sources.read_bytes(path)
         except OSError as exc:
             failed += 1
-            click.echo(f"kpi: {exc}", err=True)
+            _say(str(exc))
             continue
         out, findings = _format_bytes(data, path)
         if out is None:
@@ -497,16 +518,16 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             after = out.decode("utf-8").splitlines(keepends=True)
             click.echo("".join(difflib.unified_diff(before, after, path, path)), nl=False)
         elif check_only:
-            click.echo(f"would reformat {path}")
+            click.echo(f"would reformat {clean(path)}")
         else:
             try:
                 _rewrite(path, out)
             except OSError as exc:
                 failed += 1
-                click.echo(f"kpi: {exc}" if isinstance(exc, sources.FileError)
-                           else f"kpi: cannot write {path}: {exc.strerror or exc}", err=True)
+                _say(str(exc) if isinstance(exc, sources.FileError)
+                     else f"cannot write {path}: {exc.strerror or exc}")
                 continue
-            click.echo(f"reformatted {path}", err=True)
+            click.echo(f"reformatted {clean(path)}", err=True)
         changed += 1
     verb = "would be reformatted" if (check_only or show_diff) else "reformatted"
     click.echo(f"{changed} file{'s' if changed != 1 else ''} {verb}, {unchanged} unchanged"

@@ -9,8 +9,8 @@ from ..compiler.model import Model
 from ..evaluation.results import Evaluation
 from ..evaluation.drags import drags_of, points_text
 from .findings import Style, plain
-from .text import STATUS_COLOURS, fmt_pct, fmt_value, pad, width
-from .tree import layout
+from .text import STATUS_COLOURS, clean, fmt_pct, met_mark, pad, score_text, value_text, width
+from .tree import layout, to_text
 
 
 def owner_of(model: Model, name: str) -> str | None:
@@ -19,23 +19,6 @@ def owner_of(model: Model, name: str) -> str | None:
     while ind.owner is None and ind.parent is not None:
         ind = model.indicators[ind.parent]
     return ind.owner or model.settings.owner
-
-
-def value_text(model: Model, name: str, value: float | None) -> str:
-    """A value in the form its target is written: a fraction as a percentage when the unit is ``%``
-    or the target is a number written in % (a formula's ``120%`` is a factor, not the value's form)."""
-    ind, t = model.indicators[name], model.indicators[name].target
-    return fmt_value(value, ind.unit, t is not None and not t.formulas and "%" in t.text)
-
-
-def score_text(model: Model, r) -> str:
-    """A score that never reads as another band than its status."""
-    return fmt_pct(r.score, r.status, model.settings.green, model.settings.amber)
-
-
-def met_mark(r) -> str:
-    """✓ met, ✗ missed, blank when there is no target or no data."""
-    return "" if r.met is None else "✓" if r.met else "✗"
 
 
 def own_text(r) -> str:
@@ -52,7 +35,7 @@ def source_lines(evals: list[Evaluation]) -> list[str]:
         groups.setdefault(" + ".join(ev.source) or "the model", []).append(ev.name)
     if set(groups) <= {"the model"}:
         return []
-    return [f"scenarios from {where}: {', '.join(names)}" for where, names in groups.items()]
+    return [clean(f"scenarios from {where}: {', '.join(names)}") for where, names in groups.items()]
 
 
 def drag_lines(model: Model, ev: Evaluation, limit: int | None = 3, parents: bool = False) -> list[str]:
@@ -158,13 +141,14 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
         if ind.kind in ("metric", "input"):
             name_cell = f"{n} [{ind.kind}]"
         w = ind.effective_weight
-        rows.append([name_cell, ind.label or "", "" if w is None else f"{w * 100:.4g}%", _target_text(model, n)])
+        rows.append([clean(name_cell), clean(ind.label or ""), "" if w is None else f"{w * 100:.4g}%",
+                     clean(_target_text(model, n))])
     fixed = [max(width(h), *(width(r[i]) for r in rows)) for i, h in enumerate(head)]
     blocks = []  # per scenario: its title and columns (heading, cells, right-aligned)
     for ev in evals:
         res = [ev.results[n] for n in names]
         scored = [bool(r.status) and inds[n].kind != "veto" for n, r in zip(names, res)]
-        cols = [("value", [value_text(model, n, r.value) for n, r in zip(names, res)], True),
+        cols = [("value", [clean(value_text(model, n, r.value)) for n, r in zip(names, res)], True),
                 ("met", [met_mark(r) for r in res], False)]
         own = [own_text(r) if s else "" for r, s in zip(res, scored)]
         if any(own):
@@ -173,7 +157,8 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
         cols.append(("status", [r.status or "" for r in res], False))
         widths = [max(width(h), *(width(c) for c in cells)) for h, cells, _ in cols]
         total = sum(widths) + 2 * (len(cols) - 1)
-        title = ev.name if width(ev.name) <= total else ev.name[: max(1, total - 1)] + "…"
+        name = clean(ev.name)
+        title = name if width(name) <= total else name[: max(1, total - 1)] + "…"
         blocks.append((title, total, cols, widths))
     sep = " │ "
     line1 = "  ".join(pad("", w) for w in fixed)
@@ -198,40 +183,20 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
     out += source_lines(evals)
     for ev in evals:
         if ev.missing:
-            out.append(f"{ev.name}: no data for " + ", ".join(ev.missing))
-        out += [f"{ev.name}: {problem}" for problem in ev.problems]
-        out += drag_lines(model, ev, drags, parents)
+            out.append(clean(f"{ev.name}: no data for " + ", ".join(ev.missing)))
+        out += [clean(f"{ev.name}: {problem}") for problem in ev.problems]
+        out += [clean(line) for line in drag_lines(model, ev, drags, parents)]
     return "\n".join(out).rstrip() + "\n"
 
 
-def to_tree(model: Model, evals: list[Evaluation], style: Style = plain) -> str:
-    """Each scenario as a box-drawing tree (the layout of ``kpi tree``) with value, score and status
-    per node, then the metrics."""
-    inds = model.indicators
-    rows, _, metrics = layout(model)
-    out = []
+def to_tree(model: Model, evals: list[Evaluation], style: Style = plain, drags: int | None = 3,
+            parents: bool = False, owners: bool = True, inputs: bool = True) -> str:
+    """Each scenario as the tree of ``kpi tree --scenario`` (``kpidsl.render.tree.to_text``: values,
+    targets, met marks, scores, statuses, owners and what each formula reads), then its missing names
+    and drags; scenarios are separated by a blank line."""
+    blocks = []
     for ev in evals:
-        out.append(style(ev.name + (f" \"{ev.label}\"" if ev.label else ""), bold=True))
-
-        def line(n: str) -> str:
-            ind, r = inds[n], ev.results[n]
-            bits = [style(n, bold=True)]
-            if ind.label:
-                bits.append(ind.label)
-            if ind.kind == "veto":
-                bits.append("[veto]")
-            elif ind.effective_weight is not None and ind.kind == "kpi":
-                bits.append(f"({ind.effective_weight * 100:.4g}%)")
-            bits.append(fmt_value(r.value, ind.unit))
-            if ind.target:
-                bits.append(f"target {ind.target.text}")
-            if r.status and ind.kind != "veto":
-                bits.append(fmt_pct(r.score))
-            if r.status:
-                bits.append(_status(r.status, style))
-            return "  ".join(bits)
-
-        out += [lead + line(n) for n, _, lead in rows]
-        out += ["metric " + line(n) for n in metrics]
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
+        notes = [f"{ev.name}: no data for " + ", ".join(ev.missing)] if ev.missing else []
+        notes += drag_lines(model, ev, drags, parents)
+        blocks.append(to_text(model, ev, style, owners=owners, inputs=inputs, notes=[clean(n) for n in notes]))
+    return "\n".join(blocks)

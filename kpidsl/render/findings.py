@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Callable, Iterable
 
 from ..errors import Finding
-from .text import width
+from .text import clean, width
 
 Style = Callable[..., str]
 
@@ -16,19 +16,26 @@ def plain(text: str, **_: object) -> str:
     return text
 
 
+def _shown(text: str) -> str:
+    """Source text as the excerpt shows it: a tab as a space, other controls escaped (``clean``)."""
+    return clean(text.replace("\t", " "))
+
+
 def _caret_line(line: str, f: Finding) -> str:
     start = f.span.column - 1
     end = f.span.end_column - 1 if f.span.end_line == f.span.line else len(line)
     end = max(end, start + 1)
-    lead = width(line[:start].replace("\t", " "))
-    return " " * lead + "^" * max(1, width(line[start:end]))
+    lead = width(_shown(line[:start]))
+    return " " * lead + "^" * max(1, width(_shown(line[start:end])))
 
 
 def text_finding(f: Finding, lines: list[str] | None, style: Style = plain) -> str:
-    """``path:line:col: CODE message``, then the source line and a caret under the span."""
+    """``path:line:col: CODE message``, then the source line and a caret under the span. The path,
+    the message and the line are printed through ``clean``: what a terminal would act on is escaped,
+    and the caret stands under the escaped text."""
     colour = "red" if f.is_error else "yellow"
-    head = (style(f"{f.path}:{f.span.line}:{f.span.column}:", bold=True) + " "
-            + style(f.code, fg=colour, bold=True) + " " + f.message)
+    head = (style(clean(f"{f.path}:{f.span.line}:{f.span.column}:"), bold=True) + " "
+            + style(f.code, fg=colour, bold=True) + " " + clean(f.message))
     if not lines or not (1 <= f.span.line <= len(lines)):
         return head
     src = lines[f.span.line - 1].rstrip("\r\n")
@@ -38,7 +45,7 @@ def text_finding(f: Finding, lines: list[str] | None, style: Style = plain) -> s
     gutter = " " * len(num)
     return "\n".join([
         head,
-        f" {num} | {src.replace(chr(9), ' ')}",
+        f" {num} | {_shown(src)}",
         f" {gutter} | " + style(_caret_line(src, f), fg=colour, bold=True),
     ])
 

@@ -10,6 +10,11 @@ attaches each comment to a syntax item by position, and prints the tree again in
   that change nothing are dropped), one space around binary operators, none after unary ``-``;
 - comments stay where they were: a comment alone on its line stays on its own line before the item
   it preceded, at that item's indentation; a comment after code stays at the end of that line.
+- ``kpi check`` reports the same after formatting: a ``# noqa`` comment silences findings that start
+  on its line, so each printed line that holds code of a source line with a ``# noqa`` ends with that
+  comment (repeated when the source line is split), and an item whose source lines differ in their
+  ``# noqa`` (a formula written over several lines, with a ``# noqa`` on some of them) is printed as
+  it was written, line for line, since one line cannot say what several said.
 
 Printing is iterative for formulas (thousands of operators deep) and for blocks, so big and
 deeply nested files format in time linear in their size.
@@ -26,10 +31,12 @@ from ..parsing.scanning import split_comment
 from ..parsing.sources import without_bom
 from ..errors import FindingSink, KpiError
 from ..gcpause import paused_gc
+from .text import width
 
 #: Indentation per nesting level.
 INDENT = "  "
-#: A block written on one line stays on one line if its one-line form is at most this wide.
+#: A block written on one line stays on one line if its one-line form is at most this many columns
+#: wide on screen (``render.text.width``: a wide East Asian character takes two).
 MAX_WIDTH = 100
 #: Separator between entries of a one-line block.
 ONE_LINE_SEP = "  "
@@ -177,6 +184,30 @@ def find_comments(text: str) -> list[_Comment]:
     return found
 
 
+def _header_lines(decl) -> list[int]:
+    """The lines of a declaration's header where findings start: its keyword, name and ``extends``."""
+    return [n.span.line for n in (decl, getattr(decl, "name", None), getattr(decl, "extends", None)) if n]
+
+
+#: ``_Printer._noqa_line``'s answer when the lines differ in their ``# noqa``.
+_MIXED = -1
+#: What the grammar ignores around code at the ends of a line.
+_SPACE = " \t\r\f\ufeff"
+
+
+def _noqa_comments(comments: list[_Comment]) -> dict[int, tuple[frozenset, _Comment]]:
+    """Per source line with a ``# noqa`` comment: the codes it silences (empty: all) and the comment."""
+    if not any("noqa" in c.text.lower() for c in comments):
+        return {}
+    from ..checking.lint import noqa_codes  # read as `kpi check` reads it
+
+    found = {}
+    for c in comments:
+        if not c.own_line and (codes := noqa_codes(c.text)) is not None:
+            found[c.line] = (frozenset(codes), c)
+    return found
+
+
 class _Attached:
     """The comments that belong to one item (a declaration, entry or expect)."""
 
@@ -220,6 +251,8 @@ class _Printer:
         self.blank_before[len(lines) + 1] = self.blank_before[len(lines)]
         self.comments = find_comments(text)
         self.positions = [c.pos for c in self.comments]
+        self.lines = lines
+        self.noqa = _noqa_comments(self.comments)
         self.items: dict[int, _Attached] = {}
         self.containers: dict[int, _Container] = {}
         self.out: list[str] = []
@@ -273,10 +306,15 @@ class _Printer:
             return False
         return self.blank_before[b - 1] - self.blank_before[a] > 0
 
-    def _emit(self, indent: str, text: str, trailing: Iterable[_Comment] = ()) -> None:
+    def _emit(self, indent: str, text: str, trailing: Iterable[_Comment] = (),
+              noqa: int | None = None) -> None:
+        """Print ``text`` with the first of ``trailing`` after it (the rest on lines of their own); a
+        line without one that holds code of the source line ``noqa`` ends with that line's ``# noqa``."""
         trailing = list(trailing)
         if trailing:
             text = f"{text}  {trailing[0].text}"
+        elif noqa is not None:
+            text = f"{text}  {self.noqa[noqa][1].text}"
         self.out.append(indent + text)
         for c in trailing[1:]:
             self.out.append(indent + c.text)
@@ -284,6 +322,90 @@ class _Printer:
     def _blank(self) -> None:
         if self.out and self.out[-1] != "":
             self.out.append("")
+
+    # -- `# noqa` ---------------------------------------------------------------------------------
+
+    def _noqa_line(self, lines: Iterable[int]) -> int | None:
+        """For the code of the source ``lines`` printed as one line: the line whose ``# noqa`` it
+        must end with; None if none of them has one; ``_MIXED`` when they differ."""
+        if not self.noqa:
+            return None
+        keys: dict = {}
+        for n in lines:
+            keys[self.noqa[n][0] if n in self.noqa else None] = n  # the last: its comment is the nearest
+        if len(keys) > 1:
+            return _MIXED
+        key, n = next(iter(keys.items()))
+        return None if key is None else n
+
+    def _code_lines(self, first: int, last: int) -> Iterable[int]:
+        """Lines ``first``..``last`` less those in between that hold no code (no finding starts there)."""
+        for n in range(first, last + 1):
+            if n in (first, last) or not _ALONE.fullmatch(split_comment(self.lines[n - 1])[0]):
+                yield n
+
+    def _closed(self, end: tuple[int, int]) -> tuple[int, int]:
+        """``end`` (of a formula) moved past the ``)`` that follow it: a formula's span ends with its
+        last operand, before the brackets that close around it."""
+        line, column = end
+        while line <= len(self.lines):
+            code = split_comment(self.lines[line - 1])[0]
+            rest = code[column - 1:].lstrip(_SPACE)
+            if not rest:
+                line, column = line + 1, 1
+            elif rest[0] == ")":
+                column = len(code) - len(rest) + 2
+                end = (line, column)
+            else:
+                break
+        return end
+
+    def _decl_noqa(self, decl, one_line: bool) -> tuple[int | None, list[_Comment]]:
+        """For ``decl``'s header printed alone on its line, or (``one_line``) the whole declaration
+        on one: ``_noqa_line`` of the lines where its findings start (its keyword, name, ``extends``,
+        and on one line its entries) and of the comment that ends the line; and that comment: the
+        one after its ``{`` (after its ``}`` on one line), else the line's own ``# noqa`` when it is
+        the last of the header's comments (kept on the line rather than moved above it). ``_MIXED``
+        also when that ``# noqa`` is moved above the line with other comments after it."""
+        body, att = decl.body, self.items[id(decl)]
+        ending = att.trailing[:1] if one_line else self.containers[id(body)].opening[:1]
+        lines = [*_header_lines(decl), *(c.line for c in ending)]
+        noqa = self._noqa_line(lines + [body.span.line] if one_line and body.items else lines)
+        if not ending and noqa is not None and noqa is not _MIXED:
+            own = self.noqa[noqa][1]
+            if att.inner and att.inner[-1] is own:
+                ending = [own]
+            elif any(c is own for c in att.inner):
+                noqa = _MIXED
+        return noqa, ending
+
+    def _formula_trailing(self, container, items, index: int, end: tuple[int, int]) -> list[_Comment]:
+        """The comments after ``items[index]``, a formula printed as written that ends at ``end``,
+        to the end of its last line: taken from where they were attached (those before the brackets
+        that close the formula are printed inside it); the ones after it are returned."""
+        item = items[index]
+        ours = {id(c) for c in self._in_range(_end(item), (end[0] + 1, 0))}
+        after = (self.items[id(items[index + 1])].leading if index + 1 < len(items)
+                 else self.containers[id(container)].dangling)
+        taken = [c for c in after if id(c) in ours]
+        after[:] = [c for c in after if id(c) not in ours]
+        return sorted((c for c in self.items[id(item)].trailing + taken if c.pos >= end), key=lambda c: c.pos)
+
+    def _as_written(self, indent: str, start: tuple[int, int], end: tuple[int, int], trailing,
+                    code_at_end: bool = True) -> None:
+        """Print the source text from ``start`` to ``end`` (line, column) as it was written, its lines
+        after the first indented two levels deeper, blank ones dropped, comments inside kept; the last
+        line ends with ``trailing``, or with its source line's ``# noqa`` when ``code_at_end`` (a
+        finding may start there)."""
+        (line, column), (end_line, end_column) = start, end
+        rest = [self.lines[n - 1].strip(_SPACE) for n in range(line + 1, end_line)]
+        rest.append(self.lines[end_line - 1][: end_column - 1].strip(_SPACE))
+        self.out.append(indent + self.lines[line - 1][column - 1:].rstrip(_SPACE))
+        rest = [r for r in rest if r]
+        for r in rest[:-1]:
+            self.out.append(indent + 2 * INDENT + r)
+        self._emit(indent + 2 * INDENT, rest[-1], trailing,
+                   self._noqa_line([end_line]) if code_at_end else None)
 
     # -- declarations -----------------------------------------------------------------------------
 
@@ -313,6 +435,8 @@ class _Printer:
         cont = self.containers[id(block)]
         if cont.opening or cont.dangling:
             return None
+        if self._decl_noqa(decl, True)[0] is _MIXED:
+            return None
         header = self._header(decl)
         if not block.items:
             return f"{header} {{}}"
@@ -323,7 +447,7 @@ class _Printer:
             if not isinstance(it, syntax.Entry) or att.leading or att.inner or att.trailing:
                 return None
         line = f"{header} {{ {ONE_LINE_SEP.join(self._item_text(it) for it in block.items)} }}"
-        return line if len(indent) + len(line) <= MAX_WIDTH else None
+        return line if len(indent) + width(line) <= MAX_WIDTH else None
 
     def run(self) -> str:
         tree = self.tree
@@ -373,16 +497,32 @@ class _Printer:
                 nxt = att.leading[i + 1].line if i + 1 < len(att.leading) else item.span.line
                 if self._blank_between(c.line, nxt):
                     self._blank()
-            for c in att.inner:
-                self._emit(indent, c.text)
+            # the source lines printed on one line: the item's, or its header's (to its `{`)
+            if block is None:
+                end = self._closed(_end(item)) if self.noqa else _end(item)
+                noqa = self._noqa_line(self._code_lines(item.span.line, end[0]))
+            else:  # its header, or the whole declaration on one line
+                noqa, ending = self._decl_noqa(item, one is not None)
+            if noqa is not _MIXED:
+                for c in att.inner:
+                    if block is None or c not in ending:
+                        self._emit(indent, c.text)
             last_line[id(container)] = max([item.span.end_line] + [c.line for c in att.trailing])
             if block is None:
-                self._emit(indent, self._item_text(item), att.trailing)
+                if noqa is _MIXED:
+                    trailing = self._formula_trailing(container, items, index, end)
+                    self._as_written(indent, _start(item), end, trailing)
+                else:
+                    self._emit(indent, self._item_text(item), att.trailing, noqa)
             elif one is not None:
-                self._emit(indent, one, att.trailing)
+                self._emit(indent, one, att.trailing or ending, noqa)
             else:
                 opening = self.containers[id(block)].opening
-                self._emit(indent, self._header(item) + " {", opening[:1])
+                if noqa is _MIXED:
+                    brace = (block.span.line, block.span.column + 1)
+                    self._as_written(indent, _start(item), brace, opening[:1], brace[0] in _header_lines(item))
+                else:
+                    self._emit(indent, self._header(item) + " {", ending, noqa)
                 for c in opening[1:]:  # after `{ ;` on later lines: own lines at the top of the block
                     self._emit(indent + INDENT, c.text)
                 last_line[id(block)] = block.span.line

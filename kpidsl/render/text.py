@@ -1,12 +1,38 @@
-"""Terminal text: display width of CJK text, padding, colour, and number formatting."""
+"""Terminal text: escaping, display width of CJK text, padding, colour, and number formatting."""
 
 from __future__ import annotations
 
 import math
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..compiler.model import Model
 
 STATUS_COLOURS = {"green": "green", "pass": "green", "amber": "yellow", "red": "red", "fail": "red",
                   "vetoed": "magenta", "no-data": "bright_black"}
+
+
+#: Bidirectional controls: embeddings and overrides (U+202A–202E), isolates (U+2066–2069) and marks.
+BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def unsafe(c: str) -> bool:
+    """Whether a terminal would act on ``c`` rather than show it: a C0 or C1 control (ESC among them),
+    DEL, a line or paragraph separator, a bidirectional control, or a lone surrogate."""
+    return c in BIDI or unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp")
+
+
+def clean(text: str) -> str:
+    """``text`` safe to print on one terminal line: what ``unsafe`` names is shown as an escape
+    (``\\n``, ``\\t``, ``\\r``, else ``\\u001b``), so that text read from a file or a data file (a label,
+    a unit, a scenario name, a source line) cannot move the cursor, change colours, clear the
+    screen, make a hyperlink, reorder the line or start a new one. Every human-readable renderer
+    prints user text through it; JSON and SARIF are escaped by JSON instead."""
+    if text.isprintable() and BIDI.isdisjoint(text):
+        return text
+    return "".join(_NAMED.get(c) or (f"\\u{ord(c):04x}" if unsafe(c) else c) for c in text)
 
 
 def width(text: str) -> int:
@@ -66,3 +92,20 @@ def observed_text(label: str, x, percent: bool) -> str:
     if percent:
         text += f" ({x * 100:.1f}%)"
     return f"{label} = {text}"
+
+
+def value_text(model: Model, name: str, value: float | None) -> str:
+    """A value in the form its target is written: a fraction as a percentage when the unit is ``%``
+    or the target is a number written in % (a formula's ``120%`` is a factor, not the value's form)."""
+    ind, t = model.indicators[name], model.indicators[name].target
+    return fmt_value(value, ind.unit, t is not None and not t.formulas and "%" in t.text)
+
+
+def score_text(model: Model, r) -> str:
+    """A score that never reads as another band than its status."""
+    return fmt_pct(r.score, r.status, model.settings.green, model.settings.amber)
+
+
+def met_mark(r) -> str:
+    """✓ met, ✗ missed, blank when there is no target or no data."""
+    return "" if r.met is None else "✓" if r.met else "✗"

@@ -1,12 +1,18 @@
-"""The KPI tree as a picture: ``kpi tree MODEL --format text|mermaid|dot [--scenario NAME]``.
+"""The KPI tree, the one view of it: ``kpi tree MODEL [--scenario NAME]`` and ``kpi eval --format tree``.
 
-``render(model, fmt, evaluation=None, style=plain)`` returns the whole output, ending with a newline.
+``render(model, fmt, evaluation=None, style=plain, owners=True, inputs=True)`` returns the whole
+output (``text``, ``mermaid`` or ``dot``), ending with a newline; ``to_text`` is the text view, which
+``kpidsl.render.evaluation.to_tree`` prints once per scenario with its drags as ``notes``.
 
-What each node shows: its name, its label, its target's spelling (``>= 833万``), its effective owner,
-and for a ``kpi`` its effective weight as a percentage (``40%``; implicit equal weights filled in).
-A ``veto`` is marked (``[veto]`` in text, ``⛔ veto`` in diagrams, dashed in diagrams). With an
-evaluation each scored node also shows its score as a percentage (not for a veto, which only passes
-or fails) and its status.
+What each node shows, in this order: its name; its label, when it differs from the name; for a
+``kpi`` its effective weight as a percentage in brackets (``(40%)``; implicit equal weights filled in),
+for a ``veto`` the mark ``[veto]``; with an evaluation its value in the form its target is written
+(``value_text``); its target's spelling (``target >= 833万``); with an evaluation the met mark (✓ ✗),
+the score (``score_text``: never in another band than the status; not for a veto, which only passes
+or fails, nor when there is none) and the status; its effective owner (unless ``owners=False``).
+Beneath a node, the inputs and metrics its ``value`` formula reads, in declaration order, with their
+values when evaluated: ``reads: orders = 1,150 orders, avg_order_value = 6,900 JPY`` (unless
+``inputs=False``). Kpis a formula reads are not listed: they are nodes of the tree themselves.
 
 Choices:
 
@@ -14,13 +20,15 @@ Choices:
   else the model's (``model { owner: … }``). One that is not the indicator's own is marked
   ``(inherited)``, the same inheritance that W102 uses. A node with no owner anywhere shows none.
 - **Order.** Trees come in ``model.kgis`` order; a node's children (``kpi`` and ``veto``) in declaration
-  order, as in ``kpi eval --format tree``. Metrics follow the trees: they are outside them, never
-  weighted. In text they are lines ``metric NAME …``; in Mermaid and DOT a ``metrics`` subgraph
-  (cluster) without edges. ``kpi`` and ``veto`` declarations that do not reach a kgi (E205, or a cycle
-  of parents, E206) are still drawn, as extra roots after the trees, so a model with errors draws
-  without looping or losing a node; each kgi, kpi and veto appears exactly once.
-- **Text** is sanitised for a terminal: control characters in labels and owners (a ``\\n`` escape in
-  a label, an ANSI escape, bidi overrides) are shown as escapes, so a label cannot break a tree line.
+  order. Metrics follow the trees: they are outside them, never weighted. In text they are lines
+  ``metric NAME …``; in Mermaid and DOT a ``metrics`` subgraph (cluster) without edges. ``kpi`` and
+  ``veto`` declarations that do not reach a kgi (E205, or a cycle of parents, E206) are still drawn,
+  as extra roots after the trees, so a model with errors draws without looping or losing a node;
+  each kgi, kpi and veto appears exactly once.
+- **Text** starts with a title (the model's label, and ``scenario NAME "label"`` when evaluated) and a
+  blank line; a tree per kgi follows, drawn with ``├── └── │``; the ``reads:`` line stands where the
+  node's children's names start. User text (names, labels, units, targets, owners, scenario names)
+  goes through ``kpidsl.render.text.clean``, so a label cannot break a tree line or drive the terminal.
 - **Mermaid** (GitHub flavour): ``flowchart TD``; node ids are ``n0``, ``n1``, … in output order,
   never the declared names. Every label is ``nID["…"]`` with the lines joined by ``<br/>``; inside it
   ``"`` is ``#quot;``, ``<`` ``>`` ``&`` are ``#lt;`` ``#gt;`` ``#amp;``, and ``#`` ``|`` brackets,
@@ -34,16 +42,19 @@ Choices:
 - **DOT**: ``digraph kpi``, ids ``n0``, ``n1``, …; labels are double-quoted with ``\\`` and ``"``
   escaped and lines joined by ``\\n``. Veto nodes and edges are dashed and red; with an evaluation
   nodes are filled by status. The model's label (and the scenario's name) is the graph's title.
+- A diagram node's label has the facts of a text line, one kind per line: name (``⛔ veto`` before a
+  veto's); label; value, met mark and target (``7,935,000 ✗ >= 833万``); score and status; owner;
+  ``reads:`` with the names only. The weight stands on the edge.
 """
 
 from __future__ import annotations
 
-import unicodedata
+from typing import Iterable
 
 from ..evaluation.results import Evaluation
 from ..compiler.model import Indicator, Model
 from .findings import Style, plain
-from .text import STATUS_COLOURS, fmt_pct
+from .text import STATUS_COLOURS, clean, met_mark, score_text, unsafe, value_text
 
 FORMATS = ("text", "mermaid", "dot")
 
@@ -146,69 +157,61 @@ def _weight(ind: Indicator) -> str | None:
     return f"{w * 100:.4g}%"
 
 
-def _parts(model: Model, name: str, owners, ev: Evaluation | None) -> dict[str, str | None]:
-    """The raw (unescaped) pieces of a node's description."""
+def _reads(model: Model, name: str, ev: Evaluation | None) -> str | None:
+    """``reads: a, b`` (``a = 1,150 orders`` when evaluated): the inputs and metrics ``name``'s
+    formula reads, in declaration order."""
+    inds = model.indicators
+    read = sorted((n for n in model.uses.get(name, ()) if n in inds and inds[n].kind in ("input", "metric")),
+                  key=lambda n: inds[n].index)
+    if not read:
+        return None
+    if ev is not None:
+        read = [f"{n} = {value_text(model, n, ev.results[n].value)}" if n in ev.results else n for n in read]
+    return "reads: " + ", ".join(read)
+
+
+def _parts(model: Model, name: str, owners, ev: Evaluation | None,
+           show_owners: bool) -> dict[str, str | None]:
+    """The raw (unescaped) pieces of a node's description; None where a piece is not shown."""
     ind = model.indicators[name]
-    owner, inherited = owners.get(name, (None, False))
     r = ev.results.get(name) if ev is not None else None
-    status = r.status if r is not None else None
-    score = None
-    if status and ind.kind != "veto":
-        score = fmt_pct(r.score)
+    owner, inherited = owners.get(name, (None, False)) if show_owners else (None, False)
+    scored = r is not None and r.status and ind.kind != "veto" and r.score is not None
     return {
         "name": name,
-        "label": ind.label or None,
+        "label": ind.label if ind.label and ind.label != name else None,
         "weight": _weight(ind),
+        "value": value_text(model, name, r.value) if r is not None else None,
         "target": ind.target.text if ind.target else None,
+        "met": (met_mark(r) or None) if r is not None else None,
+        "score": score_text(model, r) if scored else None,
+        "status": r.status if r is not None and r.status else None,
         "owner": (owner + (" (inherited)" if inherited else "")) if owner else None,
-        "score": score,
-        "status": status,
     }
 
 
 # ---------------------------------------------------------------------------------------------
 # Text
 
-_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
-
-def _clean(text: str) -> str:
-    """Text safe for a terminal line: control characters, line separators and bidi controls escaped."""
-    if text.isprintable() and not (_BIDI & set(text)):
-        return text
-    out = []
-    for c in text:
-        if c == "\n":
-            out.append("\\n")
-        elif c == "\t":
-            out.append("\\t")
-        elif c == "\r":
-            out.append("\\r")
-        elif c in _BIDI or unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp"):
-            out.append(f"\\u{ord(c):04x}")
-        else:
-            out.append(c)
-    return "".join(out)
-
-
-def _text_line(model: Model, name: str, owners, ev: Evaluation | None, style: Style) -> str:
-    ind = model.indicators[name]
-    p = _parts(model, name, owners, ev)
-    bits = [style(_clean(name), bold=True)]
+def _text_line(model: Model, p: dict[str, str | None], style: Style) -> str:
+    ind = model.indicators[p["name"]]
+    bits = [style(clean(p["name"]), bold=True)]
     if p["label"]:
-        bits.append(_clean(p["label"]))
+        bits.append(clean(p["label"]))
     if ind.kind == "veto":
         bits.append("[veto]")
     elif p["weight"]:
-        bits.append(p["weight"])
+        bits.append(f"({p['weight']})")
+    if p["value"]:
+        bits.append(clean(p["value"]))
     if p["target"]:
-        bits.append("target " + _clean(p["target"]))
-    if p["owner"]:
-        bits.append("owner: " + _clean(p["owner"]))
-    if p["score"]:
-        bits.append(p["score"])
+        bits.append("target " + clean(p["target"]))
+    bits += [p[k] for k in ("met", "score") if p[k]]
     if p["status"]:
         bits.append(style(p["status"], fg=STATUS_COLOURS.get(p["status"])))
+    if p["owner"]:
+        bits.append("owner: " + clean(p["owner"]))
     return "  ".join(bits)
 
 
@@ -221,25 +224,40 @@ def _title(model: Model, ev: Evaluation | None) -> str | None:
     return " — ".join(bits) or None
 
 
-def to_text(model: Model, evaluation: Evaluation | None = None, style: Style = plain) -> str:
-    """A box-drawing tree per kgi (``├── └── │``), then the metrics."""
+def to_text(model: Model, evaluation: Evaluation | None = None, style: Style = plain, *, owners: bool = True,
+            inputs: bool = True, notes: Iterable[str] = ()) -> str:
+    """The title, a box-drawing tree per kgi (``├── └── │``), the metrics, then ``notes`` (lines
+    printed as they are given, after a blank line: ``kpi eval`` gives the drags)."""
     rows, _, metrics = layout(model)
-    owners = _owners(model)
+    owner_of = _owners(model)
     out: list[str] = []
     title = _title(model, evaluation)
     if title:
-        out += [style(_clean(title), bold=True), ""]
+        out += [style(clean(title), bold=True), ""]
+
+    def node(name: str, lead: str, reads_lead: str) -> None:
+        out.append(lead + _text_line(model, _parts(model, name, owner_of, evaluation, owners), style))
+        reads = _reads(model, name, evaluation) if inputs else None
+        if reads:
+            out.append(reads_lead + clean(reads))
+
     for i, (name, depth, lead) in enumerate(rows):
         if depth == 0 and i > 0:
             out.append("")
-        out.append(lead + _text_line(model, name, owners, evaluation, style))
+        # the lead of this node's children: the lead of its line with its own branch continued
+        below = lead[:-4] + ("│   " if lead.endswith("├── ") else "    ") if lead else ""
+        has_children = i + 1 < len(rows) and rows[i + 1][1] > depth
+        node(name, lead, below + ("│   " if has_children else "    "))
     if metrics:
         if rows:
             out.append("")
         for n in metrics:
-            out.append("metric " + _text_line(model, n, owners, evaluation, style))
+            node(n, "metric ", "    ")
     if not rows and not metrics:
         out.append("(no kgi, kpi, veto or metric)")
+    notes = list(notes)
+    if notes:
+        out += [""] + notes
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -262,26 +280,28 @@ def mermaid_escape(text: str) -> str:
             out.append(f"#{ord(c)};")
         elif c == "\n":
             out.append("<br/>")
-        elif c in _BIDI or unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp"):
+        elif unsafe(c):
             out.append(" ")
         else:
             out.append(c)
     return "".join(out)
 
 
-def _diagram_lines(model: Model, name: str, owners, ev: Evaluation | None) -> list[str]:
-    """A node's label as lines of raw text (escaped by each format)."""
-    ind = model.indicators[name]
-    p = _parts(model, name, owners, ev)
-    lines = [("⛔ veto " if ind.kind == "veto" else "") + name]
-    if p["label"]:
-        lines.append(p["label"])
-    if p["target"]:
-        lines.append(p["target"])
-    if p["owner"]:
-        lines.append("owner: " + p["owner"])
+def _diagram_lines(model: Model, name: str, owners, ev: Evaluation | None, show_owners: bool = True,
+                   inputs: bool = True) -> list[str]:
+    """A node's label as lines of raw text (escaped by each format): the value, its met mark and the
+    target on one line (``7,935,000 ✗ >= 833万``), and what the formula reads by name only."""
+    p = _parts(model, name, owners, ev, show_owners)
+    lines = [("⛔ veto " if model.indicators[name].kind == "veto" else "") + name]
+    measure = " ".join(x for x in (p["value"], p["met"], p["target"]) if x)
+    lines += [x for x in (p["label"], measure) if x]
     if p["status"]:
         lines.append(" ".join(x for x in (p["score"], p["status"]) if x))
+    if p["owner"]:
+        lines.append("owner: " + p["owner"])
+    reads = _reads(model, name, None) if inputs else None
+    if reads:
+        lines.append(reads)
     return lines
 
 
@@ -295,15 +315,17 @@ def _edge_label(model: Model, child: str) -> str | None:
     return "veto" if ind.kind == "veto" else _weight(ind)
 
 
-def to_mermaid(model: Model, evaluation: Evaluation | None = None) -> str:
+def to_mermaid(model: Model, evaluation: Evaluation | None = None, *, owners: bool = True,
+               inputs: bool = True) -> str:
     """A ``flowchart TD`` that GitHub renders."""
     rows, edges, metrics = layout(model)
-    owners = _owners(model)
+    owner_of = _owners(model)
     ids = _ids(rows, metrics)
     inds = model.indicators
 
     def node(n: str) -> str:
-        label = "<br/>".join(mermaid_escape(x) for x in _diagram_lines(model, n, owners, evaluation))
+        lines = _diagram_lines(model, n, owner_of, evaluation, owners, inputs)
+        label = "<br/>".join(mermaid_escape(x) for x in lines)
         return f'{ids[n]}["{label}"]'
 
     out = ["flowchart TD"]
@@ -355,7 +377,7 @@ def dot_escape(text: str) -> str:
             out.append('\\"')
         elif c == "\n":
             out.append("\\n")
-        elif c in _BIDI or unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp"):
+        elif unsafe(c):
             out.append(" ")
         else:
             out.append(c)
@@ -366,15 +388,16 @@ def _attrs(pairs: list[tuple[str, str]]) -> str:
     return "[" + ", ".join(f'{k}="{dot_escape(v)}"' for k, v in pairs) + "]"
 
 
-def to_dot(model: Model, evaluation: Evaluation | None = None) -> str:
+def to_dot(model: Model, evaluation: Evaluation | None = None, *, owners: bool = True,
+           inputs: bool = True) -> str:
     """A Graphviz ``digraph kpi``."""
     rows, edges, metrics = layout(model)
-    owners = _owners(model)
+    owner_of = _owners(model)
     ids = _ids(rows, metrics)
     inds = model.indicators
 
     def node(n: str) -> str:
-        lines = _diagram_lines(model, n, owners, evaluation)
+        lines = _diagram_lines(model, n, owner_of, evaluation, owners, inputs)
         styles = ["rounded"]
         pairs = [("label", "\n".join(lines))]
         if inds[n].kind == "veto":
@@ -417,16 +440,18 @@ def to_dot(model: Model, evaluation: Evaluation | None = None) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def render(model: Model, fmt: str, evaluation: Evaluation | None = None, style: Style = plain) -> str:
-    """The tree of ``model`` in ``fmt`` (``text``, ``mermaid`` or ``dot``), optionally with the
-    scores and statuses of ``evaluation``; ``style`` colours text output (``click.style`` or
+def render(model: Model, fmt: str, evaluation: Evaluation | None = None, style: Style = plain, *,
+           owners: bool = True, inputs: bool = True) -> str:
+    """The tree of ``model`` in ``fmt`` (``text``, ``mermaid`` or ``dot``), optionally with the values,
+    scores and statuses of ``evaluation``; ``owners`` and ``inputs`` show each node's owner and what
+    its formula reads; ``style`` colours text output (``click.style`` or
     ``kpidsl.render.findings.plain``). The output ends with a newline."""
     if fmt == "text":
-        return to_text(model, evaluation, style)
+        return to_text(model, evaluation, style, owners=owners, inputs=inputs)
     if fmt == "mermaid":
-        return to_mermaid(model, evaluation)
+        return to_mermaid(model, evaluation, owners=owners, inputs=inputs)
     if fmt == "dot":
-        return to_dot(model, evaluation)
+        return to_dot(model, evaluation, owners=owners, inputs=inputs)
     raise ValueError(f"unknown tree format {fmt!r}; expected one of: {', '.join(FORMATS)}")
 
 
