@@ -31,7 +31,7 @@ from .scanning import pattern
 from .sources import lines_of
 
 #: sha256 of ``grammar/kpi.lark`` as this module implements it.
-GRAMMAR_SHA256 = "0572ff6c8bfa364304371a228a8732fcddfedbc8d8ff53eb7984a4b7f8559623"
+GRAMMAR_SHA256 = "ac184beb017dfacaf7dc8d5e012f468170838fed49f2b03a3a91112ff79bae21"
 
 
 class Fallback(Exception):
@@ -43,17 +43,26 @@ class Fallback(Exception):
 #: string at the end. DATE comes before NUMBER (its priority is 2), `..` before `.`, two-character
 #: comparisons before one; the other terminals start with characters of their own. One token here is
 #: two of lark's: an entry's key with the colon right after it (`value:`), as `:` follows only a key.
+#: A quote that opens no string takes the rest of its line (``OPEN``): lark stops there, and a scan
+#: that tried a string again from each quote after it would take time quadratic in the line.
 #: The patterns are the grammar's (``kpidsl.parsing.grammar``).
 TOKENS = re.compile(
     f"((?:(?>{pattern('__IGNORE_0')})|(?>{pattern('COMMENT')}))*+)"
     f"([A-Za-z_]\\w*:?|{pattern('NAME')}:?"  # names (the ASCII ones first: most are), keys with their colon
-    f"|{pattern('DATE')}|{pattern('NUMBER')}|{pattern('STRING')}"
+    f"|{pattern('DATE')}|{pattern('NUMBER')}|{pattern('STRING')}|\"[^\\n]*"
     + "".join(f"|{re.escape(w)}" for w in sorted(  # operators of two characters, before those of one
         {w for words in grammar.TERMINALS.values() for w in words if len(w) > 1 and w not in grammar.RESERVED},
         key=lambda w: (-len(w), w)))
     + r"|[\s\S]|\Z)"
 )
 _NAME_RE = re.compile(grammar.PATTERNS["NAME"])
+_STRING_RE = re.compile(pattern("STRING"))
+
+
+def _open(tok: str) -> bool:
+    """Whether ``tok``, a token of ``TOKENS`` that starts with a quote, is a quote that opens no
+    string (with the rest of its line): the parser reads it as a lone ``"``, which no rule accepts."""
+    return _STRING_RE.fullmatch(tok) is None
 #: Brackets, braces and prefix operators nested deeper than this go to lark (and its limits).
 MAX_DEPTH = 100
 #: The token after the end of the text (the text has no NUL: ``parse_text`` reports one first).
@@ -134,7 +143,7 @@ def scanner(text: str):
         for chunk in chunks:
             if chunk not in plain:
                 m = match(chunk)
-                if m[1] or m[2] != chunk or chunk == '"':  # a lone quote opens a string
+                if m[1] or m[2] != chunk or chunk[0] == '"' and _open(chunk):
                     return False
                 plain.add(chunk)
         return True
@@ -204,6 +213,8 @@ def _regex_line(text_of_line: str, add_tok, add_col) -> None:
     pairs.pop()  # the empty token at the end of the line
     if pairs and not pairs[-1][1]:  # and one after trailing whitespace or a comment
         pairs.pop()
+    if pairs and pairs[-1][1][0] == '"' and _open(pairs[-1][1]):  # a quote that opens no string
+        pairs[-1] = (pairs[-1][0], '"')
     col = 1
     for ws, tok in pairs:
         col += len(ws)
