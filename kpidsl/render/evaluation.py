@@ -9,15 +9,25 @@ from ..evaluation.results import Evaluation
 from ..evaluation.drags import drags_of, points_text
 from .findings import Style, plain
 from .text import STATUS_COLOURS, fmt_pct, fmt_value, pad, width
-from .tree import layout
+from .tree import MAX_INDENT, deep_mark, layout
 
 
-def owner_of(model: Model, name: str) -> str | None:
-    """The indicator's owner, or its nearest ancestor's, or the model's."""
-    ind = model.indicators[name]
-    while ind.owner is None and ind.parent is not None:
-        ind = model.indicators[ind.parent]
-    return ind.owner or model.settings.owner
+def owners(model: Model) -> dict[str, str | None]:
+    """Each indicator's owner, or its nearest ancestor's, or the model's (each chain walked once)."""
+    inds, top = model.indicators, {}  # name -> the owner found up its chain (None: none)
+    for name in inds:
+        chain: dict[str, None] = {}
+        while name not in top and name not in chain:  # (a cycle of parents stops the walk)
+            ind = inds[name]
+            if ind.owner is not None or ind.parent is None:
+                top[name] = ind.owner
+                break
+            chain[name] = None
+            name = ind.parent
+        found = top.get(name)
+        for n in chain:
+            top[n] = found
+    return {n: o or model.settings.owner for n, o in top.items()}
 
 
 def value_text(model: Model, name: str, value: float | None) -> str:
@@ -70,13 +80,14 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
     """One object: the model's label, owner and path, and per scenario every indicator (label, owner,
     unit, bounds, value, met, achievement, score, status) and the drags (see ``drags_of``)."""
     inds = model.indicators
+    owner_of = owners(model)
     out = []
     for ev in evals:
         rows = []
         for name, r in ev.results.items():
             ind = inds[name]
             rows.append({
-                "name": name, "kind": ind.kind, "label": ind.label, "owner": owner_of(model, name),
+                "name": name, "kind": ind.kind, "label": ind.label, "owner": owner_of[name],
                 "parent": ind.parent, "weight": ind.effective_weight, "value": r.value, "unit": ind.unit,
                 "target": ind.target.to_json() if ind.target else None,
                 "baseline": ind.baseline, "stretch": ind.stretch,
@@ -131,7 +142,8 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
     rows = []
     for n in names:
         ind = inds[n]
-        name_cell = "  " * depth.get(n, 0) + n + (" [veto]" if ind.kind == "veto" else "")
+        d = depth.get(n, 0)
+        name_cell = "  " * min(d, MAX_INDENT) + deep_mark(d) + n + (" [veto]" if ind.kind == "veto" else "")
         if ind.kind in ("metric", "input"):
             name_cell = f"{n} [{ind.kind}]"
         w = ind.effective_weight
