@@ -35,7 +35,17 @@ GRAMMAR_SHA256 = "ac184beb017dfacaf7dc8d5e012f468170838fed49f2b03a3a91112ff79bae
 
 
 class Fallback(Exception):
-    """This parser cannot (or must not) decide this text: parse it with lark instead."""
+    """This parser cannot (or must not) decide this text: parse it with lark instead.
+
+    ``resume``, when ``parse`` sets it, says how much was decided: ``(line, column, decls, found)``,
+    where lark is to start reading, the declarations before that place and their findings (``(code,
+    span, message)``). Those are what lark would make of them, so lark need only read the text from
+    that place on. The place is the start of the declaration before the first one this parser
+    could not decide (or of that one when it is the first): lark's contextual lexer reads a token
+    in the parser state after the tokens before, and after a declaration's ``}`` that state is the
+    same wherever the declaration stands, while at the start of the text it is not."""
+
+    resume: tuple[int, int, tuple, list] | None = None
 
 
 #: (ignored text before, token) pairs that cover a line: whitespace and comments, then one token as
@@ -250,7 +260,8 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
     read and scans the next batch when it reaches the end of one. A declaration cut by the end of a
     batch runs into ``END`` and raises ``Fallback``; it is read again, its findings too, with twice
     as many lines more (so that one long declaration is read about twice, not once per batch).
-    Only a ``Fallback`` with no line left to scan is the caller's."""
+    Any other ``Fallback`` is the caller's, with its ``resume`` set: the parser looks at most two
+    tokens past its position, so one raised before it saw the batch's ``END`` is decided."""
     T: list[str] = []
     L: list[int] = []
     C: list[int] = []
@@ -593,6 +604,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         return more(T, L, C, count)
 
     decls = []
+    last_reported = 0  # the findings before the last declaration read
     count = BATCH_LINES  # doubled each time one declaration is read again: a long one costs twice
     while True:
         start, reported = i, len(found)
@@ -624,14 +636,20 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                 continue
             else:
                 raise Fallback("a declaration expected")
-        except Fallback:
-            if not left:
-                raise
-            del found[reported:]  # read again, with more lines
-            count *= 2
-            left = next_batch(start, count)
-            continue
+        except Fallback as exc:
+            if left and i + 2 >= len(T) - 3:  # it may have seen the batch's END: read again, with more lines
+                del found[reported:]
+                count *= 2
+                left = next_batch(start, count)
+                continue
+            if decls:  # lark reads the last declaration again: its state after it is that of the whole text
+                last = decls.pop()
+                exc.resume = (last[-4], last[-3], tuple(decls), found[:last_reported])
+            else:
+                exc.resume = (L[start], C[start], (), found[:reported])
+            raise
         decls.append(decl)
+        last_reported = reported
         count = BATCH_LINES
     if not decls:
         return new(syntax.File, ((), 1, 1, 1, 1)), found

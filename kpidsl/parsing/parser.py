@@ -27,16 +27,21 @@ def parse_text(text: str, sink: FindingSink, fast: bool = True) -> syntax.File |
                  "found a NUL character; a .kpi file is text — is this a binary file?")
         return None
     if fast:
-        tree = _parse_fast(text, sink)
-        if tree is not None:
+        decided, tree = _parse_fast(text, sink)
+        if decided:
             return tree
     from .lark_backend import parse_plain
 
     return parse_plain(text, sink)
 
 
-def _parse_fast(text: str, sink: FindingSink) -> syntax.File | None:
-    """The fast path's tree (its findings added to ``sink``), or None to take the plain path."""
+def _parse_fast(text: str, sink: FindingSink) -> tuple[bool, syntax.File | None]:
+    """``(True, the tree or None)`` with the findings added to ``sink``, or ``(False, None)`` to take
+    the plain path.
+
+    Where the fast parser stops at a declaration it cannot decide, the declarations before it are
+    kept and lark reads the text from that declaration on (``lark_backend.parse_from``): a syntax
+    error near the end of a large file costs the fast parse of the file, not lark's."""
     from . import descent
 
     found: list[tuple[str, Span, str]] = []
@@ -47,8 +52,21 @@ def _parse_fast(text: str, sink: FindingSink) -> syntax.File | None:
     with paused_gc(settle_after=True):  # the tree is acyclic
         try:
             tree = descent.parse(text, report)
-        except Exception:  # a Fallback; and never trust the fast path over the plain one
-            return None
+        except descent.Fallback as exc:
+            if exc.resume is None:
+                return False, None
+            line, column, decls, found = exc.resume
+            tree = None
+        except Exception:  # never trust the fast path over the plain one
+            return False, None
     for code, span, message in found:
         sink.add(code, span, message)
-    return tree
+    if tree is not None:
+        return True, tree
+    from .lark_backend import parse_from
+
+    rest = parse_from(text, line, column, sink)
+    if rest is None or not decls:
+        return True, rest
+    everything = decls + rest.decls
+    return True, syntax.File(everything, span=everything[0].span.to(everything[-1].span))
