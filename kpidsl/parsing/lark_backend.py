@@ -211,10 +211,19 @@ def _expected_words(expected: set[str]) -> str:
 
 
 def _key_before(text: str, pos: int) -> str | None:
-    """The entry key just before ``pos`` on the same line (``target`` in ``target: =>``)."""
-    start = text.rfind("\n", 0, pos) + 1
-    m = re.search(r"([^\W\d]\w*)\s*:\s*$", text[start:pos])
-    return m.group(1) if m else None
+    """The entry key just before ``pos`` on the same line (``target`` in ``target: =>``): the name
+    that ends the line's text before ``pos`` and a colon (read from the end: a search from each
+    start would take time quadratic in a long run of letters)."""
+    before = text[text.rfind("\n", 0, pos) + 1:pos].rstrip()
+    if not before.endswith(":"):
+        return None
+    word = _WORD.match(before[:-1].rstrip()[::-1])[0][::-1]  # the letters, digits and _ at its end
+    m = _NAME_START.search(word)
+    return word[m.start():] if m else None
+
+
+_WORD = re.compile(r"\w*")
+_NAME_START = re.compile(r"[^\W\d]")
 
 
 def _last_line_span(text: str) -> Span:
