@@ -163,8 +163,8 @@ class _Checker:
         target = self.names.get(name.text)
         if not isinstance(target, Indicator):
             if target is None:
-                candidates = [n for n in self.ctx.model.indicators]
-                self.sink.add("E101", name.span, f"`{name.text}` is not declared" + closest(name.text, candidates))
+                self.sink.add("E101", name.span, f"`{name.text}` is not declared"
+                              + closest(name.text, self.ctx.model.indicators, self.sink))
             else:
                 self.sink.add("E103", name.span, f"`{name.text}` is a scenario, not a value; a formula "
                               "reads inputs and indicators")

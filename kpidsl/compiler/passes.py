@@ -350,6 +350,7 @@ def link_tree(ctx: Context) -> None:
     model, sink = ctx.model, ctx.sink
     indicators = model.indicators
     broken: set[str] = set()
+    tree_names = None  # the kgis and kpis, for suggestions (listed once)
     linked = False  # whether any `parent:` entry was followed
     for ind in indicators.values():
         ref = ind.parent
@@ -368,7 +369,9 @@ def link_tree(ctx: Context) -> None:
             continue
         target = ctx.names.get(ref.text)
         if target is None:
-            sink.add("E101", ref.span, f"`{ref.text}` is not declared" + closest(ref.text, _tree_names(model)))
+            if tree_names is None:
+                tree_names = _tree_names(model)
+            sink.add("E101", ref.span, f"`{ref.text}` is not declared" + closest(ref.text, tree_names, sink))
             broken.add(ind.name)
             continue
         if not isinstance(target, Indicator) or target.kind not in ("kgi", "kpi"):
@@ -700,7 +703,7 @@ def resolve_scenarios(ctx: Context) -> None:
             if not isinstance(target, Indicator):
                 sink.add("E501", item.key_span,
                          f"scenario `{sc.name}` assigns `{key}`, which is not an input or indicator"
-                         + closest(key, model.indicators))
+                         + closest(key, model.indicators, sink))
                 continue
             if target.formula is not None or "value" in target.entries:
                 sink.add("E501", item.key_span,
@@ -719,7 +722,7 @@ def resolve_scenarios(ctx: Context) -> None:
             ext = sc.decl.extends
             if base is None:
                 sink.add("E502", ext.span, f"scenario `{sc.name}` extends `{sc.extends}`, which is not "
-                         "declared" + closest(sc.extends, model.scenarios))
+                         "declared" + closest(sc.extends, model.scenarios, sink))
                 sc.extends = None
             elif not isinstance(base, Scenario):
                 sink.add("E502", ext.span, f"scenario `{sc.name}` extends `{sc.extends}`, which is a "
