@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from ..compiler.model import Model
 from ..evaluation.results import Evaluation
 from ..evaluation.drags import drags_of, points_text
-from .findings import Style, plain
+from .findings import Style, json_text, plain
 from .text import STATUS_COLOURS, fmt_pct, fmt_value, pad, width
 from .tree import MAX_INDENT, deep_mark, layout
 
@@ -81,24 +79,25 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
     unit, bounds, value, met, achievement, score, status) and the drags (see ``drags_of``)."""
     inds = model.indicators
     owner_of = owners(model)
+
+    def row(name: str, r) -> dict:
+        ind = inds[name]
+        return {
+            "name": name, "kind": ind.kind, "label": ind.label, "owner": owner_of[name],
+            "parent": ind.parent, "weight": ind.effective_weight, "value": r.value, "unit": ind.unit,
+            "target": ind.target.to_json() if ind.target else None,
+            "baseline": ind.baseline, "stretch": ind.stretch,
+            "met": r.met, "achievement": r.achievement, "score": r.score, "status": r.status,
+        }
+
     out = []
     for ev in evals:
-        rows = []
-        for name, r in ev.results.items():
-            ind = inds[name]
-            rows.append({
-                "name": name, "kind": ind.kind, "label": ind.label, "owner": owner_of[name],
-                "parent": ind.parent, "weight": ind.effective_weight, "value": r.value, "unit": ind.unit,
-                "target": ind.target.to_json() if ind.target else None,
-                "baseline": ind.baseline, "stretch": ind.stretch,
-                "met": r.met, "achievement": r.achievement, "score": r.score, "status": r.status,
-            })
         drags = [d.to_json() for group in drags_of(model, ev, parents).values() for d in group]
-        out.append({"name": ev.name, "label": ev.label, "missing": list(ev.missing), "indicators": rows,
-                    "drags": drags})
+        out.append({"name": ev.name, "label": ev.label, "missing": list(ev.missing),
+                    "indicators": (row(name, r) for name, r in ev.results.items()), "drags": drags})
     settings = model.settings
-    return json.dumps({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out},
-                      ensure_ascii=False, indent=1)
+    # json.dumps(…, ensure_ascii=False, indent=1), a row at a time (the rows are made as they are written)
+    return json_text({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out})
 
 
 def to_csv(model: Model, evals: list[Evaluation]) -> str:

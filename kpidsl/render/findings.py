@@ -69,16 +69,75 @@ def statistics(findings: Iterable[Finding]) -> str:
 
 def json_findings(findings: Iterable[Finding]) -> str:
     """SPEC §7's JSON array of findings."""
-    return _json_text([f.to_json() for f in findings])
+    return _json_text(f.to_json() for f in findings)
 
 
 def _json_text(value) -> str:
     """JSON of ``value``, readable (not ASCII-escaped) and always valid UTF-8: a byte of a file name
     that is not UTF-8 (Python keeps it as a lone surrogate) becomes the escape ``\\udcff``."""
-    import json  # here, not at the top: text output starts without it
+    import re
 
-    text = json.dumps(value, ensure_ascii=False, indent=1)
-    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = json_text(value)
+    if text.isascii() or not re.search("[\ud800-\udfff]", text):
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def json_text(value) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=1)``, byte for byte, for dicts with string keys,
+    lists, strings, numbers, booleans and None; any other iterable (a generator) is an array, read
+    once. ``json.dumps`` with an indent runs its pure-Python encoder, which holds every piece of the
+    output at once (for 100,000 findings, tens of millions of small strings) and takes seconds; this
+    keeps one string per small value and joins them once."""
+    from json.encoder import encode_basestring  # here, not at the top: text output starts without json
+
+    out: list[str] = []
+
+    def write(value, newline: str) -> None:
+        if isinstance(value, str):
+            out.append(encode_basestring(value))
+        elif value is None:
+            out.append("null")
+        elif value is True:
+            out.append("true")
+        elif value is False:
+            out.append("false")
+        elif isinstance(value, int):
+            out.append(int.__repr__(value))
+        elif isinstance(value, float):
+            out.append("NaN" if value != value else "Infinity" if value == _INF else "-Infinity"
+                       if value == -_INF else float.__repr__(value))
+        else:
+            inner = newline + " "
+            is_dict = isinstance(value, dict)
+            out.append("{" if is_dict else "[")
+            opened = len(out)
+            for item in value.items() if is_dict else value:
+                mark = len(out)
+                out.append(inner if len(out) == opened else "," + inner)
+                if is_dict:
+                    out.append(encode_basestring(item[0]) + ": ")
+                    item = item[1]
+                write(item, inner)
+                _compact(out, mark)
+            if len(out) == opened:
+                out[-1] += "}" if is_dict else "]"
+            else:
+                out.append(newline + ("}" if is_dict else "]"))
+            _compact(out, opened - 1)
+
+    write(value, "\n")
+    return "".join(out)
+
+
+def _compact(out: list[str], mark: int) -> None:
+    """Join ``out[mark:]`` into one string when it is short: one string per small value, not one
+    per token."""
+    if len(out) - mark > 1 and sum(map(len, out[mark:])) < 4096:
+        out[mark:] = ["".join(out[mark:])]
+
+
+_INF = float("inf")
 
 
 def _github_data(text: str) -> str:
@@ -118,17 +177,23 @@ def sarif_findings(findings: Iterable[Finding], version: str) -> str:
         "defaultConfiguration": {"level": r.severity},
         "properties": {"tags": ["kpi"]},
     } for r in RULES.values()]
-    results = []
-    for f in findings:
-        rel = f.path
+    uris: dict[str, str] = {}
+
+    def uri_of(path: str) -> str:
+        rel = path
         if os.path.isabs(rel):
             try:
                 rel = os.path.relpath(rel)
             except ValueError:
                 pass
-        uri = quote(os.fsencode(PurePath(rel).as_posix()))  # a name's bytes, UTF-8 or not, as %XX
+        return quote(os.fsencode(PurePath(rel).as_posix()))  # a name's bytes, UTF-8 or not, as %XX
+
+    def result(f: Finding) -> dict:
+        uri = uris.get(f.path)
+        if uri is None:
+            uri = uris[f.path] = uri_of(f.path)
         s = f.span
-        results.append({
+        return {
             "ruleId": f.code,
             "ruleIndex": codes.index(f.code),
             "level": f.severity,
@@ -138,7 +203,9 @@ def sarif_findings(findings: Iterable[Finding], version: str) -> str:
                 "region": {"startLine": s.line, "startColumn": s.column, "endLine": s.end_line,
                            "endColumn": s.end_column},
             }}],
-        })
+        }
+
+    results = map(result, findings)  # one at a time, as the JSON is written
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
