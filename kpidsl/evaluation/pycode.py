@@ -13,15 +13,15 @@ import math
 import weakref
 from typing import Callable, Iterable, Iterator
 
-from .plan import CONSTANTS, INLINE, PRIMITIVES, Plan, Step
+from .plan import CONSTANTS, INLINE, PRIMITIVES, Operand, Plan, Step
 
 _INLINE = {"add": "{} + {}", "sub": "{} - {}", "mul": "{} * {}", "neg": "-{}", "copy": "{}"}
 assert set(_INLINE) == set(INLINE)
 
 
-def _operand(a, temps_from: int) -> str:
+def _operand(a, temps: dict[int, int]) -> str:
     if type(a) is int:
-        return f"r[{a}]" if a < temps_from else f"t{a}"
+        return f"r[{a}]" if a not in temps else f"t{temps[a]}"
     if type(a) is float:
         if math.isfinite(a):
             return f"({a!r})"
@@ -31,14 +31,39 @@ def _operand(a, temps_from: int) -> str:
     raise TypeError(f"not an operand: {a!r}")
 
 
-def _lines(steps: Iterable[Step], temps_from: int) -> list[str]:
+def _lines(steps: Iterable[Step], temps_from: int, result: Operand | None = None) -> list[str]:
+    """The statements of one function (then ``return result`` when given, else ``return r``). A
+    temporary is a local ``t<k>``, and ``k`` is reused once the temporary before it has been read
+    for the last time: a function of thousands of steps has a few dozen locals, not a name for each
+    temporary (each a string and a slot in its code)."""
+    steps = list(steps)
+    last: dict[int, int] = {}  # temporary -> the step that reads it last
+    for i, s in enumerate(steps):
+        for a in s.args:
+            if type(a) is int and a >= temps_from:
+                last[a] = i
+    if type(result) is int and result >= temps_from:
+        last[result] = len(steps)
+    temps: dict[int, int] = {}  # live temporary -> its local's number
+    free: list[int] = []
     out = []
-    for s in steps:
-        args = [_operand(a, temps_from) for a in s.args]
+    for i, s in enumerate(steps):
+        args = [_operand(a, temps) for a in s.args]
+        for a in s.args:
+            if type(a) is int and last.get(a) == i and a in temps:
+                free.append(temps.pop(a))
         code = _INLINE[s.op].format(*args) if s.op in _INLINE else f"p_{s.op}({', '.join(args)})"
         if s.op == "fin":
             code = f"p_fin({args[0]}, n)"
-        out.append(f"    {_operand(s.out, temps_from)} = {code}")
+        if s.out >= temps_from:
+            temps[s.out] = free.pop() if free else len(temps) + len(free)
+            target = _operand(s.out, temps)
+            if s.out not in last:  # never read: its local is free at once
+                free.append(temps.pop(s.out))
+        else:
+            target = _operand(s.out, temps)
+        out.append(f"    {target} = {code}")
+    out.append("    return r" if result is None else f"    return {_operand(result, temps)}")
     return out
 
 
@@ -77,12 +102,11 @@ def _functions(plan: Plan) -> Iterator[tuple[str, list[str]]]:
     parts = _parts(plan.steps, plan.temps_from)
     for k, steps in enumerate(parts):
         name = "run" if len(parts) == 1 else f"run_{k}"
-        yield name, [f"def {name}(r, n):", *_lines(steps, plan.temps_from), "    return r"]
+        yield name, [f"def {name}(r, n):", *_lines(steps, plan.temps_from)]
     for i, lines in enumerate(plan.expects.values()):
         for j, (_, steps, result) in enumerate(lines):
             name = f"expect_{i}_{j}"
-            yield name, [f"def {name}(r, n):", *_lines(steps, plan.temps_from),
-                         f"    return {_operand(result, plan.temps_from)}"]
+            yield name, [f"def {name}(r, n):", *_lines(steps, plan.temps_from, result)]
 
 
 def _units(plan: Plan) -> Iterator[str]:
