@@ -159,7 +159,7 @@ class Model:
     order: list[str] = attrs.Factory(list)
     #: Names whose formulas the program computes, in dependency order.
     formula_order: list[str] = attrs.Factory(list)
-    #: Names each formula reads.
+    #: Names each formula reads (formulas that read the same names share one set: do not change them).
     uses: dict[str, set[str]] = attrs.Factory(dict)
     #: Set by the compiler when the model has no errors: it can then be evaluated.
     evaluable: bool = False
