@@ -91,12 +91,11 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
         }
 
     out = []
-    for ev in evals:
-        drags = [d.to_json() for group in drags_of(model, ev, parents).values() for d in group]
+    for ev in evals:  # rows and drags are made as they are written (``json_text``)
+        drags = (d.to_json() for group in drags_of(model, ev, parents).values() for d in group)
         out.append({"name": ev.name, "label": ev.label, "missing": list(ev.missing),
                     "indicators": (row(name, r) for name, r in ev.results.items()), "drags": drags})
     settings = model.settings
-    # json.dumps(…, ensure_ascii=False, indent=1), a row at a time (the rows are made as they are written)
     return json_text({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out})
 
 

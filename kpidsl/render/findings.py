@@ -83,61 +83,28 @@ def _json_text(value) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def json_text(value) -> str:
-    """``json.dumps(value, ensure_ascii=False, indent=1)``, byte for byte, for dicts with string keys,
-    lists, strings, numbers, booleans and None; any other iterable (a generator) is an array, read
-    once. ``json.dumps`` with an indent runs its pure-Python encoder, which holds every piece of the
-    output at once (for 100,000 findings, tens of millions of small strings) and takes seconds; this
-    keeps one string per small value and joins them once."""
-    from json.encoder import encode_basestring  # here, not at the top: text output starts without json
+def json_text(value, newline: str = "\n") -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=1)``, byte for byte, where ``value`` may hold,
+    besides what ``json`` takes, iterables that are not lists (generators): arrays whose items are
+    made and encoded one at a time, each by ``json.dumps``. ``json.dumps`` with an indent holds
+    every token of the output at once (tens of millions of strings for 100,000 findings), and the
+    values it encodes must all exist at once; here a large array's items need not."""
+    import json  # here, not at the top: text output starts without it
 
-    out: list[str] = []
-
-    def write(value, newline: str) -> None:
-        if isinstance(value, str):
-            out.append(encode_basestring(value))
-        elif value is None:
-            out.append("null")
-        elif value is True:
-            out.append("true")
-        elif value is False:
-            out.append("false")
-        elif isinstance(value, int):
-            out.append(int.__repr__(value))
-        elif isinstance(value, float):
-            out.append("NaN" if value != value else "Infinity" if value == _INF else "-Infinity"
-                       if value == -_INF else float.__repr__(value))
-        else:
-            inner = newline + " "
-            is_dict = isinstance(value, dict)
-            out.append("{" if is_dict else "[")
-            opened = len(out)
-            for item in value.items() if is_dict else value:
-                mark = len(out)
-                out.append(inner if len(out) == opened else "," + inner)
-                if is_dict:
-                    out.append(encode_basestring(item[0]) + ": ")
-                    item = item[1]
-                write(item, inner)
-                _compact(out, mark)
-            if len(out) == opened:
-                out[-1] += "}" if is_dict else "]"
-            else:
-                out.append(newline + ("}" if is_dict else "]"))
-            _compact(out, opened - 1)
-
-    write(value, "\n")
-    return "".join(out)
-
-
-def _compact(out: list[str], mark: int) -> None:
-    """Join ``out[mark:]`` into one string when it is short: one string per small value, not one
-    per token."""
-    if len(out) - mark > 1 and sum(map(len, out[mark:])) < 4096:
-        out[mark:] = ["".join(out[mark:])]
-
-
-_INF = float("inf")
+    inner = newline + " "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return ("{" + inner + ("," + inner).join([json.encoder.encode_basestring(k) + ": " + json_text(v, inner)
+                                                   for k, v in value.items()]) + newline + "}")
+    if isinstance(value, (list, tuple)):
+        items = [json_text(v, inner) for v in value]
+    elif isinstance(value, (str, int, float)) or value is None:
+        return json.dumps(value, ensure_ascii=False)
+    else:  # made one at a time: each item's own lines, indented where it stands
+        encode = json.JSONEncoder(ensure_ascii=False, indent=1).encode
+        items = [encode(v).replace("\n", inner) for v in value]
+    return "[" + inner + ("," + inner).join(items) + newline + "]" if items else "[]"
 
 
 def _github_data(text: str) -> str:
