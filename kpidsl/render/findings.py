@@ -83,28 +83,40 @@ def _json_text(value) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def json_text(value, newline: str = "\n") -> str:
+def json_text(value) -> str:
     """``json.dumps(value, ensure_ascii=False, indent=1)``, byte for byte, where ``value`` may hold,
     besides what ``json`` takes, iterables that are not lists (generators): arrays whose items are
     made and encoded one at a time, each by ``json.dumps``. ``json.dumps`` with an indent holds
     every token of the output at once (tens of millions of strings for 100,000 findings), and the
-    values it encodes must all exist at once; here a large array's items need not."""
+    values it encodes must all exist at once; here a large array's items need not, and the pieces
+    are joined once."""
     import json  # here, not at the top: text output starts without it
 
-    inner = newline + " "
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        return ("{" + inner + ("," + inner).join([json.encoder.encode_basestring(k) + ": " + json_text(v, inner)
-                                                   for k, v in value.items()]) + newline + "}")
-    if isinstance(value, (list, tuple)):
-        items = [json_text(v, inner) for v in value]
-    elif isinstance(value, (str, int, float)) or value is None:
-        return json.dumps(value, ensure_ascii=False)
-    else:  # made one at a time: each item's own lines, indented where it stands
-        encode = json.JSONEncoder(ensure_ascii=False, indent=1).encode
-        items = [encode(v).replace("\n", inner) for v in value]
-    return "[" + inner + ("," + inner).join(items) + newline + "]" if items else "[]"
+    out: list[str] = []
+    encode = json.JSONEncoder(ensure_ascii=False, indent=1).encode
+    key_text = json.encoder.encode_basestring
+
+    def write(value, newline: str) -> None:
+        inner = newline + " "
+        if isinstance(value, (str, int, float)) or value is None:
+            out.append(encode(value))
+            return
+        is_dict = isinstance(value, dict)
+        opening, closing = ("{", "}") if is_dict else ("[", "]")
+        start = len(out)
+        for item in value.items() if is_dict else value:
+            out.append(("," if len(out) > start else opening) + inner)
+            if is_dict:
+                out[-1] += key_text(item[0]) + ": "
+                write(item[1], inner)
+            elif isinstance(value, (list, tuple)):
+                write(item, inner)
+            else:  # an item of a generator: its own lines, indented where it stands
+                out.append(encode(item).replace("\n", inner))
+        out.append(newline + closing if len(out) > start else opening + closing)
+
+    write(value, "\n")
+    return "".join(out)
 
 
 def _github_data(text: str) -> str:
