@@ -26,22 +26,30 @@ def parse_text(text: str, sink: FindingSink, fast: bool = True) -> syntax.File |
         sink.add("E001", Span(line, col, line, col + 1),
                  "found a NUL character; a .kpi file is text — is this a binary file?")
         return None
+    resume = None
     if fast:
-        decided, tree = _parse_fast(text, sink)
-        if decided:
+        tree, resume = _parse_fast(text, sink)
+        if tree is not None:
             return tree
-    from .lark_backend import parse_plain
+    from .lark_backend import parse_from, parse_plain
 
-    return parse_plain(text, sink)
+    if resume is None:
+        return parse_plain(text, sink)
+    line, column, decls, found = resume
+    for code, span, message in found:
+        sink.add(code, span, message)
+    rest = parse_from(text, line, column, sink)
+    if rest is None or not decls:
+        return rest
+    everything = decls + rest.decls
+    return syntax.File(everything, span=everything[0].span.to(everything[-1].span))
 
 
-def _parse_fast(text: str, sink: FindingSink) -> tuple[bool, syntax.File | None]:
-    """``(True, the tree or None)`` with the findings added to ``sink``, or ``(False, None)`` to take
-    the plain path.
-
-    Where the fast parser stops at a declaration it cannot decide, the declarations before it are
-    kept and lark reads the text from that declaration on (``lark_backend.parse_from``): a syntax
-    error near the end of a large file costs the fast parse of the file, not lark's."""
+def _parse_fast(text: str, sink: FindingSink) -> tuple[syntax.File | None, tuple | None]:
+    """The fast path's tree (its findings added to ``sink``), or None and where lark is to take
+    over: ``descent.Fallback.resume`` (the declarations the fast parser read, which lark need not
+    read again: a syntax error near the end of a large file costs the fast parse of the file, not
+    lark's), or None for the whole text."""
     from . import descent
 
     found: list[tuple[str, Span, str]] = []
@@ -53,20 +61,9 @@ def _parse_fast(text: str, sink: FindingSink) -> tuple[bool, syntax.File | None]
         try:
             tree = descent.parse(text, report)
         except descent.Fallback as exc:
-            if exc.resume is None:
-                return False, None
-            line, column, decls, found = exc.resume
-            tree = None
+            return None, exc.resume
         except Exception:  # never trust the fast path over the plain one
-            return False, None
+            return None, None
     for code, span, message in found:
         sink.add(code, span, message)
-    if tree is not None:
-        return True, tree
-    from .lark_backend import parse_from
-
-    rest = parse_from(text, line, column, sink)
-    if rest is None or not decls:
-        return True, rest
-    everything = decls + rest.decls
-    return True, syntax.File(everything, span=everything[0].span.to(everything[-1].span))
+    return tree, None
