@@ -62,8 +62,19 @@ class Finding:
         }
 
 
-def closest(name: str, candidates) -> str:
-    """``; did you mean `x`?`` for the closest candidate, or an empty string."""
+#: Names a file's suggestions may be compared with in all (a tenth of a second's work): a file with
+#: thousands of unknown names among thousands of names would otherwise take time quadratic in its
+#: size. Findings reported after the budget is spent have no suggestion.
+SUGGESTION_BUDGET = 100_000
+
+
+def closest(name: str, candidates, sink: FindingSink | None = None) -> str:
+    """``; did you mean `x`?`` for the closest of ``candidates`` (a sized collection), or an empty
+    string; with ``sink``, also an empty string once its file's ``SUGGESTION_BUDGET`` is spent."""
+    if sink is not None:
+        sink.compared += len(candidates)
+        if sink.compared > SUGGESTION_BUDGET:
+            return ""
     import difflib  # only when a name is wrong
 
     match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
@@ -84,6 +95,7 @@ class FindingSink:
     def __init__(self, path: str):
         self.path = path
         self.items: list[Finding] = []
+        self.compared = 0  # names compared for suggestions (``closest``)
 
     def add(self, code: str, span: Span | None, message: str) -> None:
         """Report a finding with ``code`` (one of ``kpidsl.checking.rules.RULES``) at ``span`` (the

@@ -13,6 +13,7 @@ import kpidsl
 from conftest import ROOT, source_env
 from kpidsl import api
 from kpidsl.cli.commands import cli, main
+from kpidsl.render.tree import MAX_INDENT
 
 DATA = ROOT / "tests" / "data"
 ECOMMERCE = str(ROOT / "examples" / "ecommerce.kpi")
@@ -169,17 +170,22 @@ def deep_chain(tmp_path_factory) -> str:
     return str(path)
 
 
+#: Beyond MAX_INDENT levels, text stops indenting and marks the depth (docs/choices.md).
+DEEPEST = " " * 4 * (MAX_INDENT - 1) + f"… [depth {DEEP}] └── k{DEEP}"
+
+
 @pytest.mark.parametrize("args, last", [
     (["check", "--no-cache", "--ignore", "W105"], "All checks passed."),  # 1,500 KPIs in one tree is W105
-    (["tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  (100%)  target >= 1  owner: O (inherited)"),
-    (["eval", "--format", "tree"], " " * 4 * (DEEP - 1) + f"└── k{DEEP}  (100%)  2  target >= 1  ✓  100.0%  green"),
-    (["eval", "--format", "table"], "  " * DEEP + f"k{DEEP}"),
+    (["tree"], DEEPEST + "  (100%)  target >= 1  owner: O (inherited)"),
+    (["eval", "--format", "tree"], DEEPEST + "  (100%)  2  target >= 1  ✓  100.0%  green"),
+    (["eval", "--format", "table"], "  " * MAX_INDENT + f"… [depth {DEEP}] k{DEEP} "),
     (["eval", "--format", "csv"], f"s,k{DEEP},,kpi,,>= 1,2.0,true,1.0,1.0,green"),
 ])
 def test_a_deep_parent_chain_checks_draws_and_evaluates(kpi, deep_chain, args, last):
     code, out = kpi(*args, deep_chain)
     assert code == 0, out[-300:]
     assert out.splitlines()[-1].startswith(last)
+    assert max(map(len, out.splitlines())) < 300  # no line indented DEEP levels
 
 
 def test_a_deep_parent_chain_evaluates_to_json(kpi, deep_chain):

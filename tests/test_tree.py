@@ -15,7 +15,7 @@ import kpidsl
 from conftest import ROOT
 from kpidsl.cli.commands import cli
 from kpidsl.render.evaluation import to_tree
-from kpidsl.render.tree import dot_escape, mermaid_escape, render
+from kpidsl.render.tree import MAX_INDENT, dot_escape, mermaid_escape, render
 
 ECOMMERCE = ROOT / "examples" / "ecommerce.kpi"
 MANUFACTURING = ROOT / "examples" / "manufacturing.kpi"
@@ -470,7 +470,10 @@ def test_deep_tree_does_not_recurse():
         out = render(model, fmt)
         assert out.count("-->" if fmt == "mermaid" else "->") == depth - 1
     lines = render(model, "text").splitlines()
-    assert len(lines) == depth and lines[-1].endswith(f"└── k{depth - 1}  (100%)  target >= 1")
+    assert len(lines) == depth
+    # MAX_INDENT levels of indentation, then the depth is marked instead: output linear in the nodes
+    assert lines[MAX_INDENT] == " " * 4 * (MAX_INDENT - 1) + f"└── k{MAX_INDENT}  (100%)  target >= 1"
+    assert lines[-1] == " " * 4 * (MAX_INDENT - 1) + f"… [depth {depth - 1}] └── k{depth - 1}  (100%)  target >= 1"
     ev = kpidsl.evaluate(model, {}, allow_missing=True)
     drawn = to_tree(model, [ev]).splitlines()  # `kpi eval --format tree`: the same layout
     assert [line[:line.index("k")] for line in drawn[2:2 + depth]] == [line[:line.index("k")] for line in lines]

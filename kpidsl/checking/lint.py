@@ -56,10 +56,13 @@ def suppress(findings: list[Finding], lines: list[str] | None, config: Config | 
     """Drop findings silenced by ``# noqa`` on their line or by ``config`` (None: the defaults,
     which silence nothing)."""
     out = []
+    read: dict[int, tuple[str, ...] | None] = {}  # each line's # noqa, read once (a line may have many findings)
     for f in findings:
         if RULES[f.code].silenceable:
             if lines and 1 <= f.span.line <= len(lines):
-                codes = noqa_codes(lines[f.span.line - 1])
+                codes = read.get(f.span.line, read)
+                if codes is read:
+                    codes = read[f.span.line] = noqa_codes(lines[f.span.line - 1])
                 if codes is not None and (not codes or any(f.code.startswith(c) for c in codes)):
                     continue
             if config is not None and config.silences(f.code, f.path):

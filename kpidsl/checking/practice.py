@@ -42,13 +42,32 @@ def _scorecard(model: Model) -> list[Indicator]:
     return [i for i in model.indicators.values() if i.kind in _SCORED]
 
 
-def _ancestors(model: Model, ind: Indicator) -> Iterator[Indicator]:
-    """The indicator, then its parents up to the top (a cycle stops the walk)."""
-    seen = set()
-    while ind is not None and ind.name not in seen:
-        seen.add(ind.name)
-        yield ind
-        ind = model.indicators.get(ind.parent) if ind.parent else None
+def _inherited(model: Model, has: Callable[[Indicator], bool]) -> Callable[[Indicator], bool]:
+    """Whether ``has`` holds for an indicator or any of its parents up to the top (a cycle of parents
+    counts each member once). Each name's answer is kept, so a chain N deep is walked once, not N
+    times."""
+    indicators, known = model.indicators, {}
+
+    def holds(ind: Indicator) -> bool:
+        path: dict[str, Indicator] = {}  # the walk up, in order, to the first name already known
+        while ind is not None and ind.name not in known and ind.name not in path:
+            path[ind.name] = ind
+            ind = indicators.get(ind.parent) if ind.parent else None
+        walked = list(path.values())
+        found = False
+        if ind is not None and ind.name in known:
+            found = known[ind.name]
+        elif ind is not None:  # back on this walk: the members of the cycle share one answer
+            cycle = walked[list(path).index(ind.name):]
+            del walked[-len(cycle):]
+            found = any(map(has, cycle))
+            known.update((c.name, found) for c in cycle)
+        for a in reversed(walked):
+            found = found or has(a)
+            known[a.name] = found
+        return found
+
+    return holds
 
 
 def _any_has(model: Model, key: str) -> bool:
@@ -88,8 +107,9 @@ def no_target(model: Model, max_children: int) -> Found:
 def no_owner(model: Model, max_children: int) -> Found:
     if model.settings.owner:
         return
+    owned = _inherited(model, lambda a: bool(a.owner or "owner" in a.entries))
     for ind in _scorecard(model):
-        if not any(a.owner or "owner" in a.entries for a in _ancestors(model, ind)):
+        if not owned(ind):
             yield ind.span, (f"{ind.kind} `{ind.name}` has no owner: a KPI nobody is accountable for is "
                              "not managed; add `owner: \"…\"` to it, a parent, or the model")
 
@@ -98,9 +118,9 @@ def no_owner(model: Model, max_children: int) -> Found:
 def not_time_bound(model: Model, max_children: int) -> Found:
     if model.settings.due or model.settings.period:
         return
+    timed = _inherited(model, lambda a: bool(a.due or a.period or "due" in a.entries or "period" in a.entries))
     for ind in _scorecard(model):
-        if not any(a.due or a.period or "due" in a.entries or "period" in a.entries
-                   for a in _ancestors(model, ind)):
+        if not timed(ind):
             yield ind.span, (f"{ind.kind} `{ind.name}` is not time-bound: give `due: YYYY-MM-DD` or "
                              "`period:` on it, a parent, or the model, so the target falls due")
 

@@ -417,6 +417,7 @@ def link_tree(ctx: Context) -> None:
     model, sink = ctx.model, ctx.sink
     indicators = model.indicators
     broken: set[str] = set()
+    tree_names = None  # the kgis and kpis, for suggestions (listed once)
     linked = False  # whether any `parent:` entry was followed
     for ind in indicators.values():
         ref = ind.parent
@@ -435,7 +436,9 @@ def link_tree(ctx: Context) -> None:
             continue
         target = ctx.names.get(ref.text)
         if target is None:
-            sink.add("E101", ref.span, f"`{ref.text}` is not declared" + closest(ref.text, _tree_names(model)))
+            if tree_names is None:
+                tree_names = _tree_names(model)
+            sink.add("E101", ref.span, f"`{ref.text}` is not declared" + closest(ref.text, tree_names, sink))
             broken.add(ind.name)
             continue
         if not isinstance(target, Indicator) or target.kind not in ("kgi", "kpi"):
@@ -448,13 +451,14 @@ def link_tree(ctx: Context) -> None:
 
     # A declaration nests only in one written before it, so only `parent:` entries can close a cycle.
     in_cycle = _parent_cycles(ctx) if linked else set()
+    tops: dict[str, str | None] = {}  # for _check_linked
     for ind in indicators.values():
         if in_cycle and ind.name in in_cycle:
             continue
         kind = ind.kind
         if ind.parent is None:
             if kind == "kpi" or kind == "veto":
-                _check_linked(ctx, ind, broken, in_cycle)
+                _check_linked(ctx, ind, broken, in_cycle, tops)
             continue
         # appended in file order (that of model.indicators), so the lists need no sorting
         parent = indicators[ind.parent]
@@ -468,25 +472,40 @@ def link_tree(ctx: Context) -> None:
         else:
             parent.children = [ind.name]
         if (kind == "kpi" or kind == "veto") and not (parent.kind == "kgi" and parent.parent is None):
-            _check_linked(ctx, ind, broken, in_cycle)  # unless, as most are, it is under a top kgi
+            _check_linked(ctx, ind, broken, in_cycle, tops)  # unless, as most are, it is under a top kgi
 
 
-def _check_linked(ctx: Context, ind: Indicator, broken: set[str], in_cycle: set[str]) -> None:
-    """E205 unless the chain of parents above ``ind`` ends at a kgi (or at a reported problem)."""
+def _check_linked(ctx: Context, ind: Indicator, broken: set[str], in_cycle: set[str],
+                  tops: dict[str, str | None]) -> None:
+    """E205 unless the chain of parents above ``ind`` ends at a kgi (or at a reported problem).
+
+    ``tops`` keeps the top of each chain walked (None for a chain that runs into a cycle), so that
+    a chain N deep is walked once, not once for each of its N members."""
     indicators = ctx.model.indicators
-    name, seen = ind.name, set()
-    while indicators[name].parent is not None and name not in seen:
-        seen.add(name)
-        name = indicators[name].parent
-    top = indicators[name]
-    if top.kind == "kgi" or name in broken or name in in_cycle or seen & in_cycle:
+    walked, name = [], ind.name
+    while name not in tops:
+        if name in in_cycle:
+            top = None
+            break
+        parent = indicators[name].parent
+        if parent is None:
+            top = name
+            break
+        walked.append(name)
+        name = parent
+    else:
+        top = tops[name]
+    tops[name] = top
+    for n in walked:
+        tops[n] = top
+    if top is None or top in broken or indicators[top].kind == "kgi":
         return
-    if top is ind:
+    if top == ind.name:
         msg = (f"{ind.kind} `{ind.name}` does not link to a kgi; every KPI must drive a goal: nest it "
                "in a kgi or kpi, or add `parent: NAME`")
     else:
         msg = (f"{ind.kind} `{ind.name}` does not link to a kgi: its chain of parents ends at "
-               f"{top.kind} `{top.name}`, which has no parent")
+               f"{indicators[top].kind} `{top}`, which has no parent")
     ctx.sink.add("E205", ind.span, msg)
 
 
@@ -831,7 +850,7 @@ def resolve_scenarios(ctx: Context) -> None:
             if not isinstance(target, Indicator):
                 sink.add("E501", item.key_span,
                          f"scenario `{sc.name}` assigns `{key}`, which is not an input or indicator"
-                         + closest(key, model.indicators))
+                         + closest(key, model.indicators, sink))
                 continue
             if target.formula is not None or "value" in target.entries:
                 sink.add("E501", item.key_span,
@@ -850,28 +869,31 @@ def resolve_scenarios(ctx: Context) -> None:
             ext = sc.decl.extends
             if base is None:
                 sink.add("E502", ext.span, f"scenario `{sc.name}` extends `{sc.extends}`, which is not "
-                         "declared" + closest(sc.extends, model.scenarios))
+                         "declared" + closest(sc.extends, model.scenarios, sink))
                 sc.extends = None
             elif not isinstance(base, Scenario):
                 sink.add("E502", ext.span, f"scenario `{sc.name}` extends `{sc.extends}`, which is a "
                          f"{base.kind}, not a scenario")
                 sc.extends = None
-    # extends cycles
-    reported: set[str] = set()
-    for sc in model.scenarios.values():
-        chain, name = [], sc.name
-        while name is not None and name not in chain:
-            chain.append(name)
-            name = model.scenarios[name].extends if name in model.scenarios else None
-        if name is not None and name not in reported:
-            cycle = chain[chain.index(name):]
-            reported.update(cycle)
-            position = lambda n: model.scenarios[n].decl.name.span  # noqa: E731
+    # extends cycles: each scenario extends one at most, so one walk from each scenario not seen yet
+    # finds every cycle and looks at each name once (as _parent_cycles does for parents)
+    scenarios = model.scenarios
+    walk_of: dict[str, int] = {}  # name -> the walk that reached it first
+    for walk, name in enumerate(scenarios):
+        while name in scenarios and name not in walk_of:
+            walk_of[name] = walk
+            name = scenarios[name].extends
+        if walk_of.get(name) == walk:  # back on this walk's own path: a cycle
+            cycle, above = [name], scenarios[name].extends
+            while above != name:
+                cycle.append(above)
+                above = scenarios[above].extends
+            position = lambda n: scenarios[n].decl.name.span  # noqa: E731
             first = min(cycle, key=position)
-            sink.add("E502", model.scenarios[first].decl.extends.span,
+            sink.add("E502", scenarios[first].decl.extends.span,
                      "scenarios extend each other in a cycle: " + cycle_text(cycle, position))
             for n in cycle:
-                model.scenarios[n].extends = None
+                scenarios[n].extends = None
 
 
 # ---------------------------------------------------------------------------------------------

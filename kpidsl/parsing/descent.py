@@ -31,11 +31,21 @@ from .scanning import pattern
 from .sources import lines_of
 
 #: sha256 of ``grammar/kpi.lark`` as this module implements it.
-GRAMMAR_SHA256 = "0572ff6c8bfa364304371a228a8732fcddfedbc8d8ff53eb7984a4b7f8559623"
+GRAMMAR_SHA256 = "ac184beb017dfacaf7dc8d5e012f468170838fed49f2b03a3a91112ff79bae21"
 
 
 class Fallback(Exception):
-    """This parser cannot (or must not) decide this text: parse it with lark instead."""
+    """This parser cannot (or must not) decide this text: parse it with lark instead.
+
+    ``resume``, when ``parse`` sets it, says how much was decided: ``(line, column, decls, found)``,
+    where lark is to start reading, the declarations before that place and their findings (``(code,
+    span, message)``). Those are what lark would make of them, so lark need only read the text from
+    that place on. The place is the start of the declaration before the first one this parser
+    could not decide (or of that one when it is the first): lark's contextual lexer reads a token
+    in the parser state after the tokens before, and after a declaration's ``}`` that state is the
+    same wherever the declaration stands, while at the start of the text it is not."""
+
+    resume: tuple[int, int, tuple, list] | None = None
 
 
 #: (ignored text before, token) pairs that cover a line: whitespace and comments, then one token as
@@ -43,17 +53,26 @@ class Fallback(Exception):
 #: string at the end. DATE comes before NUMBER (its priority is 2), `..` before `.`, two-character
 #: comparisons before one; the other terminals start with characters of their own. One token here is
 #: two of lark's: an entry's key with the colon right after it (`value:`), as `:` follows only a key.
+#: A quote that opens no string takes the rest of its line (``OPEN``): lark stops there, and a scan
+#: that tried a string again from each quote after it would take time quadratic in the line.
 #: The patterns are the grammar's (``kpidsl.parsing.grammar``).
 TOKENS = re.compile(
     f"((?:(?>{pattern('__IGNORE_0')})|(?>{pattern('COMMENT')}))*+)"
     f"([A-Za-z_]\\w*:?|{pattern('NAME')}:?"  # names (the ASCII ones first: most are), keys with their colon
-    f"|{pattern('DATE')}|{pattern('NUMBER')}|{pattern('STRING')}"
+    f"|{pattern('DATE')}|{pattern('NUMBER')}|{pattern('STRING')}|\"[^\\n]*"
     + "".join(f"|{re.escape(w)}" for w in sorted(  # operators of two characters, before those of one
         {w for words in grammar.TERMINALS.values() for w in words if len(w) > 1 and w not in grammar.RESERVED},
         key=lambda w: (-len(w), w)))
     + r"|[\s\S]|\Z)"
 )
 _NAME_RE = re.compile(grammar.PATTERNS["NAME"])
+_STRING_RE = re.compile(pattern("STRING"))
+
+
+def _open(tok: str) -> bool:
+    """Whether ``tok``, a token of ``TOKENS`` that starts with a quote, is a quote that opens no
+    string (with the rest of its line): the parser reads it as a lone ``"``, which no rule accepts."""
+    return _STRING_RE.fullmatch(tok) is None
 #: Brackets, braces and prefix operators nested deeper than this go to lark (and its limits).
 MAX_DEPTH = 100
 #: The token after the end of the text (the text has no NUL: ``parse_text`` reports one first).
@@ -134,7 +153,7 @@ def scanner(text: str):
         for chunk in chunks:
             if chunk not in plain:
                 m = match(chunk)
-                if m[1] or m[2] != chunk or chunk == '"':  # a lone quote opens a string
+                if m[1] or m[2] != chunk or chunk[0] == '"' and _open(chunk):
                     return False
                 plain.add(chunk)
         return True
@@ -204,6 +223,8 @@ def _regex_line(text_of_line: str, add_tok, add_col) -> None:
     pairs.pop()  # the empty token at the end of the line
     if pairs and not pairs[-1][1]:  # and one after trailing whitespace or a comment
         pairs.pop()
+    if pairs and pairs[-1][1][0] == '"' and _open(pairs[-1][1]):  # a quote that opens no string
+        pairs[-1] = (pairs[-1][0], '"')
     col = 1
     for ws, tok in pairs:
         col += len(ws)
@@ -239,7 +260,8 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
     read and scans the next batch when it reaches the end of one. A declaration cut by the end of a
     batch runs into ``END`` and raises ``Fallback``; it is read again, its findings too, with twice
     as many lines more (so that one long declaration is read about twice, not once per batch).
-    Only a ``Fallback`` with no line left to scan is the caller's."""
+    Any other ``Fallback`` is the caller's, with its ``resume`` set: the parser looks at most two
+    tokens past its position, so one raised before it saw the batch's ``END`` is decided."""
     T: list[str] = []
     L: list[int] = []
     C: list[int] = []
@@ -582,6 +604,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         return more(T, L, C, count)
 
     decls = []
+    last_reported = 0  # the findings before the last declaration read
     count = BATCH_LINES  # doubled each time one declaration is read again: a long one costs twice
     while True:
         start, reported = i, len(found)
@@ -613,14 +636,20 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                 continue
             else:
                 raise Fallback("a declaration expected")
-        except Fallback:
-            if not left:
-                raise
-            del found[reported:]  # read again, with more lines
-            count *= 2
-            left = next_batch(start, count)
-            continue
+        except Fallback as exc:
+            if left and i + 2 >= len(T) - 3:  # it may have seen the batch's END: read again, with more lines
+                del found[reported:]
+                count *= 2
+                left = next_batch(start, count)
+                continue
+            if decls:  # lark reads the last declaration again: its state after it is that of the whole text
+                last = decls.pop()
+                exc.resume = (last[-4], last[-3], tuple(decls), found[:last_reported])
+            else:
+                exc.resume = (L[start], C[start], (), found[:reported])
+            raise
         decls.append(decl)
+        last_reported = reported
         count = BATCH_LINES
     if not decls:
         return new(syntax.File, ((), 1, 1, 1, 1)), found

@@ -21,6 +21,7 @@ from ..errors import FindingSink, Span
 from ..gcpause import paused_gc
 from .grammar_gen import grammar_text
 from .scanning import split_comment
+from .sources import lines_of
 from .syntax import Ident
 
 #: Deeper nesting than this is reported instead of risking Python's recursion limit.
@@ -135,6 +136,16 @@ def parse_plain(text: str, sink: FindingSink) -> syntax.File | None:
             _sink.reset(token)
 
 
+def parse_from(text: str, line: int, column: int, sink: FindingSink) -> syntax.File | None:
+    """``parse_plain`` of ``text`` from ``line``:``column`` on, where a declaration starts, with
+    spans and findings as in the whole text (what comes before is read as blank lines and spaces).
+    Lark's parser is in the same state at the start of any declaration, so the declarations before
+    need not be read again: the caller has them."""
+    lines = lines_of(text)
+    offset = sum(map(len, lines[:line - 1])) + line - 1 + column - 1
+    return parse_plain("\n" * (line - 1) + " " * (column - 1) + text[offset:], sink)
+
+
 _BRACKETS = re.compile(r"[(){}]")
 
 
@@ -200,16 +211,29 @@ def _expected_words(expected: set[str]) -> str:
 
 
 def _key_before(text: str, pos: int) -> str | None:
-    """The entry key just before ``pos`` on the same line (``target`` in ``target: =>``)."""
-    start = text.rfind("\n", 0, pos) + 1
-    m = re.search(r"([^\W\d]\w*)\s*:\s*$", text[start:pos])
-    return m.group(1) if m else None
+    """The entry key just before ``pos`` on the same line (``target`` in ``target: =>``): the name
+    that ends the line's text before ``pos`` and a colon (read from the end: a search from each
+    start would take time quadratic in a long run of letters)."""
+    before = text[text.rfind("\n", 0, pos) + 1:pos].rstrip()
+    if not before.endswith(":"):
+        return None
+    word = _WORD.match(before[:-1].rstrip()[::-1])[0][::-1]  # the letters, digits and _ at its end
+    m = _NAME_START.search(word)
+    return word[m.start():] if m else None
+
+
+_WORD = re.compile(r"\w*")
+_NAME_START = re.compile(r"[^\W\d]")
 
 
 def _last_line_span(text: str) -> Span:
-    lines = text.rstrip().split("\n") if text.strip() else [""]
-    n = len(lines)
-    return Span(n, max(1, len(lines[-1].rstrip("\r"))), n, len(lines[-1].rstrip("\r")) + 1)
+    """The span of the last line with more than whitespace (its last character)."""
+    end = len(text)
+    while end and text[end - 1].isspace():
+        end -= 1
+    n = text.count("\n", 0, end) + 1
+    last = len(text[text.rfind("\n", 0, end) + 1:end].rstrip("\r"))
+    return Span(n, max(1, last), n, last + 1)
 
 
 def _describe(exc: UnexpectedInput, text: str) -> tuple[Span, str]:

@@ -26,17 +26,30 @@ def parse_text(text: str, sink: FindingSink, fast: bool = True) -> syntax.File |
         sink.add("E001", Span(line, col, line, col + 1),
                  "found a NUL character; a .kpi file is text — is this a binary file?")
         return None
+    resume = None
     if fast:
-        tree = _parse_fast(text, sink)
+        tree, resume = _parse_fast(text, sink)
         if tree is not None:
             return tree
-    from .lark_backend import parse_plain
+    from .lark_backend import parse_from, parse_plain
 
-    return parse_plain(text, sink)
+    if resume is None:
+        return parse_plain(text, sink)
+    line, column, decls, found = resume
+    for code, span, message in found:
+        sink.add(code, span, message)
+    rest = parse_from(text, line, column, sink)
+    if rest is None or not decls:
+        return rest
+    everything = decls + rest.decls
+    return syntax.File(everything, span=everything[0].span.to(everything[-1].span))
 
 
-def _parse_fast(text: str, sink: FindingSink) -> syntax.File | None:
-    """The fast path's tree (its findings added to ``sink``), or None to take the plain path."""
+def _parse_fast(text: str, sink: FindingSink) -> tuple[syntax.File | None, tuple | None]:
+    """The fast path's tree (its findings added to ``sink``), or None and where lark is to take
+    over: ``descent.Fallback.resume`` (the declarations the fast parser read, which lark need not
+    read again: a syntax error near the end of a large file costs the fast parse of the file, not
+    lark's), or None for the whole text."""
     from . import descent
 
     found: list[tuple[str, Span, str]] = []
@@ -47,8 +60,10 @@ def _parse_fast(text: str, sink: FindingSink) -> syntax.File | None:
     with paused_gc(settle_after=True):  # the tree is acyclic
         try:
             tree = descent.parse(text, report)
-        except Exception:  # a Fallback; and never trust the fast path over the plain one
-            return None
+        except descent.Fallback as exc:
+            return None, exc.resume
+        except Exception:  # never trust the fast path over the plain one
+            return None, None
     for code, span, message in found:
         sink.add(code, span, message)
-    return tree
+    return tree, None

@@ -87,10 +87,26 @@ def without_bom(text: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+_last_decoded: tuple[bytes | None, str] = (None, "")
+
+
+def _decoded(data: bytes) -> str:
+    """``data.decode("utf-8")``, made once for the last bytes asked for (``UnicodeDecodeError``
+    passes through): ``kpi check`` decodes a file for the lines it shows and for the parser, and
+    one text object means one ``lines_of`` split."""
+    global _last_decoded
+    last = _last_decoded  # one read: another thread may replace it, never half of it
+    if last[0] is data:
+        return last[1]
+    text = data.decode("utf-8")
+    _last_decoded = (data, text)
+    return text
+
+
 def decode(data: bytes, sink: FindingSink) -> str | None:
     """Decode file bytes as UTF-8; E000 at the first bad byte (None then)."""
     try:
-        return data.decode("utf-8")
+        return _decoded(data)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -101,8 +117,12 @@ def decode(data: bytes, sink: FindingSink) -> str | None:
 
 
 def display_lines(data: bytes) -> list[str]:
-    """The lines of a file for showing under a finding (undecodable bytes replaced)."""
-    return data.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n")
+    """The lines of a file for showing under a finding (undecodable bytes replaced); for a file
+    without a byte-order mark, the parser's own ``lines_of`` (callers must not change them)."""
+    try:
+        return lines_of(_decoded(data).lstrip("\ufeff"))
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n")
 
 
 _last_split: tuple[str | None, list[str]] = (None, [])

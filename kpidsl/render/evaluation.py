@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 from ..compiler.model import Model
-from ..evaluation.results import Evaluation
 from ..evaluation.drags import drags_of, points_text
-from .findings import Style, plain
+from ..evaluation.results import Evaluation
+from .findings import Style, json_text, plain
 from .text import STATUS_COLOURS, clean, fmt_pct, met_mark, pad, score_text, value_text, width
-from .tree import layout, to_text
+from .tree import MAX_INDENT, deep_mark, layout, to_text
 
 
-def owner_of(model: Model, name: str) -> str | None:
-    """The indicator's owner, or its nearest ancestor's, or the model's."""
-    ind = model.indicators[name]
-    while ind.owner is None and ind.parent is not None:
-        ind = model.indicators[ind.parent]
-    return ind.owner or model.settings.owner
+def owners(model: Model) -> dict[str, str | None]:
+    """Each indicator's owner, or its nearest ancestor's, or the model's (each chain walked once)."""
+    inds, top = model.indicators, {}  # name -> the owner found up its chain (None: none)
+    for name in inds:
+        chain: dict[str, None] = {}
+        while name not in top and name not in chain:  # (a cycle of parents stops the walk)
+            ind = inds[name]
+            if ind.owner is not None or ind.parent is None:
+                top[name] = ind.owner
+                break
+            chain[name] = None
+            name = ind.parent
+        found = top.get(name)
+        for n in chain:
+            top[n] = found
+    return {n: o or model.settings.owner for n, o in top.items()}
 
 
 def own_text(r) -> str:
@@ -60,11 +69,6 @@ def drag_lines(model: Model, ev: Evaluation, limit: int | None = 3, parents: boo
     return out
 
 
-def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str:
-    """One object: the model's label, owner and path, and per scenario every indicator (label, owner,
-    unit, bounds, value, met, achievement, score, status) and the drags (see ``drags_of``)."""
-
-
 def _finite(x):
     """A number for JSON: ``None`` (unknown) for infinity and NaN, which JSON cannot hold."""
     return x if x is None or math.isfinite(x) else None
@@ -75,25 +79,27 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
     unit, bounds, value, met, achievement, score, status) and the drags (see ``drags_of``); always
     valid JSON (a result that is not a finite number is ``null``)."""
     inds = model.indicators
+    owner_of = owners(model)
+
+    def row(name: str, r) -> dict:
+        ind = inds[name]
+        return {
+            "name": name, "kind": ind.kind, "label": ind.label, "owner": owner_of[name],
+            "parent": ind.parent, "weight": ind.effective_weight, "value": _finite(r.value), "unit": ind.unit,
+            "target": ind.target.to_json() if ind.target else None,
+            "baseline": ind.baseline, "stretch": ind.stretch,
+            "met": r.met, "achievement": _finite(r.achievement), "score": _finite(r.score), "status": r.status,
+        }
+
     out = []
-    for ev in evals:
-        rows = []
-        for name, r in ev.results.items():
-            ind = inds[name]
-            rows.append({
-                "name": name, "kind": ind.kind, "label": ind.label, "owner": owner_of(model, name),
-                "parent": ind.parent, "weight": ind.effective_weight, "value": _finite(r.value), "unit": ind.unit,
-                "target": ind.target.to_json() if ind.target else None,
-                "baseline": ind.baseline, "stretch": ind.stretch,
-                "met": r.met, "achievement": _finite(r.achievement), "score": _finite(r.score), "status": r.status,
-            })
-        drags = [{**d.to_json(), "drag": _finite(d.points)} for group in drags_of(model, ev, parents).values()
-                 for d in group]
+    for ev in evals:  # rows and drags are made as they are written (``json_text``)
+        drags = ({**d.to_json(), "drag": _finite(d.points)} for group in drags_of(model, ev, parents).values()
+                 for d in group)
         out.append({"name": ev.name, "label": ev.label, "source": list(ev.source), "missing": list(ev.missing),
-                    "problems": list(ev.problems), "indicators": rows, "drags": drags})
+                    "problems": list(ev.problems), "indicators": (row(name, r) for name, r in ev.results.items()),
+                    "drags": drags})
     settings = model.settings
-    return json.dumps({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out},
-                      ensure_ascii=False, indent=1, allow_nan=False)
+    return json_text({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out})
 
 
 def to_csv(model: Model, evals: list[Evaluation]) -> str:
@@ -137,7 +143,8 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
     rows = []
     for n in names:
         ind = inds[n]
-        name_cell = "  " * depth.get(n, 0) + n + (" [veto]" if ind.kind == "veto" else "")
+        d = depth.get(n, 0)
+        name_cell = "  " * min(d, MAX_INDENT) + deep_mark(d) + n + (" [veto]" if ind.kind == "veto" else "")
         if ind.kind in ("metric", "input"):
             name_cell = f"{n} [{ind.kind}]"
         w = ind.effective_weight

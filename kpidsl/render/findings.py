@@ -76,16 +76,54 @@ def statistics(findings: Iterable[Finding]) -> str:
 
 def json_findings(findings: Iterable[Finding]) -> str:
     """The JSON array of findings of ``kpi check --format json``."""
-    return _json_text([f.to_json() for f in findings])
+    return _json_text(f.to_json() for f in findings)
 
 
 def _json_text(value) -> str:
     """JSON of ``value``, readable (not ASCII-escaped) and always valid UTF-8: a byte of a file name
     that is not UTF-8 (Python keeps it as a lone surrogate) becomes the escape ``\\udcff``."""
+    import re
+
+    text = json_text(value)
+    if text.isascii() or not re.search("[\ud800-\udfff]", text):
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def json_text(value) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=1)``, byte for byte, where ``value`` may hold,
+    besides what ``json`` takes, iterables that are not lists (generators): arrays whose items are
+    made and encoded one at a time, each by ``json.dumps``. ``json.dumps`` with an indent holds
+    every token of the output at once (tens of millions of strings for 100,000 findings), and the
+    values it encodes must all exist at once; here a large array's items need not, and the pieces
+    are joined once."""
     import json  # here, not at the top: text output starts without it
 
-    text = json.dumps(value, ensure_ascii=False, indent=1)
-    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+    out: list[str] = []
+    encode = json.JSONEncoder(ensure_ascii=False, indent=1).encode
+    key_text = json.encoder.encode_basestring
+
+    def write(value, newline: str) -> None:
+        inner = newline + " "
+        if isinstance(value, (str, int, float)) or value is None:
+            out.append(encode(value))
+            return
+        is_dict = isinstance(value, dict)
+        opening, closing = ("{", "}") if is_dict else ("[", "]")
+        start = len(out)
+        for item in value.items() if is_dict else value:
+            out.append(("," if len(out) > start else opening) + inner)
+            if is_dict:
+                out[-1] += key_text(item[0]) + ": "
+                write(item[1], inner)
+            elif isinstance(value, (list, tuple)):
+                write(item, inner)
+            else:  # an item of a generator: its own lines, indented where it stands
+                out.append(encode(item).replace("\n", inner))
+        out.append(newline + closing if len(out) > start else opening + closing)
+
+    write(value, "\n")
+    return "".join(out)
 
 
 def _github_data(text: str) -> str:
@@ -125,17 +163,23 @@ def sarif_findings(findings: Iterable[Finding], version: str) -> str:
         "defaultConfiguration": {"level": r.severity},
         "properties": {"tags": ["kpi"]},
     } for r in RULES.values()]
-    results = []
-    for f in findings:
-        rel = f.path
+    uris: dict[str, str] = {}
+
+    def uri_of(path: str) -> str:
+        rel = path
         if os.path.isabs(rel):
             try:
                 rel = os.path.relpath(rel)
             except ValueError:
                 pass
-        uri = quote(os.fsencode(PurePath(rel).as_posix()))  # a name's bytes, UTF-8 or not, as %XX
+        return quote(os.fsencode(PurePath(rel).as_posix()))  # a name's bytes, UTF-8 or not, as %XX
+
+    def result(f: Finding) -> dict:
+        uri = uris.get(f.path)
+        if uri is None:
+            uri = uris[f.path] = uri_of(f.path)
         s = f.span
-        results.append({
+        return {
             "ruleId": f.code,
             "ruleIndex": codes.index(f.code),
             "level": f.severity,
@@ -145,7 +189,9 @@ def sarif_findings(findings: Iterable[Finding], version: str) -> str:
                 "region": {"startLine": s.line, "startColumn": s.column, "endLine": s.end_line,
                            "endColumn": s.end_column},
             }}],
-        })
+        }
+
+    results = map(result, findings)  # one at a time, as the JSON is written
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -25,6 +25,9 @@ Choices:
   ``veto`` declarations that do not reach a kgi (E205, or a cycle of parents, E206) are still drawn,
   as extra roots after the trees, so a model with errors draws without looping or losing a node;
   each kgi, kpi and veto appears exactly once.
+- **Depth.** Text draws ``MAX_INDENT`` (32) levels by indentation; a node deeper than that is drawn
+  at the indentation of that depth, after ``… [depth N]``, so a chain N deep writes N short lines
+  (not N² characters of indentation). ``kpi eval``'s table and tree do the same.
 - **Text** starts with a title (the model's label, and ``scenario NAME "label"`` when evaluated) and a
   blank line; a tree per kgi follows, drawn with ``├── └── │``; the ``reads:`` line stands where the
   node's children's names start. User text (names, labels, units, targets, owners, scenario names)
@@ -57,6 +60,9 @@ from .findings import Style, plain
 from .text import STATUS_COLOURS, clean, met_mark, score_text, unsafe, value_text
 
 FORMATS = ("text", "mermaid", "dot")
+#: Levels that text output draws by indentation; deeper rows are drawn at this depth and marked
+#: ``… [depth N]`` (``deep_mark``), so that the output stays linear in the number of nodes.
+MAX_INDENT = 32
 
 #: Fill, outline and text colours for a status (Mermaid classes and DOT fills).
 STATUS_FILLS = {
@@ -75,9 +81,15 @@ VETO_COLOUR = "#c62828"
 # The structure shared by every format
 
 
+def deep_mark(depth: int) -> str:
+    """What stands before a text row deeper than ``MAX_INDENT``, in place of further indentation."""
+    return f"… [depth {depth}] " if depth > MAX_INDENT else ""
+
+
 def layout(model: Model) -> tuple[list[tuple[str, int, str]], list[tuple[str, str]], list[str]]:
     """Walk the trees: ``(name, depth, prefix)`` rows in output order (a prefix is the box-drawing
-    lead of a text line), the ``(parent, child)`` edges, and the metrics.
+    lead of a text line: at most ``MAX_INDENT`` levels of it, then ``deep_mark``), the ``(parent,
+    child)`` edges, and the metrics.
 
     Iterative, with a visited set: deep trees and cycles of parents (a model with errors) are safe."""
     inds = model.indicators
@@ -101,10 +113,11 @@ def layout(model: Model) -> tuple[list[tuple[str, int, str]], list[tuple[str, st
             for c in children:
                 edges.append((name, c))
             todo = [c for c in children if c not in seen]
+            mark = deep_mark(depth + 1)  # beyond MAX_INDENT, child_lead stops growing
             for i in range(len(todo) - 1, -1, -1):
                 last = i == len(todo) - 1
-                stack.append((todo[i], depth + 1, child_lead + ("└── " if last else "├── "),
-                              child_lead + ("    " if last else "│   ")))
+                stack.append((todo[i], depth + 1, child_lead + mark + ("└── " if last else "├── "),
+                              child_lead + ("    " if last else "│   ") if depth + 1 < MAX_INDENT else child_lead))
 
     for k in model.kgis:
         walk(k.name)
