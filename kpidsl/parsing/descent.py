@@ -53,7 +53,7 @@ class Fallback(Exception):
 #: string at the end. DATE comes before NUMBER (its priority is 2), `..` before `.`, two-character
 #: comparisons before one; the other terminals start with characters of their own. One token here is
 #: two of lark's: an entry's key with the colon right after it (`value:`), as `:` follows only a key.
-#: A quote that opens no string takes the rest of its line (``OPEN``): lark stops there, and a scan
+#: A quote that opens no string takes the rest of its line (``_open``): lark stops there, and a scan
 #: that tried a string again from each quote after it would take time quadratic in the line.
 #: The patterns are the grammar's (``kpidsl.parsing.grammar``).
 TOKENS = re.compile(
@@ -73,6 +73,8 @@ def _open(tok: str) -> bool:
     """Whether ``tok``, a token of ``TOKENS`` that starts with a quote, is a quote that opens no
     string (with the rest of its line): the parser reads it as a lone ``"``, which no rule accepts."""
     return _STRING_RE.fullmatch(tok) is None
+
+
 #: Brackets, braces and prefix operators nested deeper than this go to lark (and its limits).
 MAX_DEPTH = 100
 #: The token after the end of the text (the text has no NUL: ``parse_text`` reports one first).
