@@ -41,9 +41,8 @@ def test_plans_use_only_primitives_and_inline_operators(path):
     assert {s.op for s in steps} <= set(PRIMITIVES) | set(INLINE)
     written = [s.out for s in steps if s.out >= plan.temps_from]
     assert len(written) == len(set(written)), "a temporary is written once"
-    assert plan_of(kpidsl.load(path)) is not plan  # one plan per model …
     model = kpidsl.load(path)
-    assert plan_of(model) is plan_of(model)  # … built once
+    assert plan_of(model) is plan_of(model)  # built once per model
 
 
 def test_scoring_lives_in_the_plan_not_in_the_runtimes():

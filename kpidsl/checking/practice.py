@@ -237,8 +237,7 @@ def _unit_of(node, units: dict[str, str], found: list) -> str | None:
     while stack:
         n, ready = stack.pop()
         t = type(n)
-        kids = ((n.left, n.right) if t in (syntax.Binary, syntax.Compare) else
-                (n.operand,) if t is syntax.Neg else tuple(n.args.items) if t is syntax.Call else ())
+        kids = syntax.operands(n)
         if kids and not ready:
             stack.append((n, True))
             stack.extend((k, False) for k in kids)

@@ -273,8 +273,8 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
             missing.append(exc)
     skipped = left_out(model, chosen) if data_files and not scenarios else []
     if skipped:
-        click.echo(clean(f"kpi: the scenarios of {model_path} not named by the data were not evaluated: "
-                         + ", ".join(skipped) + "; name them with --scenario to include them"), err=True)
+        _say(f"the scenarios of {model_path} not named by the data were not evaluated: "
+             + ", ".join(skipped) + "; name them with --scenario to include them")
     if missing:
         for exc in missing:
             _say(f"scenario `{exc.scenario}` has no value for " + ", ".join(f"`{n}`" for n in exc.names))
@@ -285,7 +285,7 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     elif fmt == "csv":
         for ev in evals:
             for problem in ev.problems:
-                click.echo(clean(f"kpi: scenario `{ev.name}`: {problem}"), err=True)
+                _say(f"scenario `{ev.name}`: {problem}")
         text = render_eval.to_csv(model, evals)
     elif fmt == "tree":
         text = render_eval.to_tree(model, evals, style, drags, drag_parents, owners, inputs)
@@ -365,7 +365,7 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
         _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
     for row, problems in list(result.problems.items())[:20]:
         for problem in problems:
-            click.echo(clean(f"kpi: scenario `{names[row]}`: {problem}"), err=True)
+            _say(f"scenario `{names[row]}`: {problem}")
     for piece in iter_results_csv(model, names, result.fields):
         sys.stdout.write(piece)
     sys.exit(0)

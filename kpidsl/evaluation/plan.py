@@ -159,17 +159,6 @@ def _has_formula_levels(ind) -> bool:
     return bool(ind.target.formulas) or ind.baseline_formula is not None or ind.stretch_formula is not None
 
 
-def _children(node) -> tuple:
-    t = type(node)
-    if t is syntax.Neg or t is syntax.NotOp:
-        return (node.operand,)
-    if t in (syntax.Binary, syntax.Compare, syntax.AndOp, syntax.OrOp):
-        return (node.left, node.right)
-    if t is syntax.Call:
-        return tuple(node.args.items)
-    return ()
-
-
 class _Lowering:
     """Builds the steps of one model's plan."""
 
@@ -234,7 +223,7 @@ class _Lowering:
         stack = [(root, False)]
         while stack:
             node, ready = stack.pop()
-            kids = _children(node)
+            kids = syntax.operands(node)
             if kids and not ready:
                 stack.append((node, True))
                 stack.extend((k, False) for k in reversed(kids))

@@ -394,6 +394,18 @@ class File:
 LIST_RULES = {"file": File, "args": Args, "block": Block}
 
 
+def operands(node: Any) -> tuple:
+    """The sub-formulas a formula node combines (none for a number, boolean, name or result)."""
+    t = type(node)
+    if t is Neg or t is NotOp:
+        return (node.operand,)
+    if t is Binary or t is Compare or t is AndOp or t is OrOp:
+        return (node.left, node.right)
+    if t is Call:
+        return tuple(node.args.items)
+    return ()
+
+
 def iter_nodes(node: Any):
     """Every node below ``node`` (itself included), depth first."""
     stack = [node]

@@ -9,25 +9,7 @@ from ..evaluation.drags import drags_of, points_text
 from ..evaluation.results import Evaluation
 from .findings import Style, json_text, plain
 from .text import STATUS_COLOURS, clean, fmt_pct, met_mark, pad, score_text, value_text, width
-from .tree import MAX_INDENT, deep_mark, layout, to_text
-
-
-def owners(model: Model) -> dict[str, str | None]:
-    """Each indicator's owner, or its nearest ancestor's, or the model's (each chain walked once)."""
-    inds, top = model.indicators, {}  # name -> the owner found up its chain (None: none)
-    for name in inds:
-        chain: dict[str, None] = {}
-        while name not in top and name not in chain:  # (a cycle of parents stops the walk)
-            ind = inds[name]
-            if ind.owner is not None or ind.parent is None:
-                top[name] = ind.owner
-                break
-            chain[name] = None
-            name = ind.parent
-        found = top.get(name)
-        for n in chain:
-            top[n] = found
-    return {n: o or model.settings.owner for n, o in top.items()}
+from .tree import MAX_INDENT, deep_mark, effective_owners, layout, to_text
 
 
 def own_text(r) -> str:
@@ -79,7 +61,7 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
     unit, bounds, value, met, achievement, score, status) and the drags (see ``drags_of``); always
     valid JSON (a result that is not a finite number is ``null``)."""
     inds = model.indicators
-    owner_of = owners(model)
+    owner_of = {n: owner for n, (owner, _) in effective_owners(model).items()}
 
     def row(name: str, r) -> dict:
         ind = inds[name]

@@ -136,7 +136,7 @@ def layout(model: Model) -> tuple[list[tuple[str, int, str]], list[tuple[str, st
     return rows, edges, metrics
 
 
-def _owners(model: Model) -> dict[str, tuple[str | None, bool]]:
+def effective_owners(model: Model) -> dict[str, tuple[str | None, bool]]:
     """Each indicator's effective owner and whether it is inherited (from a parent or the model)."""
     inds = model.indicators
     out: dict[str, tuple[str | None, bool]] = {}
@@ -242,7 +242,7 @@ def to_text(model: Model, evaluation: Evaluation | None = None, style: Style = p
     """The title, a box-drawing tree per kgi (``├── └── │``), the metrics, then ``notes`` (lines
     printed as they are given, after a blank line: ``kpi eval`` gives the drags)."""
     rows, _, metrics = layout(model)
-    owner_of = _owners(model)
+    owner_of = effective_owners(model)
     out: list[str] = []
     title = _title(model, evaluation)
     if title:
@@ -332,7 +332,7 @@ def to_mermaid(model: Model, evaluation: Evaluation | None = None, *, owners: bo
                inputs: bool = True) -> str:
     """A ``flowchart TD`` that GitHub renders."""
     rows, edges, metrics = layout(model)
-    owner_of = _owners(model)
+    owner_of = effective_owners(model)
     ids = _ids(rows, metrics)
     inds = model.indicators
 
@@ -405,7 +405,7 @@ def to_dot(model: Model, evaluation: Evaluation | None = None, *, owners: bool =
            inputs: bool = True) -> str:
     """A Graphviz ``digraph kpi``."""
     rows, edges, metrics = layout(model)
-    owner_of = _owners(model)
+    owner_of = effective_owners(model)
     ids = _ids(rows, metrics)
     inds = model.indicators
 
