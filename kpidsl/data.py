@@ -256,6 +256,8 @@ def left_out(model: Model, chosen: list[Selected]) -> list[str]:
 #: spreadsheet's pivot table or a BI tool reads as it is).
 RESULT_COLUMNS = ("scenario", "indicator", "label", "kind", "unit", "target", "value", "met", "achievement",
                   "score", "status")
+#: The columns after ``RESULT_COLUMNS`` when the model declares grades.
+GRADE_COLUMNS = ("grade", "coefficient")
 #: Cells a spreadsheet would run as a formula begin with one of these (OWASP, CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -286,13 +288,17 @@ def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096):
     scenarios as NumPy arrays: numbers NaN for unknown, ``met`` 1.0 / 0.0 / NaN, status int8 codes
     of ``kpidsl.evaluation.plan.STATUSES``. Numbers are written in the shortest form that reads back
     as the value rounded to 12 significant digits (``0.75``, not ``0.7499999999999997``); unknown
-    and non-finite values, and statuses an indicator does not have, are empty cells.
+    and non-finite values, and statuses an indicator does not have, are empty cells. When the model
+    declares grades, ``fields`` gives two more arrays, the grade (an index into ``model.grades``, NaN
+    for none) and its coefficient, written as the columns of ``GRADE_COLUMNS``.
     """
     import numpy as np
 
     from .evaluation.plan import STATUSES
 
-    yield ",".join(RESULT_COLUMNS) + "\n"
+    graded = bool(model.grades)
+    yield ",".join(RESULT_COLUMNS + (GRADE_COLUMNS if graded else ())) + "\n"
+    grade_names = np.array(["", *(csv_text(g.name) for g in model.grades)], dtype=object)
     names = list(model.order)
     inds = model.indicators
     prefix = {nm: ",".join((csv_text(nm), csv_text(inds[nm].label), inds[nm].kind, csv_text(inds[nm].unit),
@@ -307,11 +313,16 @@ def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096):
             hi = min(len(quoted), lo + chunk)
             rows = []
             for nm in names:
-                value, met, ach, score, status = (c[lo:hi] for c in cols[nm])
+                value, met, ach, score, status = (c[lo:hi] for c in cols[nm][:5])
                 head = prefix[nm]
-                rows.append([f"{head},{v},{m},{a},{s},{st}" for v, m, a, s, st in zip(
+                row = [f"{head},{v},{m},{a},{s},{st}" for v, m, a, s, st in zip(
                     _number_texts(value), [met_text.get(x, "") for x in met.tolist()], _number_texts(ach),
-                    _number_texts(score), status_text[status].tolist())])
+                    _number_texts(score), status_text[status].tolist())]
+                if graded:
+                    grade, coef = (c[lo:hi] for c in cols[nm][5:])
+                    index = np.where(np.isnan(grade), 0, grade + 1).astype(np.int64)
+                    row = [f"{x},{g},{c}" for x, g, c in zip(row, grade_names[index].tolist(), _number_texts(coef))]
+                rows.append(row)
             yield "".join(f"{quoted[lo + i]},{row[i]}\n" for i in range(hi - lo) for row in rows)
 
 

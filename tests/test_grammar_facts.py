@@ -44,7 +44,8 @@ def _variant(old: str, new: str) -> dict:
 
 
 def test_a_new_kind_is_a_kind_a_declaration_and_reserved():
-    facts = _variant('_kind: KGI | KPI | VETO | METRIC | INPUT', '_kind: KGI | KPI | VETO | METRIC | INPUT | "okr"')
+    facts = _variant('_kind: KGI | KPI | VETO | METRIC | INPUT | GRADE | ADJUSTMENT',
+                     '_kind: KGI | KPI | VETO | METRIC | INPUT | GRADE | ADJUSTMENT | "okr"')
     assert facts["KINDS"] == grammar.KINDS + ("okr",)
     assert facts["DECLARATIONS"] == ("model", *grammar.KINDS, "okr", "scenario")
     assert facts["RESERVED"] == grammar.RESERVED | {"okr"}

@@ -243,6 +243,41 @@ _RULES = [
        M + 'kgi g {\n  score: own\n  target: >= 100\n  source: "ERP"\n'
            '  kpi a { weight: 100%  target: >= 1  source: "ERP" }\n}\n',
        "Give the indicator a target, or remove `score: own`."),
+    _r("E407", "error", "grade bands out of order, overlapping or leaving scores without a grade",
+       "Grades are written from the highest band down, each with the lowest score it takes (`score: >= N`), "
+       "the last without `score:`, taking every score below. Reported: a grade whose band starts above the "
+       "one before it (the bands would overlap), two grades starting at the same score (one could never be "
+       "given), a grade without `score:` that is not the last, a lowest grade that starts above 0 (lower "
+       "scores would have no grade), and a coefficient below 0.",
+       "Grades feed bonuses and promotions: every score must get exactly one grade, and the same score "
+       "always the same one.",
+       M + 'grade A { score: >= 90% }\ngrade S { score: >= 110% }\ngrade B { }\n'
+           'kgi revenue { target: >= 100  source: "ERP" }\n',
+       M + 'grade S { score: >= 110% }\ngrade A { score: >= 90% }\ngrade B { }\n'
+           'kgi revenue { target: >= 100  source: "ERP" }\n',
+       "Write the grades from the highest band down, each starting lower than the one before, and leave "
+       "`score:` off the last."),
+    _r("E408", "error", "an adjustment whose points read an indicator",
+       "An `adjustment`'s `value` is a formula over inputs and numbers (awards, complaints, incidents); one "
+       "that reads a kpi, kgi, metric, veto or another adjustment is reported at the formula.",
+       "Points that moved with the scores they adjust would let the scorecard grade itself, and could make "
+       "a score depend on itself.",
+       M + 'input complaints { source: "CRM" }\nmetric rate { value: complaints / 100 }\n'
+           'kgi service { target: >= 90%  source: "CRM"\n  adjustment penalty { value: -rate }\n}\n',
+       M + 'input complaints { source: "CRM" }\n'
+           'kgi service { target: >= 90%  source: "CRM"\n  adjustment penalty { value: -complaints * 1% }\n}\n',
+       "Make the figure the points come from an `input` that the data supplies."),
+    _r("E409", "error", "an `adjustments:` range that does not include 0",
+       "`adjustments: LO .. HI` on a kgi or kpi keeps the total of its adjustments between LO (the most "
+       "deductions may take, 0 or below) and HI (the most bonuses may add, 0 or above).",
+       "A range that excludes 0 would add or take points even when no adjustment applies.",
+       M + 'input awards { source: "HR" }\n'
+           'kgi sales { target: >= 100  source: "ERP"  adjustments: 2% .. 5%\n'
+           '  adjustment bonus { value: awards * 1% }\n}\n',
+       M + 'input awards { source: "HR" }\n'
+           'kgi sales { target: >= 100  source: "ERP"  adjustments: -10% .. 5%\n'
+           '  adjustment bonus { value: awards * 1% }\n}\n',
+       "Write the range from the deductions' limit to the bonuses', such as `adjustments: -10% .. 5%`."),
     _r("E501", "error", "a scenario assigns an unknown name, or a name that has a formula",
        "A scenario entry for a name that is not declared, or for an indicator computed by its `value:`.",
        "The value would be ignored: usually a typo, or an assumption put in the wrong place.",

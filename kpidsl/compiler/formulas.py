@@ -9,13 +9,15 @@ from ..parsing import syntax
 from .context import Context
 from .model import Indicator
 
-NUM, BOOL = "number", "condition"
+NUM, BOOL, GRADE = "number", "condition", "grade"
 #: name -> (fewest arguments, most arguments or None for any number)
 FUNCTIONS = {
     "min": (1, None), "max": (1, None), "sum": (1, None), "avg": (1, None),
     "abs": (1, 1), "round": (1, 2), "clamp": (3, 3), "if": (3, 3),
 }
-RESULTS = {"score": NUM, "achievement": NUM, "met": BOOL}
+RESULTS = {"score": NUM, "achievement": NUM, "met": BOOL, "grade": GRADE, "coefficient": NUM, "overdue": BOOL}
+#: The results that need the model's grades.
+GRADED = ("grade", "coefficient")
 #: Deeper formulas are reported rather than walked (the walk itself is iterative elsewhere).
 MAX_FORMULA_DEPTH = 2000
 
@@ -76,7 +78,8 @@ class _Checker:
     def mismatch(self, expr) -> None:
         """E503 for an ``expect`` that is a number, E303 for a ``value`` that is a condition."""
         if self.expect:
-            self.sink.add("E503", expr.span, "`expect` needs a condition, but this is a number; compare it, "
+            what = "a grade" if type(expr) is syntax.String or type(expr) is syntax.Attribute else "a number"
+            self.sink.add("E503", expr.span, f"`expect` needs a condition, but this is {what}; compare it, "
                           "e.g. `expect x >= 95%`")
         else:
             self.sink.add("E303", expr.span, "a `value` must be a number, but this is a condition; "
@@ -89,7 +92,10 @@ class _Checker:
 
     def wrong(self, node, want: str, where: str) -> None:
         """E303: ``node`` gives the other type than ``where`` needs."""
-        if want == NUM:
+        if type(node) is syntax.String or (type(node) is syntax.Attribute and node.name.text == "grade"):
+            msg = (f"{where} needs a {want}, but this is a grade; a grade is only compared with `==` or `!=` "
+                   'to a grade\'s name, as in `expect x.grade == "A"`')
+        elif want == NUM:
             msg = f"{where} needs a number, but this is a condition"
         else:
             msg = f"{where} needs a condition (a comparison, `and`, `or`, `not`), but this is a number"
@@ -146,7 +152,11 @@ class _Checker:
         if node.op in ("==", "!="):
             a, b = self.infer(node.left, depth + 1), self.infer(node.right, depth + 1)
             if a is not None and b is not None and a != b:
-                self.sink.add("E303", node.span, f"`{node.op}` compares a number with a condition")
+                if GRADE in (a, b):
+                    self.sink.add("E303", node.span, f"`{node.op}` compares a grade with a {a if b == GRADE else b}; "
+                                  'compare a grade with a grade\'s name, as in `x.grade == "A"`')
+                else:
+                    self.sink.add("E303", node.span, f"`{node.op}` compares a number with a condition")
         else:
             self.need(node.left, NUM, depth, f"`{node.op}`")
             self.need(node.right, NUM, depth, f"`{node.op}`")
@@ -164,6 +174,10 @@ class _Checker:
     def ref(self, name: syntax.Ident) -> str | None:
         target = self.names.get(name.text)
         if not isinstance(target, Indicator):
+            if target is not None and getattr(target, "kind", None) == "grade":
+                self.sink.add("E103", name.span, f"`{name.text}` is a grade, not a value; compare a result's "
+                              f'grade with its name in quotes: `expect x.grade == "{name.text}"`')
+                return None
             if target is None:
                 self.sink.add("E101", name.span, f"`{name.text}` is not declared"
                               + closest(name.text, self.ctx.model.indicators, self.sink))
@@ -184,6 +198,10 @@ class _Checker:
         if attr not in RESULTS:
             self.sink.add("E503", node.name.span, f"unknown result `.{attr}`; expected `.score`, "
                           "`.achievement` or `.met` (the value itself is the bare name)")
+            return None
+        if attr in GRADED and not self.ctx.model.grades:
+            self.sink.add("E503", node.name.span, f"`.{attr}` reads a grade, but the model declares no grades; "
+                          "declare them, such as `grade A { score: >= 100% }`")
             return None
         if not isinstance(node.target, syntax.Ref):
             self.sink.add("E503", node.span, f"`.{attr}` follows a name, as in `sales.{attr}`")
@@ -224,8 +242,20 @@ class _TooDeep(Exception):
 
 
 #: How each kind of node is checked (numbers, names and arithmetic are tried first, in ``infer``).
+def _grade_name(checker: _Checker, node: syntax.String, depth: int) -> str | None:
+    """A grade's name in quotes (``"A"``): a grade, when the model declares one of that name."""
+    names = [g.name for g in checker.ctx.model.grades]
+    if node.value not in names:
+        checker.sink.add("E101", node.span, f"`{node.value}` is not a grade of the model" + closest(node.value, names)
+                         + ("; the grades are " + ", ".join(f"`{n}`" for n in names) if names else
+                            "; the model declares no grades"))
+        return None
+    return GRADE
+
+
 _RULES = {
     syntax.Boolean: lambda checker, node, depth: BOOL,
+    syntax.String: _grade_name,
     syntax.Attribute: _Checker.attribute,
     syntax.Neg: _Checker.negation,
     syntax.Compare: _Checker.compare,

@@ -65,6 +65,10 @@ class Indicator:
     #: Names in file order: a list once one is linked, an empty tuple before.
     children: list[str] | tuple[()] = ()
     vetoes: list[str] | tuple[()] = ()
+    #: Its ``adjustment`` declarations (bonus and deduction items), in file order.
+    adjustments: list[str] | tuple[()] = ()
+    #: ``adjustments: LO .. HI``: the range the total of its adjustments is kept within, or None.
+    adjust_limit: tuple[float, float] | None = None
     weight: float | None = None
     effective_weight: float | None = None
     target: Target | None = None
@@ -105,6 +109,8 @@ class Indicator:
         ind.parent = None
         ind.children = ()  # most have none: a list is made for the first (link_tree)
         ind.vetoes = ()
+        ind.adjustments = ()
+        ind.adjust_limit = None
         ind.weight = None
         ind.effective_weight = None
         ind.target = None
@@ -154,6 +160,8 @@ class Scenario:
     extends: str | None = None
     values: dict[str, float] = attrs.Factory(dict)
     expects: list[syntax.Expect] = attrs.Factory(list)
+    #: ``as_of: DATE``: the day the scenario's numbers stand at (see ``kpidsl.compiler.asof``).
+    as_of: datetime.date | None = None
 
     @property
     def span(self) -> Span:
@@ -195,6 +203,8 @@ class Model:
     uses: dict[str, set[str]] = attrs.Factory(dict)
     #: Names the bounds (baseline, target, stretch) of each indicator read, where they are formulas.
     bound_uses: dict[str, set[str]] = attrs.Factory(dict)
+    #: The ``grade`` declarations, highest band first (``kpidsl.compiler.grades``).
+    grades: list[Any] = attrs.Factory(list)
     #: Set by the compiler when the model has no errors: it can then be evaluated.
     evaluable: bool = False
     _lines: list[str] | None = None

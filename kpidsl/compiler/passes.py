@@ -11,6 +11,7 @@ import sys
 import attrs
 
 from . import formulas as expressions
+from . import adjustments, asof, grades
 from .context import Context
 from ..parsing import syntax
 from ..errors import FindingSink, closest
@@ -22,11 +23,13 @@ _COMMON = {"value", "unit", "baseline", "target", "stretch", "owner", "due", "pe
            "type", "source", "description"}
 ALLOWED = {
     "model": {"owner", "period", "due", "cap", "green", "amber", "description"},
-    "kgi": _COMMON | {"cap", "score"},
-    "kpi": _COMMON | {"parent", "weight", "cap", "score"},
+    "kgi": _COMMON | {"cap", "score", "adjustments"},
+    "kpi": _COMMON | {"parent", "weight", "cap", "score", "adjustments"},
     "veto": {"parent", "value", "unit", "target", "owner", "period", "source", "description"},
     "metric": {"value", "unit", "target", "baseline", "stretch", "cap", "owner", "period", "source", "description"},
     "input": {"unit", "source", "period", "owner", "description"},
+    "grade": grades.ENTRIES,
+    "adjustment": adjustments.ENTRIES,
 }
 KNOWN_KEYS = set().union(*ALLOWED.values())
 _WORDS = {"period": PERIODS, "perspective": PERSPECTIVES, "type": TYPES, "score": SCORE_FROM}
@@ -152,13 +155,15 @@ def _duplicate(ctx: Context, name: syntax.Ident) -> None:
 
 _declared = Indicator.declared  # looked up once: a call per declaration
 #: The kinds that nest, and the kinds they nest in, without a finding (see ``_check_nesting``).
-_NESTS, _HOLDS = ("kpi", "veto"), ("kgi", "kpi")
+_NESTS, _HOLDS = ("kpi", "veto", "adjustment"), ("kgi", "kpi")
 
 
 def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indicator | None) -> None:
     """One indicator declaration and its entries, with those nested in it in their place among them."""
     indicators, names = ctx.model.indicators, ctx.names
     name, kind, label = decl.name.text, _KIND[decl.kind], decl.label
+    if kind == "grade":
+        return grades.collect(ctx, decl, nested_in)
     ind = _declared(name, kind, decl, len(indicators), None if label is None else label.value)
     if nested_in is not None:
         ind.nested_in = nested_in.name
@@ -172,6 +177,8 @@ def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indi
         return
     names[name] = indicators[name] = ind
     _read_block(ctx, kind, ind, decl.body, ind, ind.entries)
+    if kind == "adjustment":
+        adjustments.collected(ctx, ind)
     if kind == "metric" and "value" not in ind.entries:
         ctx.sink.add("E004", ind.span, f"metric `{name}` has no `value`; a metric is computed: add "
                      "`value: FORMULA`, or make it an `input` if a scenario supplies it")
@@ -319,11 +326,12 @@ _READERS = {
     **dict.fromkeys(("baseline", "stretch"), _read_level),
     **dict.fromkeys(("owner", "source", "description"), _read_string),
     **dict.fromkeys(_WORDS, _read_word),
+    "adjustments": adjustments.read_limit,
 }
 #: Keys whose value is a number literal (each sets the attribute of its name).
 _NUMERIC = frozenset(key for key, reader in _READERS.items() if reader in (_read_number, _read_level))
 #: The Indicator attribute each entry sets (``parent`` holds an Ident until link_tree resolves it).
-_ATTRIBUTE = {key: "formula" if key == "value" else key for key in _READERS}
+_ATTRIBUTE = {key: "formula" if key == "value" else key for key in _READERS} | {"adjustments": "adjust_limit"}
 
 
 #: Per kind, the keys an entry may have without any finding (see ``_report_entry``): the kinds'
@@ -336,7 +344,7 @@ _PLAIN = {kind: {k: k for k in allowed | {"parent"} if (k in allowed or kind == 
           for kind, allowed in ALLOWED.items()}
 _NO_WEIGHT = {"kgi": "a kgi is the top of its tree", "veto": "a veto is a pass/fail gate",
               "metric": "a metric is monitored outside the scorecard", "input": "an input is raw data",
-              "model": "the model is the file's header"}
+              "model": "the model is the file's header", "adjustment": "an adjustment adds points to its parent"}
 
 
 def _label(kind: str, owner: Indicator | None) -> str:
@@ -457,7 +465,7 @@ def link_tree(ctx: Context) -> None:
             continue
         kind = ind.kind
         if ind.parent is None:
-            if kind == "kpi" or kind == "veto":
+            if kind in _NESTS:
                 _check_linked(ctx, ind, broken, in_cycle, tops)
             continue
         # appended in file order (that of model.indicators), so the lists need no sorting
@@ -467,11 +475,13 @@ def link_tree(ctx: Context) -> None:
                 parent.vetoes.append(ind.name)
             else:
                 parent.vetoes = [ind.name]
+        elif kind == "adjustment":
+            parent.adjustments = [*parent.adjustments, ind.name]
         elif parent.children:
             parent.children.append(ind.name)
         else:
             parent.children = [ind.name]
-        if (kind == "kpi" or kind == "veto") and not (parent.kind == "kgi" and parent.parent is None):
+        if kind in _NESTS and not (parent.kind == "kgi" and parent.parent is None):
             _check_linked(ctx, ind, broken, in_cycle, tops)  # unless, as most are, it is under a top kgi
 
 
@@ -846,6 +856,9 @@ def resolve_scenarios(ctx: Context) -> None:
                          f"line {seen[key].key_span.line}); keep one")
                 continue
             seen[key] = item
+            if key == asof.KEY and key not in ctx.names:  # `as_of: DATE`, unless a name is `as_of`
+                asof.read(ctx, sc, item)
+                continue
             target = ctx.names.get(key)
             if not isinstance(target, Indicator):
                 sink.add("E501", item.key_span,
@@ -925,6 +938,8 @@ def order_indicators(ctx: Context) -> None:
                 reached += 1
             order.append(name)
             below, vetoes = node.children, node.vetoes
+            if node.adjustments:  # placed among its vetoes, by their place in the file
+                vetoes = sorted([*vetoes, *node.adjustments], key=lambda n: indicators[n].index)
             if vetoes:  # both lists are in file order (link_tree): merge them
                 if not below:
                     below = vetoes
@@ -942,9 +957,9 @@ def order_indicators(ctx: Context) -> None:
             else:  # kpis and vetoes with nothing below them (the common case): placed in a row
                 order += below
                 reached += len(below)
-    if reached < len(rest["kpi"]) + len(rest["veto"]):  # those no kgi reaches (E205) get a place too
+    if reached < sum(len(rest[kind]) for kind in _NESTS):  # those no kgi reaches (E205) get a place too
         placed = set(order)
-        for kind in ("kpi", "veto"):
+        for kind in _NESTS:
             order += [n for n in rest[kind] if n not in placed]
     order += rest["metric"]
     order += rest["input"]
@@ -965,6 +980,8 @@ PASSES = (
     resolve_formulas,
     check_formula_cycles,
     resolve_scenarios,
+    grades.check_grades,
+    adjustments.check_adjustments,
     order_indicators,
     mark_evaluable,
 )

@@ -239,7 +239,8 @@ class BatchResult:
 
     STATUSES = STATUSES
 
-    def __init__(self, model, n, value, achievement, met, score, status, drag, missing, problems=None):
+    def __init__(self, model, n, value, achievement, met, score, status, drag, missing, problems=None,
+                 grade=None, coefficient=None):
         self.model = model
         self.n = n
         self.value = value
@@ -251,6 +252,10 @@ class BatchResult:
         self.missing = missing
         #: Row → why an indicator has no score there though it has data (levels out of order).
         self.problems: dict[int, list[str]] = problems or {}
+        #: When the model declares grades: per name, the grade (an index into ``model.grades``, NaN
+        #: for none) and its coefficient, as float64 arrays.
+        self.grade: dict[str, np.ndarray] = grade or {}
+        self.coefficient: dict[str, np.ndarray] = coefficient or {}
 
     def status_text(self, name: str) -> list[str | None]:
         """The statuses of ``name`` as strings (None where it has none)."""
@@ -262,16 +267,24 @@ class BatchResult:
         return None if x != x else x == 1.0
 
     def fields(self, name: str) -> tuple[np.ndarray, ...]:
-        """``(value, met, achievement, score, status)`` of ``name`` over the rows."""
-        return self.value[name], self.met[name], self.achievement[name], self.score[name], self.status[name]
+        """``(value, met, achievement, score, status)`` of ``name`` over the rows, then its grade and
+        coefficient when the model declares grades."""
+        out = self.value[name], self.met[name], self.achievement[name], self.score[name], self.status[name]
+        if self.model.grades:
+            unknown = np.full(self.n, NAN)
+            out += (self.grade.get(name, unknown), self.coefficient.get(name, unknown))
+        return out
 
     def drags(self, name: str) -> np.ndarray:
         """The drag of ``name`` on its KGI per row, NaN where the scalar runtime lists none."""
         return self._drag[name]
 
 
-def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int) -> BatchResult:
+def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int, as_of=None) -> BatchResult:
     """Evaluate ``n`` scenarios given column-wise: name -> float64 array, NaN = not supplied.
+
+    ``as_of``: the day the numbers stand at, a ``datetime.date`` or per row an array of day numbers
+    (``date.toordinal()``, NaN for none); past a deadline, a target not met is overdue.
 
     Names are inputs and indicators without a formula (``KpiError`` otherwise, like ``evaluate``);
     absent names are unknown in every row (``allow_missing`` semantics; see ``BatchResult.missing``).
@@ -286,6 +299,9 @@ def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int) -> Ba
         if arr.shape != (n,):
             raise ValueError(f"column `{key}` has shape {arr.shape}, expected ({n},)")
         r[plan.slots[key]] = arr
+    if plan.as_of is not None and as_of is not None:
+        r[plan.as_of] = np.full(n, float(as_of.toordinal())) if hasattr(as_of, "toordinal") else np.asarray(
+            as_of, dtype=F64)
     missing: dict[int, list[str]] = {}
     for nm in plan.needed:
         gone = np.isnan(r[plan.slots[nm]])
@@ -305,9 +321,12 @@ def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int) -> Ba
         return {nm: r[f * k + plan.slots[nm]] for nm in model.order}
 
     status = {nm: np.where(np.isnan(c), 0, c).astype(np.int8) for nm, c in field(STATUS).items()}
+    column = lambda x: np.broadcast_to(_arr(x), (n,)).copy()  # noqa: E731 - a constant register too
+    grade = {nm: column(r[g]) for nm, (g, _) in plan.grades.items()}
+    coefficient = {nm: column(r[c]) for nm, (_, c) in plan.grades.items() if c is not None}
     return BatchResult(model, n, field(0), field(ACHIEVEMENT), field(MET), field(SCORE), status, field(DRAG),
                        {row: tuple(names) for row, names in sorted(missing.items())},
-                       dict(sorted(problems.items())))
+                       dict(sorted(problems.items())), grade, coefficient)
 
 
 __all__ = ["evaluate_columns", "BatchResult", "STATUSES", "PRIMITIVES", "CONSTANTS", "program"]

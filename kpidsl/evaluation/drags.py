@@ -5,7 +5,8 @@ This module chooses what to list. By default it lists what a team can act on —
 drivers), each with its path from the KGI — so a parent and its drivers are not counted twice; with
 ``parents`` the KPIs with drivers are listed too. A fired veto is the first and whole reason for what
 it gates: the vetoed indicator is listed first, with the vetoes that fired, and nothing beneath it.
-Drags that round to 0.0 points are not listed.
+Drags that round to 0.0 points are not listed. A deduction (an adjustment that takes points) is
+listed as a leaf, with the points it takes times its parent's path weight.
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ def drags_of(model: Model, ev: Evaluation, parents: bool = False) -> dict[str, l
             if pts is not None and (parents or not kpi_kids) and points_text(pts) != "0.0":
                 found.append(Drag(name, pts, root, path, not kpi_kids))
             stack.extend((c, path + (c,)) for c in reversed(kpi_kids))
+            for a in ind.adjustments:  # a deduction takes points: it drags as a leaf does
+                pts = plan_points.get(a)
+                if pts is not None and points_text(pts) != "0.0":
+                    found.append(Drag(a, pts, root, path + (a,), True))
         if found:
             order = {n: i for i, n in enumerate(model.order)}
             # vetoes first; then largest first, equal to nine decimals counting as ties, in tree order

@@ -24,6 +24,8 @@ from typing import Union
 
 import attrs
 
+from ..compiler.asof import due_of
+from ..compiler.grades import coefficients
 from ..compiler.model import Model
 from ..errors import KpiError
 from ..parsing import syntax
@@ -38,9 +40,10 @@ FIELDS = ("value", "met", "achievement", "score", "status", "drag")
 VALUE, MET, ACHIEVEMENT, SCORE, STATUS, DRAG = range(len(FIELDS))
 
 #: Status codes: ``STATUSES[code]`` is the status text; an unknown code means no status.
-STATUSES: tuple[str | None, ...] = (None, "green", "amber", "red", "no-data", "vetoed", "pass", "fail")
+STATUSES: tuple[str | None, ...] = (None, "green", "amber", "red", "no-data", "vetoed", "pass", "fail", "overdue")
 #: The status codes by name, as numbers (the same in every runtime).
-CODES = {"GREEN": 1.0, "AMBER": 2.0, "RED": 3.0, "NODATA": 4.0, "VETOED": 5.0, "PASS": 6.0, "FAIL": 7.0}
+CODES = {"GREEN": 1.0, "AMBER": 2.0, "RED": 3.0, "NODATA": 4.0, "VETOED": 5.0, "PASS": 6.0, "FAIL": 7.0,
+         "OVERDUE": 8.0}
 #: Named constants an operand may be: the truth values, unknown, and the status codes.
 CONSTANTS = ("TRUE", "FALSE", "NAN", *CODES)
 
@@ -99,6 +102,14 @@ class Plan:
     #: ``"low"``, ``"high"``) as operands, the register of the condition that they run in order in a
     #: scenario, and the order they must run in (``"baseline < target < stretch"``).
     levels: dict[str, tuple[dict[str, Operand], int, str]] = attrs.Factory(dict)
+    #: Per graded indicator: the register of its grade (an index into ``model.grades``) and of its
+    #: coefficient (None when no grade has one). Empty when the model declares no grades.
+    grades: dict[str, tuple[int, int | None]] = attrs.Factory(dict)
+    #: Per indicator with a deadline and a target: the register of the condition that it is overdue.
+    overdue: dict[str, int] = attrs.Factory(dict)
+    #: The register of the as-of date (a day number, ``date.toordinal()``; unknown: no as-of date),
+    #: or None when no indicator has a deadline.
+    as_of: int | None = None
 
     def reg(self, field: int, name: str) -> int:
         """The register of ``name``'s ``field`` (one of ``VALUE`` … ``DRAG``)."""
@@ -171,11 +182,20 @@ class _Lowering:
                     + (ind.stretch_formula is not None) + 1
                     for ind in model.indicators.values() if ind.target is not None and _has_formula_levels(ind))
         self.next_named = len(FIELDS) * len(self.slots)
+        # and per graded indicator its grade (and coefficient); per indicator with a deadline its
+        # overdue condition, and the as-of date once
+        self.graded = {n for n, ind in model.indicators.items() if model.grades and _graded(ind)}
+        self.due = {n: d for n, ind in model.indicators.items()
+                    if _graded(ind) and ind.target is not None and (d := due_of(model, n)) is not None}
+        extra += len(self.graded) * (1 + coefficients(model.grades)) + len(self.due) + bool(self.due)
         self.temps_from = self.next_named + extra
         self.next = self.temps_from
         self.steps: list[Step] = []
         self.paths: dict[str, float] = {}  # path weights, see path_weight
         self.levels: dict[str, tuple[dict[str, Operand], int, str]] = {}
+        self.grades: dict[str, tuple[int, int | None]] = {}
+        self.overdue: dict[str, int] = {}
+        self.as_of = self.named() if self.due else None
 
     def named(self) -> int:
         """A named register past the fields (see ``__init__``)."""
@@ -213,7 +233,8 @@ class _Lowering:
                        if ind.formula is None and ind.kind != "metric"
                        and (n in read or (ind.target is not None and ind.kind != "input"
                                           and (not ind.children or ind.own_score))))
-        return Plan(self.slots, main, expects, needed, self.temps_from, self.next, self.levels)
+        return Plan(self.slots, main, expects, needed, self.temps_from, self.next, self.levels, self.grades,
+                    self.overdue, self.as_of)
 
     # formulas -------------------------------------------------------------------------------------
 
@@ -243,8 +264,13 @@ class _Lowering:
         if t is syntax.Ref:
             return self.reg(VALUE, node.name.text)
         if t is syntax.Attribute:
-            field = {"score": SCORE, "achievement": ACHIEVEMENT, "met": MET}[node.name.text]
-            return self.reg(field, node.target.name.text)
+            name, attr = node.target.name.text, node.name.text
+            if attr in ("grade", "coefficient", "overdue"):
+                return self.result(name, attr)
+            field = {"score": SCORE, "achievement": ACHIEVEMENT, "met": MET}[attr]
+            return self.reg(field, name)
+        if t is syntax.String:  # a grade's name: its index
+            return float([g.name for g in self.model.grades].index(node.value))
         if t is syntax.Neg:
             return self.emit("neg", *args)
         if t is syntax.Binary:
@@ -280,6 +306,9 @@ class _Lowering:
             return
         if ind.kind == "input":
             return
+        if ind.kind == "adjustment":
+            self.adjustment_drag(name, value)
+            return
         raw: Operand = "NAN"
         if ind.own_score:  # `score: own`: its drivers stay for diagnosis and drags
             raw = ach if ind.target is not None else "NAN"
@@ -292,6 +321,8 @@ class _Lowering:
             raw = total
         elif ind.target is not None:
             raw = ach
+        if ind.adjustments:
+            raw = self.adjusted(ind, raw, float(settings.cap if ind.cap is None else ind.cap))
         gate = None
         if ind.vetoes:
             gate = self.reg(MET, ind.vetoes[0])
@@ -303,12 +334,16 @@ class _Lowering:
         banded: Operand = "NAN"
         if ind.scored:
             banded = self.status(score, float(settings.green), float(settings.amber))
+        if name in self.due:
+            banded = self.overdue_status(name, met, banded)
         if gate is not None:
             banded = self.emit("pick", self.emit("not", gate), "VETOED", banded)
         if banded != "NAN":
             self.copy(banded, status)
         if ind.kind == "kpi" and ind.effective_weight is not None:
             self.drag(name, score)
+        if name in self.graded:
+            self.grade(name, score)
 
     def copy(self, src: Operand, out: int) -> None:
         """``out`` := ``src`` (as the last step that wrote ``src`` when it is a fresh temporary)."""
@@ -430,6 +465,71 @@ class _Lowering:
             ew = inds[n].effective_weight
             self.paths[n] = self.paths[inds[n].parent] * (1.0 if ew is None else float(ew))
         return self.paths[name]
+
+    # grades, adjustments, deadlines -------------------------------------------------------------
+
+    def grade(self, name: str, score: int) -> None:
+        """The index of the grade whose band holds the score (the highest whose ``score: >= N`` it
+        reaches, within the tolerance; else the last), and that grade's coefficient."""
+        grades = self.model.grades
+        with_coef = coefficients(grades)
+        last = len(grades) - 1
+        g: Operand = float(last)
+        c: Operand = "NAN" if grades[last].coefficient is None else float(grades[last].coefficient)
+        for k in range(last - 1, -1, -1):
+            hit = self.emit("ge", score, float(grades[k].floor))
+            g = self.emit("pick", hit, float(k), g)
+            if with_coef:
+                coef = grades[k].coefficient
+                c = self.emit("pick", hit, "NAN" if coef is None else float(coef), c)
+        known = self.emit("known", score)
+        out = self.named()
+        self.emit("pick", known, g, "NAN", out=out)
+        coef_out = None
+        if with_coef:
+            coef_out = self.named()
+            self.emit("pick", known, c, "NAN", out=coef_out)
+        self.grades[name] = (out, coef_out)
+
+    def adjusted(self, ind, raw: Operand, cap: float) -> Operand:
+        """``raw`` plus the points of the indicator's adjustments, their total kept within its
+        ``adjustments:`` range, the sum kept within 0 and the cap (unknown points: unknown score)."""
+        total: Operand = self.reg(VALUE, ind.adjustments[0])
+        for a in ind.adjustments[1:]:
+            total = self.emit("add", total, self.reg(VALUE, a))
+        if ind.adjust_limit is not None:
+            total = self.emit("clamp", total, float(ind.adjust_limit[0]), float(ind.adjust_limit[1]))
+        return self.emit("clamp", self.emit("add", raw, total), 0.0, cap)
+
+    def adjustment_drag(self, name: str, value: int) -> None:
+        """A deduction's drag: the points it takes, times its parent's path weight."""
+        if self.model.indicators[name].parent is None:
+            return
+        d = self.emit("mul", self.path_weight(name), self.emit("pos", self.emit("neg", value)))
+        self.emit("pick", self.emit("exceeds", d, DRAG_MIN), d, "NAN", out=self.reg(DRAG, name))
+
+    def overdue_status(self, name: str, met: int, banded: Operand) -> Operand:
+        """Overdue (a named condition): the as-of date is past the deadline and the target is not met;
+        then the status is ``overdue``."""
+        past = self.emit("gt", self.as_of, float(self.due[name].toordinal()))
+        out = self.named()
+        self.emit("and", past, self.emit("not", met), out=out)
+        self.overdue[name] = out
+        return self.emit("pick", out, "OVERDUE", banded)
+
+    def result(self, name: str, attr: str) -> Operand:
+        """``x.grade``, ``x.coefficient`` or ``x.overdue`` in an expect: its register, or unknown
+        (not overdue) for an indicator that has none."""
+        if attr == "overdue":
+            return self.overdue.get(name, "FALSE")
+        regs = self.grades.get(name)
+        reg = None if regs is None else regs[attr == "coefficient"]
+        return "NAN" if reg is None else reg
+
+
+def _graded(ind) -> bool:
+    """Whether an indicator gets a grade (and may be overdue): a scored kgi, kpi or metric."""
+    return ind.scored and ind.kind in ("kgi", "kpi", "metric")
 
 
 __all__ = ["Plan", "Step", "plan_of", "assignable", "levels_problem", "FIELDS", "STATUSES", "CONSTANTS", "PRIMITIVES",

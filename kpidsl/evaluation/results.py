@@ -18,6 +18,9 @@ class IndicatorResult:
     achievement: float | None
     score: float | None
     status: str | None
+    #: The name of its grade, and that grade's coefficient (None: ungraded, or no coefficient).
+    grade: str | None = None
+    coefficient: float | None = None
 
 
 @attrs.frozen

@@ -6,10 +6,14 @@ status codes are the floats of ``plan.CODES``.
 
 from __future__ import annotations
 
+import datetime
 import math
 import weakref
 from typing import Mapping
 
+import attrs
+
+from ..compiler.asof import scenario_as_of
 from ..compiler.model import Model
 from ..gcpause import paused_gc
 from .plan import (ACHIEVEMENT, CODES, DRAG, MET, SCORE, STATUS, STATUSES, TOL, Plan, assignable, levels_problem,
@@ -178,12 +182,15 @@ def _num(x: float) -> float | None:
 
 
 def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario", label: str | None = None,
-             allow_missing: bool = False, expects: str | None = None) -> Evaluation:
+             allow_missing: bool = False, expects: str | None = None,
+             as_of: datetime.date | None = None) -> Evaluation:
     """Evaluate one scenario's ``values`` (name → number) against ``model``.
 
     Raises ``KpiError`` when the model has errors or a name is unknown or computed, and
     ``MissingValues`` when needed values are absent (unless ``allow_missing``: then they are unknown).
-    ``expects`` names the in-file scenario whose ``expect`` lines are checked.
+    ``expects`` names the in-file scenario whose ``expect`` lines are checked. ``as_of`` is the day
+    the numbers stand at (past an indicator's deadline, a target not met is overdue); by default,
+    that of the in-file scenario ``name`` (``kpidsl.compiler.asof.scenario_as_of``).
     """
     plan = plan_of(model)
     with paused_gc():  # results are acyclic; collections over a large model's heap would dominate
@@ -194,17 +201,25 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
         for key, x in values.items():
             assignable(model, key)
             r[plan.slots[key]] = float(x)
+        if plan.as_of is not None:
+            day = as_of if as_of is not None else scenario_as_of(model, name)
+            r[plan.as_of] = NAN if day is None else float(day.toordinal())
         missing = [nm for nm in plan.needed if nm not in values]
         if missing and not allow_missing:
             raise MissingValues(name, missing)
         prog.run(r, None)
         results = {}
+        grades = plan.grades and [g.name for g in model.grades]
         for nm in model.order:
             i = plan.slots[nm]
             code = r[STATUS * n + i]
             results[nm] = IndicatorResult(nm, model.indicators[nm].kind, _num(r[i]), r[MET * n + i],
                                           _num(r[ACHIEVEMENT * n + i]), _num(r[SCORE * n + i]),
                                           None if code != code else STATUSES[int(code)])
+            if grades and nm in plan.grades:  # its grade's name and coefficient
+                g, c = plan.grades[nm]
+                results[nm] = attrs.evolve(results[nm], grade=None if r[g] != r[g] else grades[int(r[g])],
+                                           coefficient=None if c is None else _num(r[c]))
         drags = [(nm, d) for nm in model.order if (d := r[DRAG * n + plan.slots[nm]]) == d]
         drags.sort(key=lambda x: -x[1])  # stable: ties stay in tree order
         problems = tuple(levels_problem(name, {k: r[v] if type(v) is int else v for k, v in levels.items()}, want)

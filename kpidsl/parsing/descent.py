@@ -375,7 +375,11 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
             raise Fallback("an operand expected")
         while T[i] == ".":  # postfix: NAME.score
             i += 1
-            attr = name()
+            if T[i] == "grade":  # the one keyword that is also a result's name
+                attr = new(Ident, ("grade", L[i], C[i], L[i], C[i] + 5))
+                i += 1
+            else:
+                attr = name()
             node = new(Attribute, (node, attr, node[-4], node[-3], attr[-2], attr[-1]))
         return node
 
@@ -443,7 +447,13 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         op = T[i]
         if op in cmp_ops:  # non-associative: `a < b < c` is lark's to reject
             i += 1
-            right = sum_()
+            r = T[i]
+            if r[0] == '"':  # a grade's name: `x.grade == "A"`
+                if len(r) < 2:
+                    raise Fallback("an unterminated string")
+                right = literal(String, read_string, r)
+            else:
+                right = sum_()
             if T[i] in cmp_ops:
                 raise Fallback("chained comparison")
             return new(Compare, (left, op, right, left[-4], left[-3], right[-2], right[-1]))

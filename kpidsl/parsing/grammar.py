@@ -18,6 +18,8 @@ TERMINALS = {
     "VETO": ("veto",),
     "METRIC": ("metric",),
     "INPUT": ("input",),
+    "GRADE": ("grade",),
+    "ADJUSTMENT": ("adjustment",),
     "TRUE": ("true",),
     "FALSE": ("false",),
     "THRESHOLD_OP": (">=", "<=", "=="),
@@ -58,9 +60,11 @@ IGNORED = ("__IGNORE_0", "COMMENT")
 #: The words the grammar spells as terminals (a fixed spelling that NAME's pattern matches too):
 #: keywords, never names (E001 where one stands as a name).
 RESERVED = frozenset((
+    "adjustment",
     "and",
     "extends",
     "false",
+    "grade",
     "input",
     "kgi",
     "kpi",
@@ -74,10 +78,10 @@ RESERVED = frozenset((
 ))
 
 #: The keyword each declaration starts with (the first terminals of ``_decl``), in order.
-DECLARATIONS = ("model", "kgi", "kpi", "veto", "metric", "input", "scenario")
+DECLARATIONS = ("model", "kgi", "kpi", "veto", "metric", "input", "grade", "adjustment", "scenario")
 
 #: The kinds of indicator declaration (the terminals of ``_kind``), in order.
-KINDS = ("kgi", "kpi", "veto", "metric", "input")
+KINDS = ("kgi", "kpi", "veto", "metric", "input", "grade", "adjustment")
 
 #: The terminals a formula can start with (the first terminals of ``expr``).
 EXPRESSION_STARTS = ("NUMBER", "TRUE", "FALSE", "NAME", "LPAR", "MINUS", "NOT")

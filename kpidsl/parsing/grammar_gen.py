@@ -87,7 +87,7 @@ def facts(text: str) -> dict:
     def level(symbol: str) -> int:
         """The level of an operand: its rule's, or that of the rule a one-alternative rule stands
         for; a terminal (the NAME after `.`) is an atom."""
-        if symbol not in rules:
+        if symbol not in rules or symbol not in chain:  # a terminal, or a rule such as `string`
             return levels["atom"]
         return levels.get(symbol) or level(chain[chain.index(symbol) + 1])
 
@@ -99,7 +99,8 @@ def facts(text: str) -> dict:
             if r.alias and len(syms) > 1 and len(ops) == 1 and ops[0] < len(syms) - 1:
                 k = ops[0]
                 for word in fixed[syms[k]]:
-                    operators[(r.alias, word)] = (levels[rule], level(syms[k - 1]) if k else None, level(syms[k + 1]))
+                    operators.setdefault((r.alias, word),  # an operator's first alternative says its levels
+                                         (levels[rule], level(syms[k - 1]) if k else None, level(syms[k + 1])))
     return dict(TERMINALS=fixed, PATTERNS=patterns, IGNORED=tuple(parser.ignore_tokens),
                 RESERVED=frozenset(reserved), DECLARATIONS=declarations, KINDS=kinds,
                 EXPRESSION_STARTS=tuple(first("expr")), LEVELS=levels, OPERATORS=operators)

@@ -205,6 +205,12 @@ class Attribute:
     name: Ident
     span: Span
 
+    def __new__(cls, target, name, span: Span | None = None):
+        if name.__class__ is str:  # the keyword `grade` (`x.grade`), which lark gives as its text
+            end = span or target.span
+            name = Ident(name, span=Span(end.end_line, end.end_column - len(name), end.end_line, end.end_column))
+        return _new(cls, (target, name, *(span or _NO_SPAN)))
+
 
 @node
 class Args:

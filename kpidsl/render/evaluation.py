@@ -9,7 +9,7 @@ from ..evaluation.drags import drags_of, points_text
 from ..evaluation.results import Evaluation
 from .findings import Style, json_text, plain
 from .text import STATUS_COLOURS, clean, fmt_pct, met_mark, pad, score_text, value_text, width
-from .tree import MAX_INDENT, deep_mark, effective_owners, layout, to_text
+from .tree import MAX_INDENT, deep_mark, effective_owners, grade_text, layout, to_text
 
 
 def own_text(r) -> str:
@@ -51,6 +51,16 @@ def drag_lines(model: Model, ev: Evaluation, limit: int | None = 3, parents: boo
     return out
 
 
+def grade_lines(model: Model, ev: Evaluation) -> list[str]:
+    """``q3: annual_sales grade B ×1.2``: each top KGI's grade, which leads the output (none without grades)."""
+    out = []
+    for name in model.order:
+        ind, r = model.indicators[name], ev.results[name]
+        if ind.parent is None and ind.kind == "kgi" and r.grade is not None:
+            out.append(clean(f"{ev.name}: {name} {grade_text(r)}"))
+    return out
+
+
 def _finite(x):
     """A number for JSON: ``None`` (unknown) for infinity and NaN, which JSON cannot hold."""
     return x if x is None or math.isfinite(x) else None
@@ -71,13 +81,19 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
             "target": ind.target.to_json() if ind.target else None,
             "baseline": ind.baseline, "stretch": ind.stretch,
             "met": r.met, "achievement": _finite(r.achievement), "score": _finite(r.score), "status": r.status,
+            **({"grade": r.grade, "coefficient": _finite(r.coefficient)} if graded else {}),
         }
 
+    graded = bool(model.grades)
     out = []
     for ev in evals:  # rows and drags are made as they are written (``json_text``)
         drags = ({**d.to_json(), "drag": _finite(d.points)} for group in drags_of(model, ev, parents).values()
                  for d in group)
-        out.append({"name": ev.name, "label": ev.label, "source": list(ev.source), "missing": list(ev.missing),
+        lead = {}
+        if graded:  # the top KGIs' grades lead the scenario
+            lead = {"grades": [{"name": n, "grade": ev.results[n].grade, "coefficient": _finite(ev.results[n].coefficient)}
+                               for n in model.order if inds[n].parent is None and inds[n].kind == "kgi"]}
+        out.append({"name": ev.name, "label": ev.label, **lead, "source": list(ev.source), "missing": list(ev.missing),
                     "problems": list(ev.problems), "indicators": (row(name, r) for name, r in ev.results.items()),
                     "drags": drags})
     settings = model.settings
@@ -92,13 +108,17 @@ def to_csv(model: Model, evals: list[Evaluation]) -> str:
     from ..evaluation.plan import STATUSES
 
     codes = {s: i for i, s in enumerate(STATUSES)}
+    grades = {g.name: float(i) for i, g in enumerate(model.grades)}
 
     def fields(name: str):
         rs = [ev.results[name] for ev in evals]
         num = lambda xs: np.array([np.nan if x is None else x for x in xs], dtype=np.float64)  # noqa: E731
-        return (num([r.value for r in rs]), num([None if r.met is None else float(r.met) for r in rs]),
-                num([r.achievement for r in rs]), num([r.score for r in rs]),
-                np.array([codes[r.status] for r in rs], dtype=np.int8))
+        out = (num([r.value for r in rs]), num([None if r.met is None else float(r.met) for r in rs]),
+               num([r.achievement for r in rs]), num([r.score for r in rs]),
+               np.array([codes[r.status] for r in rs], dtype=np.int8))
+        if model.grades:  # the grade as its index, as the batch path gives it
+            out += (num([None if r.grade is None else grades[r.grade] for r in rs]), num([r.coefficient for r in rs]))
+        return out
 
     return results_csv(model, [ev.name for ev in evals], fields)
 
@@ -126,7 +146,8 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
     for n in names:
         ind = inds[n]
         d = depth.get(n, 0)
-        name_cell = "  " * min(d, MAX_INDENT) + deep_mark(d) + n + (" [veto]" if ind.kind == "veto" else "")
+        name_cell = "  " * min(d, MAX_INDENT) + deep_mark(d) + n + (f" [{ind.kind}]" if ind.kind in ("veto", "adjustment")
+                                                                   else "")
         if ind.kind in ("metric", "input"):
             name_cell = f"{n} [{ind.kind}]"
         w = ind.effective_weight
@@ -144,6 +165,10 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
             cols.append(("own", own, True))
         cols.append(("score", [score_text(model, r) if s else "" for r, s in zip(res, scored)], True))
         cols.append(("status", [r.status or "" for r in res], False))
+        if model.grades:
+            cols.append(("grade", [clean(r.grade or "") for r in res], False))
+            if any(r.coefficient is not None for r in res):
+                cols.append(("coef", [f"×{r.coefficient:.6g}" if r.coefficient is not None else "" for r in res], True))
         widths = [max(width(h), *(width(c) for c in cells)) for h, cells, _ in cols]
         total = sum(widths) + 2 * (len(cols) - 1)
         name = clean(ev.name)
@@ -155,7 +180,9 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
     for title, total, cols, widths in blocks:
         line1 += sep + style(pad(title, total), bold=True)
         line2 += sep + "  ".join(pad(h, w, right) for (h, _, right), w in zip(cols, widths))
-    out = [line1.rstrip(), style(line2.rstrip(), bold=True)]
+    lead = [line for ev in evals for line in grade_lines(model, ev)]
+    out = [*lead, ""] if lead else []
+    out += [line1.rstrip(), style(line2.rstrip(), bold=True)]
     for i, r in enumerate(rows):
         line = "  ".join(pad(c, w) for c, w in zip(r, fixed))
         for title, total, cols, widths in blocks:

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from ..compiler.model import Model
 
 STATUS_COLOURS = {"green": "green", "pass": "green", "amber": "yellow", "red": "red", "fail": "red",
-                  "vetoed": "magenta", "no-data": "bright_black"}
+                  "vetoed": "magenta", "no-data": "bright_black", "overdue": "red"}
 
 
 #: Bidirectional controls: embeddings and overrides (U+202A–202E), isolates (U+2066–2069) and marks.

@@ -98,7 +98,8 @@ def layout(model: Model) -> tuple[list[tuple[str, int, str]], list[tuple[str, st
     seen: set[str] = set()
 
     def kids(ind: Indicator) -> list[str]:
-        return sorted((c for c in (*ind.children, *ind.vetoes) if c in inds), key=lambda c: inds[c].index)
+        return sorted((c for c in (*ind.children, *ind.vetoes, *ind.adjustments) if c in inds),
+                      key=lambda c: inds[c].index)
 
     def walk(root: str) -> None:
         # stack of (name, depth, prefix of this line, prefix for its children)
@@ -121,7 +122,7 @@ def layout(model: Model) -> tuple[list[tuple[str, int, str]], list[tuple[str, st
 
     for k in model.kgis:
         walk(k.name)
-    tree_kinds = ("kgi", "kpi", "veto")
+    tree_kinds = ("kgi", "kpi", "veto", "adjustment")
     for name in list(model.order) + list(inds):  # orphans and cycles of parents: extra roots
         if name in inds and name not in seen and inds[name].kind in tree_kinds:
             root = name
@@ -200,7 +201,15 @@ def _parts(model: Model, name: str, owners, ev: Evaluation | None,
         "score": score_text(model, r) if scored else None,
         "status": r.status if r is not None and r.status else None,
         "owner": (owner + (" (inherited)" if inherited else "")) if owner else None,
+        "grade": grade_text(r) if r is not None else None,
     }
+
+
+def grade_text(r) -> str | None:
+    """``grade B`` (``grade B ×1.2`` with a coefficient), or None for a result without a grade."""
+    if r.grade is None:
+        return None
+    return f"grade {r.grade}" + ("" if r.coefficient is None else f" ×{r.coefficient:.6g}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,8 +221,8 @@ def _text_line(model: Model, p: dict[str, str | None], style: Style) -> str:
     bits = [style(clean(p["name"]), bold=True)]
     if p["label"]:
         bits.append(clean(p["label"]))
-    if ind.kind == "veto":
-        bits.append("[veto]")
+    if ind.kind == "veto" or ind.kind == "adjustment":
+        bits.append(f"[{ind.kind}]")
     elif p["weight"]:
         bits.append(f"({p['weight']})")
     if p["value"]:
@@ -223,6 +232,8 @@ def _text_line(model: Model, p: dict[str, str | None], style: Style) -> str:
     bits += [p[k] for k in ("met", "score") if p[k]]
     if p["status"]:
         bits.append(style(p["status"], fg=STATUS_COLOURS.get(p["status"])))
+    if p["grade"]:
+        bits.append(clean(p["grade"]))
     if p["owner"]:
         bits.append("owner: " + clean(p["owner"]))
     return "  ".join(bits)
@@ -309,7 +320,7 @@ def _diagram_lines(model: Model, name: str, owners, ev: Evaluation | None, show_
     measure = " ".join(x for x in (p["value"], p["met"], p["target"]) if x)
     lines += [x for x in (p["label"], measure) if x]
     if p["status"]:
-        lines.append(" ".join(x for x in (p["score"], p["status"]) if x))
+        lines.append(" ".join(x for x in (p["score"], p["status"], p["grade"]) if x))
     if p["owner"]:
         lines.append("owner: " + p["owner"])
     reads = _reads(model, name, None) if inputs else None

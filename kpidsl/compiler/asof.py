@@ -1,0 +1,56 @@
+"""The as-of date of a scenario: the day its numbers stand at (``as_of: 2025-06-30``).
+
+An indicator whose ``due`` (its own, or inherited) lies before the as-of date and whose target is
+not met is ``overdue``. The date reaches the evaluation through one argument, ``as_of`` of
+``kpidsl.evaluation.scalar.evaluate`` (and ``evaluate_columns``); ``scenario_as_of`` gives an
+in-file scenario's, through its ``extends`` chain. A period's end can be given the same way.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from ..parsing import syntax
+from .context import Context
+
+#: The scenario entry that holds the as-of date.
+KEY = "as_of"
+
+
+def read(ctx: Context, sc, item: syntax.Entry) -> None:
+    """``as_of: DATE`` in a scenario (E001 for another value)."""
+    if type(item.value) is syntax.Date:
+        sc.as_of = item.value.value
+        return
+    s = item.value.span
+    line = ctx.model.lines[s.line - 1]
+    found = line[s.column - 1:s.end_column - 1] if s.line == s.end_line else "…"
+    ctx.sink.add("E001", s, f"found `{found}` after `as_of:`; expected the date the scenario's numbers stand "
+                 "at, such as `as_of: 2025-06-30`")
+
+
+def scenario_as_of(model, name: str) -> datetime.date | None:
+    """The as-of date of an in-file scenario, or of the nearest scenario it extends that has one."""
+    seen: set[str] = set()
+    while name in model.scenarios and name not in seen:
+        seen.add(name)
+        sc = model.scenarios[name]
+        if sc.as_of is not None:
+            return sc.as_of
+        name = sc.extends
+    return None
+
+
+def due_of(model, name: str) -> datetime.date | None:
+    """An indicator's deadline: its own ``due``, else its nearest parent's, else the model's."""
+    inds, seen = model.indicators, set()
+    while name is not None and name not in seen:
+        seen.add(name)
+        ind = inds[name]
+        if ind.due is not None:
+            return ind.due
+        name = ind.parent
+    return model.settings.due
+
+
+__all__ = ["KEY", "read", "scenario_as_of", "due_of"]
