@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import os
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from .compiler import passes as compiler
 from .parsing import parser
@@ -71,17 +72,20 @@ def check(model: Model, config: Config | None = None) -> list[Finding]:
 
 
 def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario", label: str | None = None,
-             allow_missing: bool = False, expects: str | None = None) -> Evaluation:
+             allow_missing: bool = False, expects: str | None = None, as_of: datetime.date | None = None) -> Evaluation:
     """Evaluate one scenario: ``values`` (name → number) against ``model``.
 
     ``name`` and ``label`` name the scenario in the result. Values the model needs that ``values``
     lacks raise ``MissingValues``, or with ``allow_missing`` are unknown (their indicators get the
     status ``no-data``). ``expects`` names the in-file scenario whose ``expect`` lines are checked
     (``Evaluation.expects``). Raises ``KpiError`` when the model has errors, or when ``values``
-    names something undeclared or computed by a ``value`` formula."""
+    names something undeclared or computed by a ``value`` formula. ``as_of`` is the day the numbers
+    stand at (an unmet indicator past its deadline is overdue); by default, the ``as_of`` of the
+    in-file scenario ``name``."""
     from .evaluation.scalar import evaluate as evaluate_one
 
-    return evaluate_one(model, values, name=name, label=label, allow_missing=allow_missing, expects=expects)
+    return evaluate_one(model, values, name=name, label=label, allow_missing=allow_missing, expects=expects,
+                        as_of=as_of)
 
 
 def run_expects(model: Model) -> tuple[int, list]:
@@ -92,12 +96,18 @@ def run_expects(model: Model) -> tuple[int, list]:
     return run_model(model)
 
 
-def evaluate_batch(model: Model, columns: Mapping, n: int):
+def evaluate_batch(model: Model, columns: Mapping, n: int, *, as_of: datetime.date | None = None,
+                   names: Sequence[str] | None = None):
     """Evaluate ``n`` scenarios given as NumPy columns (name -> float64 array, NaN = not supplied);
-    a ``kpidsl.evaluation.arrays.BatchResult``. Imports NumPy."""
+    a ``kpidsl.evaluation.arrays.BatchResult``. Imports NumPy. ``as_of`` is the day the numbers
+    stand at; by default, for each row, the ``as_of`` of the in-file scenario of its name in ``names``."""
+    from .compiler.asof import scenario_as_of
     from .evaluation.arrays import evaluate_columns
 
-    return evaluate_columns(model, dict(columns), n)
+    if as_of is None and names is not None and any(sc.as_of for sc in model.scenarios.values()):
+        days = [scenario_as_of(model, nm) for nm in names]
+        as_of = [float("nan") if d is None else float(d.toordinal()) for d in days]
+    return evaluate_columns(model, dict(columns), n, as_of)
 
 
 __all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "evaluate_batch", "run_expects",

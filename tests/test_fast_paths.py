@@ -174,6 +174,14 @@ CASES = [
     "kgi a { kpi: 1 }", "kgi a { not : 1 }", "kgi a { 销售额: 1  ٣: 2 }", "kgi a { x:: 1 }",
     "kgi a { value: b: 1 }", "kgi a: { }", "scenario s extends t: { }", "kgi a { value: x.y: 1 }",
     "kgi a { expect: 1 }", "kgi a { value: f(x: 1) }", "kgi a { x\f: 1 }", "kgi a { : 1 }",
+    # grades, adjustments, as-of dates
+    'grade A "top" { score: >= 90%  coefficient: 1.2 }', 'model "m" { grade A { score: >= 1 } grade B { } }',
+    "kgi a { adjustment b { value: x * 2% }  adjustments: -1 .. 1 }", "scenario s { as_of: 2025-06-30 }",
+    'scenario s { expect a.grade == "A"  expect a.grade != "B" and b.overdue }',
+    'scenario s { expect a.grade == "open }', 'scenario s { expect "A" == a.grade }',
+    'scenario s { expect a.grade.grade }', 'kgi a { value: x == "A" + 1 }', "kgi grade { }",
+    'scenario s { expect a.grade == "A" == "B" }', "scenario s { expect a.grade }",
+    'scenario s { expect a . grade == "\\q" }',
 ]
 
 
@@ -187,7 +195,9 @@ def test_valid_corner_cases_take_the_fast_path():
                  "scenario s extends t { x: -1  expect a.met }", "kgi a { target: 1..2 }",
                  "kgi a { value: 1e999  owner: \"\\q\" }", "scenario s { foo a + 1 }",
                  "kgi a { value: not x < 1 and (y or true) }", "kgi a { value: -2 ^ -3 ^ 4 * 5 / 6 + 7 }",
-                 "kgi a { value : 1  weight\t:2  owner\n: \"o\" }"]:
+                 "kgi a { value : 1  weight\t:2  owner\n: \"o\" }",
+                 'grade A { score: >= 90% }  kgi a { adjustment b { value: x } }',
+                 'scenario s { as_of: 2025-06-30  expect a.grade == "A" or a.grade != "B" }']:
         tree, found = fast_only(text)  # raises descent.Fallback if the plain path had to decide
         plain_sink = FindingSink("x.kpi")
         assert tree == parser.parse_text(text, plain_sink, fast=False)

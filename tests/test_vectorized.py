@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 import subprocess
 import sys
@@ -40,13 +41,15 @@ def columns_of(rows: list[dict], names: list[str]) -> dict:
     return {k: np.array([r.get(k, NAN) for r in rows], dtype=float) for k in names}
 
 
-def compare(model, rows: list[dict]) -> int:
+def compare(model, rows: list[dict], as_of=None) -> int:
     """Evaluate ``rows`` both ways and compare everything; returns how many rows were compared."""
     names = supplied_names(model)
-    batch = vz.evaluate_columns(model, columns_of(rows, names), len(rows))
+    batch = vz.evaluate_columns(model, columns_of(rows, names), len(rows), as_of)
+    grades = [g.name for g in model.grades]
     compared = 0
     for r, values in enumerate(rows):
-        ev = kpidsl.evaluate(model, values, allow_missing=True)
+        ev = kpidsl.evaluate(model, values, allow_missing=True, as_of=as_of)
+        drags = dict(ev.drags)
         compared += 1
         assert batch.missing.get(r, ()) == ev.missing, r
         for nm, res in ev.results.items():
@@ -59,6 +62,15 @@ def compare(model, rows: list[dict]) -> int:
             assert _same(None if got_a != got_a else got_a, res.achievement), ctx
             assert batch.met_value(nm, r) == res.met, ctx
             assert vz.STATUSES[int(batch.status[nm][r])] == res.status, ctx
+            drag = float(batch.drags(nm)[r])
+            assert _same(None if drag != drag else drag, drags.get(nm)), ctx
+            if nm in batch.grade:  # the grade's index, and its coefficient
+                g = float(batch.grade[nm][r])
+                assert (None if g != g else grades[int(g)]) == res.grade, ctx
+                c = float(batch.coefficient[nm][r]) if nm in batch.coefficient else NAN
+                assert _same(None if c != c else c, res.coefficient), ctx
+            else:
+                assert res.grade is None and res.coefficient is None, ctx
     return compared
 
 
@@ -173,6 +185,7 @@ def _exprs(kind: int = 0):
 
 
 LEVELS = (-5, -1, 0, 0.1, 0.5, 1, 2, 3, 10, 100)
+GRADE_FLOORS = (1.1, 1.0, 0.9, 0.8, 0.5, 0.1, 1e-9)
 
 
 @st.composite
@@ -202,8 +215,16 @@ def _target(draw, veto=False):
 @st.composite
 def models(draw):
     exprs = _exprs()
-    lines = ['model "T" {', '  owner: "t"  period: yearly', f"  cap: {draw(st.sampled_from(('120%', '150%')))}",
-             "}"]
+    lines = ['model "T" {', '  owner: "t"  period: yearly', f"  cap: {draw(st.sampled_from(('120%', '150%')))}"]
+    if draw(st.booleans()):
+        lines.append("  due: 2025-06-30")
+    if draw(st.booleans()):  # grades from the highest band down, the last without `score:`
+        floors = sorted(draw(st.lists(st.sampled_from(GRADE_FLOORS), max_size=4, unique=True)), reverse=True)
+        for i, floor in enumerate([*floors, None]):
+            coef = draw(st.sampled_from(("", "  coefficient: 1.5", "  coefficient: 0", "  coefficient: 80%")))
+            score = "" if floor is None else f"score: >= {floor}"
+            lines.append(f"  grade g{i} {{ {score}{coef} }}")
+    lines.append("}")
     lines += [f"input {x} {{ }}" for x in INPUTS]
     nk = draw(st.integers(1, 4))
     weighted = draw(st.booleans())
@@ -218,8 +239,15 @@ def models(draw):
             parts.append(draw(_target()))
         return parts
 
+    def adjust(lead):  # bonus and deduction items, their total maybe limited
+        items = [f"{lead}adjustment a{len(out)}_{j} {{ value: {draw(exprs)} }}" for j in range(draw(st.integers(0, 2)))]
+        if items and draw(st.booleans()):
+            items.append(f"{lead}adjustments: {draw(st.sampled_from(('-10% .. 5%', '0 .. 0.2', '-1 .. 0')))}")
+        return items
+
     out = ["kgi goal {"]
     out += ["  " + p for p in body("goal", "", 0) if p]
+    out += adjust("  ")
     for i in range(nk):
         out.append(f"  kpi k{i} {{")
         out += ["    " + p for p in body(f"k{i}", f"weight: {weights[i]}%" if weighted else "", 1) if p]
@@ -228,6 +256,7 @@ def models(draw):
                 out.append(f"    kpi k0_{j} {{ {draw(_target())} }}")
             if draw(st.booleans()):
                 out.append(f"    veto k0_veto {{ value: {draw(exprs)}  {draw(_target(veto=True))} }}")
+            out += adjust("    ")
         out.append("  }")
     for j in range(draw(st.integers(0, 2))):
         value = f"value: {draw(exprs)}  " if draw(st.booleans()) else ""
@@ -245,15 +274,15 @@ VALUES = st.one_of(st.none(), st.sampled_from((0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
-@given(models(), st.data())
-def test_generated_models(text, data):
+@given(models(), st.data(), st.sampled_from((None, datetime.date(2025, 6, 30), datetime.date(2025, 7, 1))))
+def test_generated_models(text, data, as_of):
     model, findings = kpidsl.compile_text(text)
     assert model is not None and model.evaluable, (text, [str(f) for f in findings if f.is_error])
     names = supplied_names(model)
     row = st.fixed_dictionaries({n: VALUES for n in names}).map(
         lambda d: {k: v for k, v in d.items() if v is not None})
     rows = data.draw(st.lists(row, min_size=1, max_size=8))
-    compared = compare(model, rows)
+    compared = compare(model, rows, as_of)
     assume(compared > 0)
 
 

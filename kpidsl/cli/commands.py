@@ -231,6 +231,20 @@ def _drag_count(ctx, param, value: str) -> int | None:
     return int(value)
 
 
+def _as_of_date(ctx, param, value: str | None):
+    """``--as-of``: a date written ``YYYY-MM-DD``."""
+    import datetime
+
+    if value is None:
+        return None
+    try:
+        if len(value) == 10 and value.isascii():
+            return datetime.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise click.BadParameter(f"expected a date such as 2025-06-30, found `{value}`")
+
+
 @cli.command(name="eval")
 @click.argument("model_path", metavar="MODEL")
 @click.option("--scenario", "scenarios", multiple=True, metavar="NAME", help="Evaluate this scenario (repeatable).")
@@ -247,8 +261,11 @@ def _drag_count(ctx, param, value: str) -> int | None:
               help="Tree: leave out each node's owner.")
 @click.option("--no-inputs", "inputs", is_flag=True, flag_value=False, default=True,
               help="Tree: leave out the inputs and metrics each formula reads.")
+@click.option("--as-of", "as_of", metavar="DATE", callback=_as_of_date,
+              help="The day the numbers stand at, for every scenario (past a `due`, a target not met is overdue).")
 def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
-          fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool, owners: bool, inputs: bool) -> None:
+          fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool, owners: bool, inputs: bool,
+          as_of=None) -> None:
     """Evaluate scenarios of a model side by side."""
     from .. import api
     from ..render import evaluation as render_eval
@@ -257,7 +274,7 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
 
     model = _load_for_eval(model_path)
     if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv"):
-        _eval_csv_batch(model, data_files[0], sets, allow_missing)
+        _eval_csv_batch(model, data_files[0], sets, allow_missing, as_of)
     try:
         chosen = select(model, scenarios, data_files, sets)
     except DataError as exc:
@@ -267,7 +284,8 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     evals, missing = [], []
     for sc in chosen:
         try:
-            ev = api.evaluate(model, sc.values, name=sc.name, label=sc.label, allow_missing=allow_missing)
+            ev = api.evaluate(model, sc.values, name=sc.name, label=sc.label, allow_missing=allow_missing,
+                              as_of=as_of)
             evals.append(attrs.evolve(ev, source=tuple(sc.source)))
         except MissingValues as exc:
             missing.append(exc)
@@ -346,7 +364,7 @@ def test(paths: tuple[str, ...], fmt: str, allow_no_tests: bool) -> None:
     sys.exit(2 if io_errors else 1 if failed else 0)
 
 
-def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missing: bool) -> None:
+def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missing: bool, as_of=None) -> None:
     """A CSV batch to CSV: evaluated column-wise with NumPy (the same results as one by one)."""
     from .. import api
     from ..data import DataError, iter_results_csv, select_batch
@@ -355,7 +373,7 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
         names, columns, n = select_batch(model, path, sets)
     except DataError as exc:
         _fail(str(exc))
-    result = api.evaluate_batch(model, columns, n)
+    result = api.evaluate_batch(model, columns, n, as_of=as_of, names=names)
     if result.missing and not allow_missing:
         rows = sorted(result.missing)
         for row in rows[:20]:

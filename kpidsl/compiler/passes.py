@@ -411,6 +411,8 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
         elif t is syntax.IndicatorDecl:
             if owner is not None:
                 _collect_indicator(ctx, item, owner)
+            elif item.kind == "grade":  # the model's grades, in its header
+                grades.collect(ctx, item, None)
         elif t is syntax.Expect:
             ctx.sink.add("E004", item.keyword.span, f"`expect` belongs in a scenario, not in "
                          f"{_label(kind, owner)}; move it into a `scenario` block")

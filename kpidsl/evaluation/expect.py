@@ -47,7 +47,8 @@ def _observed(ev: Evaluation, model: Model, name: str, attr: str | None) -> tupl
     r = ev.results.get(name)
     if r is None:
         return name, None, False
-    x = {None: r.value, "score": r.score, "achievement": r.achievement, "met": r.met}[attr]
+    x = {None: r.value, "score": r.score, "achievement": r.achievement, "met": r.met, "grade": r.grade,
+         "coefficient": r.coefficient, "overdue": r.status == "overdue"}[attr]
     label = name if attr is None else f"{name}.{attr}"
     percent = attr in ("score", "achievement") or (attr is None and model.indicators[name].unit == "%")
     return label, x, percent

@@ -31,7 +31,7 @@ from .scanning import pattern
 from .sources import lines_of
 
 #: sha256 of ``grammar/kpi.lark`` as this module implements it.
-GRAMMAR_SHA256 = "ac184beb017dfacaf7dc8d5e012f468170838fed49f2b03a3a91112ff79bae21"
+GRAMMAR_SHA256 = "7fe26622679168465ee8a8da74b82a5ad702eba1f1dab48c167a0bc5c6e95b80"
 
 
 class Fallback(Exception):

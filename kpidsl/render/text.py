@@ -88,6 +88,8 @@ def observed_text(label: str, x, percent: bool) -> str:
         return f"{label} = unknown"
     if isinstance(x, bool):
         return f"{label} = {str(x).lower()}"
+    if isinstance(x, str):  # a grade
+        return f'{label} = "{x}"'
     text = f"{x:.6g}" if abs(x) < 1000 else fmt_number(x)
     if percent:
         text += f" ({x * 100:.1f}%)"
