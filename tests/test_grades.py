@@ -102,6 +102,7 @@ def test_the_grade_is_monotone_in_the_score(xs):
     ("grade A { }\ngrade B { }\n", "write it last"),
     ("grade A { score: >= 90% }\ngrade B { score: >= 60% }\n", "lower score would have no grade"),
     ("grade A { score: >= 90% }\ngrade B { coefficient: -1 }\n", "cannot be below 0"),
+    ("".join(f"grade g{i} {{ score: >= {100 - i}% }}\n" for i in range(20)) + "grade z { }\n", "at most 20"),
 ])
 def test_bad_grade_bands_are_e407(grades, message):
     _, findings = kpidsl.compile_text(M + "}\n" + grades + 'kgi k { target: >= 1  source: "S" }\n')

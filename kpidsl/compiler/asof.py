@@ -41,16 +41,26 @@ def scenario_as_of(model, name: str) -> datetime.date | None:
     return None
 
 
-def due_of(model, name: str) -> datetime.date | None:
-    """An indicator's deadline: its own ``due``, else its nearest parent's, else the model's."""
-    inds, seen = model.indicators, set()
-    while name is not None and name not in seen:
-        seen.add(name)
-        ind = inds[name]
-        if ind.due is not None:
-            return ind.due
-        name = ind.parent
-    return model.settings.due
+def deadlines(model) -> dict[str, datetime.date]:
+    """Each indicator's deadline, where it has one: its own ``due``, else its nearest parent's, else
+    the model's. One walk up from each indicator, stopping at the first one already settled."""
+    inds, out = model.indicators, {}
+    if model.settings.due is None and all(ind.due is None for ind in inds.values()):
+        return out
+    settled: dict[str, datetime.date | None] = {}
+    for name in inds:
+        chain, n, on_chain = [], name, set()
+        while n is not None and n not in settled and n not in on_chain:
+            if inds[n].due is not None:
+                settled[n] = inds[n].due
+                break
+            chain.append(n)
+            on_chain.add(n)
+            n = inds[n].parent
+        due = settled.get(n, model.settings.due) if n is not None else model.settings.due
+        for c in chain:
+            settled[c] = due
+    return {n: d for n, d in settled.items() if d is not None}
 
 
-__all__ = ["KEY", "read", "scenario_as_of", "due_of"]
+__all__ = ["KEY", "read", "scenario_as_of", "deadlines"]

@@ -17,6 +17,9 @@ from .context import Context
 
 #: The entries a grade may have.
 ENTRIES = frozenset({"score", "coefficient", "description"})
+#: The most grades a model may declare: a grade scale has a handful of bands, and each scored
+#: indicator's grade is found by comparing its score with each band's floor.
+MAX_GRADES = 20
 
 
 @attrs.define(eq=False)
@@ -107,6 +110,11 @@ def check_grades(ctx: Context) -> None:
     """E407: grades out of order, two starting at the same score, a grade without ``score:`` that
     is not the last, a lowest grade that leaves low scores without a grade, a negative coefficient."""
     grades, sink = ctx.model.grades, ctx.sink
+    if len(grades) > MAX_GRADES:
+        sink.add("E407", grades[MAX_GRADES].span, f"{len(grades)} grades are declared; a grade scale has at "
+                 f"most {MAX_GRADES} bands (such as S, A, B, C, D): merge some of them")
+        return
+    above = None  # the last grade before this one that has a floor
     for k, g in enumerate(grades):
         if g.coefficient is not None and g.coefficient < 0:
             sink.add("E407", g.entries["coefficient"].key_span,
@@ -124,8 +132,8 @@ def check_grades(ctx: Context) -> None:
                      f"the lowest grade `{g.name}` starts at {_pct(g.floor)}, so a lower score would have no grade; "
                      "remove its `score:` to let it take every score below the grade above, or add a grade "
                      "below it")
-        above = next((h for h in reversed(grades[:k]) if h.floor is not None), None)
         if above is None:
+            above = g
             continue
         if abs(g.floor - above.floor) <= 1e-12:
             sink.add("E407", g.entries["score"].key_span,
@@ -136,6 +144,7 @@ def check_grades(ctx: Context) -> None:
                      f"grade `{g.name}` (score >= {_pct(g.floor)}) comes after `{above.name}` (score >= "
                      f"{_pct(above.floor)}), so its band would overlap the one above; write grades from the "
                      "highest band down")
+        above = g
 
 
 def coefficients(grades: list[Grade]) -> bool:

@@ -478,7 +478,10 @@ def link_tree(ctx: Context) -> None:
             else:
                 parent.vetoes = [ind.name]
         elif kind == "adjustment":
-            parent.adjustments = [*parent.adjustments, ind.name]
+            if parent.adjustments:
+                parent.adjustments.append(ind.name)
+            else:
+                parent.adjustments = [ind.name]
         elif parent.children:
             parent.children.append(ind.name)
         else:

@@ -24,7 +24,7 @@ from typing import Union
 
 import attrs
 
-from ..compiler.asof import due_of
+from ..compiler.asof import deadlines
 from ..compiler.grades import coefficients
 from ..compiler.model import Model
 from ..errors import KpiError
@@ -185,8 +185,9 @@ class _Lowering:
         # and per graded indicator its grade (and coefficient); per indicator with a deadline its
         # overdue condition, and the as-of date once
         self.graded = {n for n, ind in model.indicators.items() if model.grades and _graded(ind)}
-        self.due = {n: d for n, ind in model.indicators.items()
-                    if _graded(ind) and ind.target is not None and (d := due_of(model, n)) is not None}
+        due = deadlines(model)
+        self.due = {n: due[n] for n, ind in model.indicators.items()
+                    if n in due and _graded(ind) and ind.target is not None}
         extra += len(self.graded) * (1 + coefficients(model.grades)) + len(self.due) + bool(self.due)
         self.temps_from = self.next_named + extra
         self.next = self.temps_from
