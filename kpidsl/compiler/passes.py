@@ -322,7 +322,7 @@ def _read_parent(ctx: Context, entry: syntax.Entry, value):
 _READERS = {
     "value": _read_formula, "target": _read_target, "unit": _read_unit, "due": _read_date,
     "parent": _read_parent,
-    **dict.fromkeys(("weight", "cap", "green", "amber"), _read_number),
+    **dict.fromkeys(("weight", "cap", "green", "amber", "coefficient"), _read_number),
     **dict.fromkeys(("baseline", "stretch"), _read_level),
     **dict.fromkeys(("owner", "source", "description"), _read_string),
     **dict.fromkeys(_WORDS, _read_word),
