@@ -342,3 +342,11 @@ def test_formatting_keeps_grades_and_adjustments():
 
     text = REVIEW.read_text(encoding="utf-8")
     assert format_source(text) == text
+
+
+@pytest.mark.parametrize("good, bad, points", [(20, 0, 0.05), (0, 30, -0.1), (20, 18, 0.02), (1, 0, 0.01)])
+def test_the_points_added_in_all_are_a_result(good, bad, points):
+    model = kpidsl.load_text(_adjusted("adjustments: -10% .. 5%"))
+    ev = both(model, {"x": 0.5, "good": good, "bad": bad})
+    assert ev["k"].adjustment == pytest.approx(points) and ev["bonus"].adjustment is None
+    assert f"adjusted {points * 100:+.1f} pts" in render_eval.to_tree(model, [ev])

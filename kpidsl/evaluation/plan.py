@@ -107,6 +107,9 @@ class Plan:
     grades: dict[str, tuple[int, int | None]] = attrs.Factory(dict)
     #: Per indicator with a deadline and a target: the register of the condition that it is overdue.
     overdue: dict[str, int] = attrs.Factory(dict)
+    #: Per indicator with adjustments: the register of the points they add in all (after its
+    #: ``adjustments:`` range; before the score is kept within 0 and the cap).
+    adjusted: dict[str, int] = attrs.Factory(dict)
     #: The register of the as-of date (a day number, ``date.toordinal()``; unknown: no as-of date),
     #: or None when no indicator has a deadline.
     as_of: int | None = None
@@ -189,6 +192,7 @@ class _Lowering:
         self.due = {n: due[n] for n, ind in model.indicators.items()
                     if n in due and _graded(ind) and ind.target is not None}
         extra += len(self.graded) * (1 + coefficients(model.grades)) + len(self.due) + bool(self.due)
+        extra += sum(1 for ind in model.indicators.values() if ind.adjustments)
         self.temps_from = self.next_named + extra
         self.next = self.temps_from
         self.steps: list[Step] = []
@@ -196,6 +200,7 @@ class _Lowering:
         self.levels: dict[str, tuple[dict[str, Operand], int, str]] = {}
         self.grades: dict[str, tuple[int, int | None]] = {}
         self.overdue: dict[str, int] = {}
+        self.adjusted_points: dict[str, int] = {}
         self.as_of = self.named() if self.due else None
 
     def named(self) -> int:
@@ -235,7 +240,7 @@ class _Lowering:
                        and (n in read or (ind.target is not None and ind.kind != "input"
                                           and (not ind.children or ind.own_score))))
         return Plan(self.slots, main, expects, needed, self.temps_from, self.next, self.levels, self.grades,
-                    self.overdue, self.as_of)
+                    self.overdue, self.adjusted_points, self.as_of)
 
     # formulas -------------------------------------------------------------------------------------
 
@@ -498,9 +503,13 @@ class _Lowering:
         total: Operand = self.reg(VALUE, ind.adjustments[0])
         for a in ind.adjustments[1:]:
             total = self.emit("add", total, self.reg(VALUE, a))
+        out = self.named()
         if ind.adjust_limit is not None:
-            total = self.emit("clamp", total, float(ind.adjust_limit[0]), float(ind.adjust_limit[1]))
-        return self.emit("clamp", self.emit("add", raw, total), 0.0, cap)
+            self.emit("clamp", total, float(ind.adjust_limit[0]), float(ind.adjust_limit[1]), out=out)
+        else:
+            self.emit("copy", total, out=out)
+        self.adjusted_points[ind.name] = out
+        return self.emit("clamp", self.emit("add", raw, out), 0.0, cap)
 
     def adjustment_drag(self, name: str, value: int) -> None:
         """A deduction's drag: the points it takes, times its parent's path weight."""

@@ -21,6 +21,8 @@ class IndicatorResult:
     #: The name of its grade, and that grade's coefficient (None: ungraded, or no coefficient).
     grade: str | None = None
     coefficient: float | None = None
+    #: The points its adjustments add in all, within its ``adjustments:`` range (None: it has none).
+    adjustment: float | None = None
 
 
 @attrs.frozen

@@ -216,6 +216,8 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
             results[nm] = IndicatorResult(nm, model.indicators[nm].kind, _num(r[i]), r[MET * n + i],
                                           _num(r[ACHIEVEMENT * n + i]), _num(r[SCORE * n + i]),
                                           None if code != code else STATUSES[int(code)])
+            if plan.adjusted and nm in plan.adjusted:
+                results[nm] = attrs.evolve(results[nm], adjustment=_num(r[plan.adjusted[nm]]))
             if grades and nm in plan.grades:  # its grade's name and coefficient
                 g, c = plan.grades[nm]
                 results[nm] = attrs.evolve(results[nm], grade=None if r[g] != r[g] else grades[int(r[g])],

@@ -82,6 +82,7 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
             "baseline": ind.baseline, "stretch": ind.stretch,
             "met": r.met, "achievement": _finite(r.achievement), "score": _finite(r.score), "status": r.status,
             **({"grade": r.grade, "coefficient": _finite(r.coefficient)} if graded else {}),
+            **({"adjustment": _finite(r.adjustment)} if ind.adjustments else {}),
         }
 
     graded = bool(model.grades)

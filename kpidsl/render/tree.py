@@ -202,6 +202,8 @@ def _parts(model: Model, name: str, owners, ev: Evaluation | None,
         "status": r.status if r is not None and r.status else None,
         "owner": (owner + (" (inherited)" if inherited else "")) if owner else None,
         "grade": grade_text(r) if r is not None else None,
+        "adjustment": (f"adjusted {r.adjustment * 100:+.1f} pts" if r is not None and r.adjustment is not None
+                       else None),
     }
 
 
@@ -234,6 +236,8 @@ def _text_line(model: Model, p: dict[str, str | None], style: Style) -> str:
         bits.append(style(p["status"], fg=STATUS_COLOURS.get(p["status"])))
     if p["grade"]:
         bits.append(clean(p["grade"]))
+    if p["adjustment"]:
+        bits.append(p["adjustment"])
     if p["owner"]:
         bits.append("owner: " + clean(p["owner"]))
     return "  ".join(bits)
@@ -336,7 +340,7 @@ def _ids(rows, metrics) -> dict[str, str]:
 
 def _edge_label(model: Model, child: str) -> str | None:
     ind = model.indicators[child]
-    return "veto" if ind.kind == "veto" else _weight(ind)
+    return ind.kind if ind.kind in ("veto", "adjustment") else _weight(ind)
 
 
 def to_mermaid(model: Model, evaluation: Evaluation | None = None, *, owners: bool = True,
