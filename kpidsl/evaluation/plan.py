@@ -2,10 +2,11 @@
 
 A plan is a flat list of ``Step(op, out, args)``: register ``out`` gets primitive ``op`` applied to
 ``args``. Every meaning of evaluation lives here, as steps: formulas, the bounds of each target,
-``met`` and achievement, the weighted roll-up, veto gates, statuses and drags. A runtime is an
-emitter of these steps plus a table of primitives with the names in ``PRIMITIVES`` (scalar Python
-floats in ``kpidsl.evaluation.scalar``, NumPy columns in ``kpidsl.evaluation.arrays``); a new
-runtime implements the same names and touches nothing here or in the other runtimes.
+``met`` and achievement, the weighted roll-up, adjustments, veto gates, statuses, overdue, grades and
+drags. A runtime is an emitter of these steps plus a table of primitives with the names in
+``PRIMITIVES`` (scalar Python floats in ``kpidsl.evaluation.scalar``, NumPy columns in
+``kpidsl.evaluation.arrays``); a new runtime implements the same names and touches nothing here or
+in the other runtimes.
 
 Operands: an ``int`` is a register, a ``float`` a number, a ``str`` a named constant of
 ``CONSTANTS`` (the truth values and codes, whose representation is the runtime's). Registers
