@@ -350,3 +350,9 @@ def test_the_points_added_in_all_are_a_result(good, bad, points):
     ev = both(model, {"x": 0.5, "good": good, "bad": bad})
     assert ev["k"].adjustment == pytest.approx(points) and ev["bonus"].adjustment is None
     assert f"adjusted {points * 100:+.1f} pts" in render_eval.to_tree(model, [ev])
+
+
+@pytest.mark.parametrize("kind", ["kpi", "kgi", "veto", "metric", "input", "adjustment"])
+def test_the_model_header_holds_grades_and_no_other_declaration(kind):
+    _, findings = kpidsl.compile_text(M + f"  {kind} x {{ }}\n}}\n")
+    assert [(f.code, f.span.line) for f in findings if f.is_error] == [("E004", 3)]

@@ -193,8 +193,8 @@ def _check_nesting(ctx: Context, ind: Indicator, nested_in: Indicator) -> None:
                  "tree and has no parent: move it out, or make it a `kpi`")
     elif kind in ("metric", "input"):
         sink.add("E004", ind.span,
-                 f"a {kind} cannot be written inside `{nested_in.name}`; only `kpi` and "
-                 f"`veto` nest: move `{ind.name}` out of the block")
+                 f"a {kind} cannot be written inside `{nested_in.name}`; only `kpi`, "
+                 f"`veto` and `adjustment` nest: move `{ind.name}` out of the block")
     elif nested_in.kind not in ("kgi", "kpi"):
         sink.add("E004", ind.span,
                  f"a {kind} cannot be written inside {nested_in.kind} `{nested_in.name}`; "
@@ -413,6 +413,9 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
                 _collect_indicator(ctx, item, owner)
             elif item.kind == "grade":  # the model's grades, in its header
                 grades.collect(ctx, item, None)
+            else:
+                ctx.sink.add("E004", item.name.span, f"a {item.kind} cannot be written inside the model's "
+                             f"header, which holds settings and grades: move `{item.name.text}` out of the block")
         elif t is syntax.Expect:
             ctx.sink.add("E004", item.keyword.span, f"`expect` belongs in a scenario, not in "
                          f"{_label(kind, owner)}; move it into a `scenario` block")
