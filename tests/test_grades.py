@@ -356,3 +356,13 @@ def test_the_points_added_in_all_are_a_result(good, bad, points):
 def test_the_model_header_holds_grades_and_no_other_declaration(kind):
     _, findings = kpidsl.compile_text(M + f"  {kind} x {{ }}\n}}\n")
     assert [(f.code, f.span.line) for f in findings if f.is_error] == [("E004", 3)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.floats(0, 2), st.one_of(st.none(), st.dates(datetime.date(2024, 1, 1), datetime.date(2027, 1, 1))))
+def test_overdue_exactly_when_past_the_deadline_and_not_met(x, as_of):
+    ev = both(kpidsl.load_text(DUE), {"x": x}, as_of)
+    for name, due in (("k", datetime.date(2025, 12, 31)), ("early", datetime.date(2025, 6, 30))):
+        r = ev[name]
+        late = as_of is not None and as_of > due and r.met is False and r.status != "vetoed"
+        assert (r.status == "overdue") == late, (name, x, as_of, r)
