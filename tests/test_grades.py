@@ -156,7 +156,8 @@ def test_expect_reads_the_grade_and_coefficient(expect, passed):
 
 
 def test_grades_may_stand_at_the_top_level_too():
-    top = kpidsl.load_text(M + "}\n" + GRADES.replace("  grade", "grade") + "input x { }\nkgi k { value: x  target: >= 1 }\n")
+    kgi = "input x { }\nkgi k { value: x  target: >= 1 }\n"
+    top = kpidsl.load_text(M + "}\n" + GRADES.replace("  grade", "grade") + kgi)
     assert [g.name for g in top.grades] == ["S", "A", "B", "C", "D"] and not top.has_errors
 
 

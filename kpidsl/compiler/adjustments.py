@@ -11,33 +11,21 @@ scorecard grade itself. The plan computes all of it (``kpidsl.evaluation.plan``)
 from __future__ import annotations
 
 from ..parsing import syntax
-from .context import Context
+from .context import Context, number_literal, written
 
 #: The entries an adjustment may have.
 ENTRIES = frozenset({"parent", "value", "owner", "source", "description"})
 
 
-def _number(node) -> float | None:
-    if type(node) is syntax.Neg and type(node.operand) is syntax.Number and node.operand.value is not None:
-        return -node.operand.value
-    return node.value if type(node) is syntax.Number else None
-
-
-def _text(ctx: Context, node) -> str:
-    s = node.span
-    line = ctx.model.lines[s.line - 1]
-    return line[s.column - 1:s.end_column - 1] if s.line == s.end_line else line[s.column - 1:].strip() + " …"
-
-
 def read_limit(ctx: Context, entry: syntax.Entry, value):
     """``adjustments: LO .. HI`` (numbers): the range of the total; None after an E001 or E409."""
-    if type(value) is not syntax.Band or _number(value.low) is None or _number(value.high) is None:
-        ctx.sink.add("E001", value.span, f"found `{_text(ctx, value)}` after `adjustments:`; expected the range "
+    if type(value) is not syntax.Band or number_literal(value.low) is None or number_literal(value.high) is None:
+        ctx.sink.add("E001", value.span, f"found `{written(ctx, value)}` after `adjustments:`; expected the range "
                      "the total of its adjustments is kept within, as two numbers: `-10% .. 5%`")
         return None
-    lo, hi = _number(value.low), _number(value.high)
+    lo, hi = number_literal(value.low), number_literal(value.high)
     if not lo <= 0 <= hi:
-        ctx.sink.add("E409", entry.key_span, f"`adjustments: {_text(ctx, value)}` does not include 0; the "
+        ctx.sink.add("E409", entry.key_span, f"`adjustments: {written(ctx, value)}` does not include 0; the "
                      "range runs from the most deductions may take (0 or below) to the most bonuses may add "
                      "(0 or above), such as `-10% .. 5%`")
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 
 from ..parsing import syntax
-from .context import Context
+from .context import Context, written
 
 #: The scenario entry that holds the as-of date.
 KEY = "as_of"
@@ -22,11 +22,8 @@ def read(ctx: Context, sc, item: syntax.Entry) -> None:
     if type(item.value) is syntax.Date:
         sc.as_of = item.value.value
         return
-    s = item.value.span
-    line = ctx.model.lines[s.line - 1]
-    found = line[s.column - 1:s.end_column - 1] if s.line == s.end_line else "…"
-    ctx.sink.add("E001", s, f"found `{found}` after `as_of:`; expected the date the scenario's numbers stand "
-                 "at, such as `as_of: 2025-06-30`")
+    ctx.sink.add("E001", item.value.span, f"found `{written(ctx, item.value)}` after `as_of:`; expected the "
+                 "date the scenario's numbers stand at, such as `as_of: 2025-06-30`")
 
 
 def scenario_as_of(model, name: str) -> datetime.date | None:

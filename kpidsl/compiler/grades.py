@@ -13,7 +13,7 @@ import attrs
 
 from ..errors import Span, closest
 from ..parsing import syntax
-from .context import Context
+from .context import Context, number_literal, written
 
 #: The entries a grade may have.
 ENTRIES = frozenset({"score", "coefficient", "description"})
@@ -39,19 +39,6 @@ class Grade:
     def span(self) -> Span:
         """Where findings about this grade start: its name."""
         return self.decl.name.span
-
-
-def _text(ctx: Context, node) -> str:
-    s = node.span
-    line = ctx.model.lines[s.line - 1]
-    return line[s.column - 1:s.end_column - 1] if s.line == s.end_line else line[s.column - 1:].strip() + " …"
-
-
-def _number(node) -> float | None:
-    """A number literal's value, a negated one's too (``-5%``)."""
-    if type(node) is syntax.Neg and type(node.operand) is syntax.Number and node.operand.value is not None:
-        return -node.operand.value
-    return node.value if type(node) is syntax.Number else None
 
 
 def collect(ctx: Context, decl: syntax.IndicatorDecl, nested_in) -> None:
@@ -84,20 +71,20 @@ def collect(ctx: Context, decl: syntax.IndicatorDecl, nested_in) -> None:
         grade.entries[key] = item
         value = item.value
         if key == "score":
-            if type(value) is syntax.Threshold and value.op == ">=" and _number(value.value) is not None:
-                grade.floor = _number(value.value)
+            if type(value) is syntax.Threshold and value.op == ">=" and number_literal(value.value) is not None:
+                grade.floor = number_literal(value.value)
             else:
-                sink.add("E001", value.span, f"found `{_text(ctx, value)}` after `score:`; expected `>= N`, the "
+                sink.add("E001", value.span, f"found `{written(ctx, value)}` after `score:`; expected `>= N`, the "
                          "lowest score of the grade, such as `score: >= 90%` (it runs up to the grade above)")
         elif key == "coefficient":
-            grade.coefficient = _number(value)
+            grade.coefficient = number_literal(value)
             if grade.coefficient is None:
-                sink.add("E001", value.span, f"found `{_text(ctx, value)}` after `coefficient:`; expected a "
+                sink.add("E001", value.span, f"found `{written(ctx, value)}` after `coefficient:`; expected a "
                          "number, such as `coefficient: 120%` or `coefficient: 1.2`")
         elif type(value) is syntax.String:
             grade.description = value.value
         else:
-            sink.add("E001", value.span, f"found `{_text(ctx, value)}` after `description:`; expected a string "
+            sink.add("E001", value.span, f"found `{written(ctx, value)}` after `description:`; expected a string "
                      "in double quotes")
     ctx.model.grades.append(grade)
 

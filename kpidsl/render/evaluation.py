@@ -92,8 +92,8 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
                  for d in group)
         lead = {}
         if graded:  # the top KGIs' grades lead the scenario
-            lead = {"grades": [{"name": n, "grade": ev.results[n].grade, "coefficient": _finite(ev.results[n].coefficient)}
-                               for n in model.order if inds[n].parent is None and inds[n].kind == "kgi"]}
+            tops = [ev.results[n] for n in model.order if inds[n].parent is None and inds[n].kind == "kgi"]
+            lead = {"grades": [{"name": r.name, "grade": r.grade, "coefficient": _finite(r.coefficient)} for r in tops]}
         out.append({"name": ev.name, "label": ev.label, **lead, "source": list(ev.source), "missing": list(ev.missing),
                     "problems": list(ev.problems), "indicators": (row(name, r) for name, r in ev.results.items()),
                     "drags": drags})
@@ -147,8 +147,8 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
     for n in names:
         ind = inds[n]
         d = depth.get(n, 0)
-        name_cell = "  " * min(d, MAX_INDENT) + deep_mark(d) + n + (f" [{ind.kind}]" if ind.kind in ("veto", "adjustment")
-                                                                   else "")
+        mark = f" [{ind.kind}]" if ind.kind in ("veto", "adjustment") else ""
+        name_cell = "  " * min(d, MAX_INDENT) + deep_mark(d) + n + mark
         if ind.kind in ("metric", "input"):
             name_cell = f"{n} [{ind.kind}]"
         w = ind.effective_weight
@@ -169,7 +169,8 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
         if model.grades:
             cols.append(("grade", [clean(r.grade or "") for r in res], False))
             if any(r.coefficient is not None for r in res):
-                cols.append(("coef", [f"×{r.coefficient:.6g}" if r.coefficient is not None else "" for r in res], True))
+                coef = [f"×{r.coefficient:.6g}" if r.coefficient is not None else "" for r in res]
+                cols.append(("coef", coef, True))
         widths = [max(width(h), *(width(c) for c in cells)) for h, cells, _ in cols]
         total = sum(widths) + 2 * (len(cols) - 1)
         name = clean(ev.name)
