@@ -367,3 +367,12 @@ def test_overdue_exactly_when_past_the_deadline_and_not_met(x, as_of):
         r = ev[name]
         late = as_of is not None and as_of > due and r.met is False and r.status != "vetoed"
         assert (r.status == "overdue") == late, (name, x, as_of, r)
+
+
+def test_a_failed_grade_expectation_shows_the_grade_read(kpi, tmp_path):
+    path = tmp_path / "g.kpi"
+    path.write_text(ONE + 'scenario s { x: 0.85  expect k.grade == "A"  expect k.coefficient >= 1 }\n',
+                    encoding="utf-8")
+    code, out = kpi("test", str(path))
+    assert code == 1
+    assert '    k.grade = "C"\n' in out and "    k.coefficient = 0.8\n" in out
