@@ -9,6 +9,7 @@ in-file scenario's, through its ``extends`` chain. A period's end can be given t
 from __future__ import annotations
 
 import datetime
+import weakref
 
 from ..parsing import syntax
 from .context import Context, written
@@ -27,15 +28,33 @@ def read(ctx: Context, sc, item: syntax.Entry) -> None:
 
 
 def scenario_as_of(model, name: str) -> datetime.date | None:
-    """The as-of date of an in-file scenario, or of the nearest scenario it extends that has one."""
-    seen: set[str] = set()
-    while name in model.scenarios and name not in seen:
-        seen.add(name)
-        sc = model.scenarios[name]
-        if sc.as_of is not None:
-            return sc.as_of
-        name = sc.extends
-    return None
+    """The as-of date of an in-file scenario, or of the nearest scenario it extends that has one
+    (found for every scenario at the first call, each chain walked once: the scenarios must not
+    change after it)."""
+    table = _AS_OF.get(model)
+    if table is None:
+        table = _AS_OF[model] = _as_of_dates(model)
+    return table.get(name)
+
+
+_AS_OF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _as_of_dates(model) -> dict[str, datetime.date | None]:
+    scenarios, settled = model.scenarios, {}
+    for name in scenarios:
+        chain, n, on_chain = [], name, set()
+        while n in scenarios and n not in settled and n not in on_chain:
+            if scenarios[n].as_of is not None:
+                settled[n] = scenarios[n].as_of
+                break
+            chain.append(n)
+            on_chain.add(n)
+            n = scenarios[n].extends
+        day = settled.get(n)
+        for c in chain:
+            settled[c] = day
+    return settled
 
 
 def deadlines(model) -> dict[str, datetime.date]:

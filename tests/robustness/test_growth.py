@@ -59,6 +59,14 @@ def scenario_chain(size: int) -> bytes:
     return (head + "".join(f"scenario s{i} extends s{i - 1} {{ }}\n" for i in range(1, n))).encode()
 
 
+def dated_scenario_chain(size: int) -> bytes:
+    """Scenarios each extending the one before, the first with an as-of date past the deadline."""
+    head = (HEADER.replace("monthly }", "monthly  due: 2025-06-30 }") + "kgi g { value: x  target: >= 1 }\n"
+            "scenario s0 { x: 0  as_of: 2025-07-01 }\n")
+    n = max(2, (size - len(head)) // 32)
+    return (head + "".join(f"scenario s{i} extends s{i - 1} {{ }}\n" for i in range(1, n))).encode()
+
+
 def parent_chain(size: int) -> bytes:
     """Kpis each the `parent:` of the next: one chain as deep as the file is long."""
     n = max(2, size // 58)
@@ -154,6 +162,7 @@ READING = [args for args in ALL if args[0] not in ("eval", "test")]
 GROWTH = {
     "open string of escaped quotes": (open_escapes, 2_000, ALL),
     "scenario chain": (scenario_chain, 6_000, ALL),
+    "scenario chain with an as-of date": (dated_scenario_chain, 6_000, EVALUATING),
     "parent chain": (parent_chain, 116_000, READING),
     "parent chain, evaluated": (parent_chain, 12_000, EVALUATING),
     "one long string": (one_string, 250_000, EACH),
