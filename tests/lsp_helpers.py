@@ -15,7 +15,8 @@ PUBLISH = lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
 
 
 def recording_client() -> LanguageClient:
-    """pytest-lsp's client, also keeping every ``publishDiagnostics`` in ``client.published``."""
+    """pytest-lsp's client, also keeping every ``publishDiagnostics`` in ``client.published`` and
+    counting the server's requests to refresh inlay hints in ``client.refreshes``."""
     client = make_test_lsp_client()
     client.published = []
     keep = client.protocol.fm.features[PUBLISH]
@@ -25,6 +26,12 @@ def recording_client() -> LanguageClient:
         keep(params)
 
     client.protocol.fm.features[PUBLISH] = record
+    client.refreshes = 0
+
+    @client.feature(lsp.WORKSPACE_INLAY_HINT_REFRESH)
+    def refresh(params) -> None:
+        client.refreshes += 1
+
     return client
 
 
@@ -35,9 +42,10 @@ SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "kpidsl", "lsp
 
 async def start(client: LanguageClient, **options) -> None:
     """Initialize as VS Code does, with ``options`` as the initialization options (no debounce unless given)."""
+    capabilities = client_capabilities("visual-studio-code")
+    capabilities.workspace.inlay_hint = lsp.InlayHintWorkspaceClientCapabilities(refresh_support=True)  # as VS Code has
     await client.initialize_session(lsp.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"),
-        initialization_options={"debounce": 0, **options}))
+        capabilities=capabilities, initialization_options={"debounce": 0, **options}))
 
 
 def doc(uri: str) -> lsp.TextDocumentIdentifier:

@@ -18,6 +18,7 @@ from lsprotocol import types as lsp
 from .. import api
 from ..checking.config import ConfigError, for_file
 from ..errors import Finding, KpiError, Span
+from ..gcpause import paused_gc
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
@@ -77,9 +78,10 @@ class Index:
         self.occurrences = api.occurrences(model.tree)
         self.by_line: dict[int, list] = {}
         self.by_name: dict[str, list] = {}
-        for o in self.occurrences:
-            self.by_line.setdefault(o.span.line, []).append(o)
-            self.by_name.setdefault(o.name, []).append(o)
+        with paused_gc():  # a large file has a hundred thousand occurrences; none is part of a cycle
+            for o in self.occurrences:
+                self.by_line.setdefault(o.span.line, []).append(o)
+                self.by_name.setdefault(o.name, []).append(o)
         self.declarations = api.declarations(model.tree)
         self.declared = {d.name: d for d in self.declarations if d.name is not None}
         self.lines = [d.span.line for d in self.declarations]  # sorted: file order
@@ -166,19 +168,23 @@ class Document:
             return wanted
         return next(iter(scenarios), None)
 
-    def evaluation(self, wanted: str | None):
-        """The evaluation of the selected scenario (``scenario``) in the last model, computed once
-        per model; None when there is no scenario or the model cannot be evaluated."""
-        name = self.scenario(wanted)
+    def evaluate(self, name: str):
+        """The evaluation of scenario ``name`` in the last model (unknown values allowed), kept until
+        the model changes; None when the model cannot be evaluated."""
         model = self.model
-        if name is None or not model.evaluable:
-            return None
         if name not in self.evaluations:
-            try:
-                self.evaluations[name] = api.evaluate(model, model.scenario_values(name), name=name,
-                                                      label=model.scenarios[name].label, allow_missing=True)
-            except KpiError:
-                self.evaluations[name] = None
+            self.evaluations[name] = evaluate(model, name)
         return self.evaluations[name]
 
     checked_text: str | None = None
+
+
+def evaluate(model: api.Model, name: str):
+    """Scenario ``name`` of ``model`` evaluated (unknown values allowed), or None when it cannot be."""
+    if not model.evaluable:
+        return None
+    try:
+        return api.evaluate(model, model.scenario_values(name), name=name, label=model.scenarios[name].label,
+                            allow_missing=True)
+    except KpiError:
+        return None

@@ -38,8 +38,7 @@ def _entry_text(model, entry) -> str:
     return text.strip() + ("" if s.end_line == s.line else " …")
 
 
-def _result_lines(doc: Document, name: str, selected: str | None) -> list[str]:
-    ev = doc.evaluation(selected)
+def _result_lines(doc: Document, name: str, ev) -> list[str]:
     if ev is None or name not in ev.results:
         return []
     r, model = ev.results[name], doc.model
@@ -56,7 +55,7 @@ def _result_lines(doc: Document, name: str, selected: str | None) -> list[str]:
     return ["", f"Scenario `{title}`: " + " · ".join(p for p in parts if p)]
 
 
-def _indicator_hover(doc: Document, name: str, selected: str | None) -> list[str]:
+def _indicator_hover(doc: Document, name: str, ev) -> list[str]:
     model = doc.model
     ind = model.indicators[name]
     head = f"{ind.kind} {name}" + (f' "{ind.label}"' if ind.label else "")
@@ -70,7 +69,7 @@ def _indicator_hover(doc: Document, name: str, selected: str | None) -> list[str
         facts.append(("weight", f"{ind.effective_weight * 100:.4g}% (equal shares)"))
     facts += [("source", ind.source), ("period", ind.period), ("due", ind.due and ind.due.isoformat())]
     out += [f"- {k}: {v}" for k, v in facts if v]
-    return out + _result_lines(doc, name, selected)
+    return out + _result_lines(doc, name, ev)
 
 
 def _scenario_hover(doc: Document, name: str) -> list[str]:
@@ -92,7 +91,9 @@ def _finding_lines(doc: Document, line: int, column: int) -> list[str]:
     return ["", *out] if out else []
 
 
-def hover(doc: Document, position: lsp.Position, selected: str | None) -> lsp.Hover | None:
+def hover(doc: Document, position: lsp.Position, ev) -> lsp.Hover | None:
+    """What the name at ``position`` is, with its results in ``ev`` (the selected scenario's
+    evaluation, or None), and the rule summary of each finding there."""
     index = doc.index
     if index is None:
         return None
@@ -101,7 +102,7 @@ def hover(doc: Document, position: lsp.Position, selected: str | None) -> lsp.Ho
     o = index.at(line, column)
     text: list[str] = []
     if o is not None and o.name in doc.model.indicators:
-        text = _indicator_hover(doc, o.name, selected)
+        text = _indicator_hover(doc, o.name, ev)
     elif o is not None and o.name in doc.model.scenarios:
         text = _scenario_hover(doc, o.name)
     elif o is None:
@@ -263,12 +264,11 @@ def _complete(doc: Document, lines: list[str], n: int, before: str) -> list[lsp.
 # Inlay hints
 
 
-def inlay_hints(doc: Document, rng: lsp.Range, selected: str | None) -> list[lsp.InlayHint]:
+def inlay_hints(doc: Document, rng: lsp.Range, ev) -> list[lsp.InlayHint]:
+    """The score and status in ``ev`` (the selected scenario's evaluation) after the header of
+    each indicator in ``rng``."""
     index = doc.index
-    if index is None:
-        return []
-    ev = doc.evaluation(selected)
-    if ev is None:
+    if index is None or ev is None:
         return []
     model, lines, out = doc.model, doc.model_lines, []
     for d in index.declarations_between(rng.start.line + 1, rng.end.line + 1):

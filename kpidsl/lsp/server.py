@@ -1,8 +1,10 @@
 """``kpi lsp``: the language server, over standard input and output, on pygls.
 
-Diagnostics are ``kpi check``'s findings for the latest text: checked once per version, a short
-while after the last change (``debounce`` seconds; initialization option ``debounce``), or at
-once when a request needs the latest model. Requests answer from the last model that compiled, so
+Diagnostics are ``kpi check``'s findings for the latest text. A change is checked at once when
+the document has not been checked for ``debounce`` seconds (initialization option ``debounce``),
+else when they have passed, then for the latest text only: a burst of keystrokes costs one check
+per ``debounce`` seconds, and a lone edit is checked without waiting. A request that needs the
+latest model checks it at once. Requests answer from the last model that compiled, so
 a file with a syntax error mid-edit still has hover, outline and completion. No handler raises:
 an internal error is logged to the client (``window/logMessage``) and the request gets no answer.
 
@@ -14,6 +16,7 @@ Commands: ``kpi.server.scenarios`` (the scenarios of a document) and ``kpi.serve
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import traceback
 from urllib.parse import unquote, urlparse
@@ -25,7 +28,13 @@ from pygls.lsp.server import LanguageServer
 from .. import __version__
 from ..checking.rules import RULES
 from . import actions, features, navigation
-from .documents import Document
+from .documents import Document, evaluate
+
+#: Models with at most this many declarations are evaluated when a request needs their results
+#: (milliseconds); a larger one in a worker thread, the requests answering without results until
+#: it is done (then inlay hints are refreshed): the first evaluation of a 10,000-declaration model
+#: takes seconds, and the session must not wait for it.
+EVALUATE_AT_ONCE = 500
 
 
 class KpiServer(LanguageServer):
@@ -35,8 +44,11 @@ class KpiServer(LanguageServer):
         super().__init__("kpi", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.documents: dict[str, Document] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
-        self.debounce = 0.02
+        self.checked: dict[str, float] = {}  # when each document was last checked (the loop's clock)
+        self.debounce = 0.15
         self.scenario: str | None = None
+        self.evaluating: set[tuple[int, str]] = set()
+        self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-evaluate")
 
     def log(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None:
         self.window_log_message(lsp.LogMessageParams(type=kind, message=message))
@@ -56,13 +68,14 @@ class KpiServer(LanguageServer):
             if doc.config_error:
                 self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=doc.config_error))
         doc.update(text, version)
-        handle = self.pending.pop(uri, None)
-        if handle is not None:
-            handle.cancel()
-        if self.debounce <= 0:
+        if uri in self.pending:  # a check is due: it will read the latest text
+            return
+        loop = asyncio.get_running_loop()
+        wait = self.checked.get(uri, -self.debounce) + self.debounce - loop.time()
+        if wait <= 0:
             self.publish(uri)
         else:
-            self.pending[uri] = asyncio.get_running_loop().call_later(self.debounce, self.publish, uri)
+            self.pending[uri] = loop.call_later(wait, self.publish, uri)
 
     def publish(self, uri: str) -> None:
         """Check the document's latest text (unless done) and send its diagnostics."""
@@ -75,6 +88,7 @@ class KpiServer(LanguageServer):
         try:
             had = doc.model
             analysis = doc.check()
+            self.checked[uri] = asyncio.get_running_loop().time()
             lines = analysis.lines
             diagnostics = [lsp.Diagnostic(range=lines.range(f.span), message=f.message, code=f.code, source="kpi",
                                           severity=lsp.DiagnosticSeverity.Error if f.is_error else lsp.DiagnosticSeverity.Warning,
@@ -88,10 +102,36 @@ class KpiServer(LanguageServer):
         if doc.model is not had:
             self.refresh_hints()
 
+    def evaluation(self, doc: Document):
+        """The selected scenario's evaluation in the document's last model, or None (no scenario, a
+        model that cannot be evaluated, or a large one still being evaluated)."""
+        model = doc.model
+        name = doc.scenario(self.scenario)
+        if name is None or not model.evaluable:
+            return None
+        if name in doc.evaluations or len(model.indicators) <= EVALUATE_AT_ONCE:
+            return doc.evaluate(name)
+        key = (id(model), name)
+        if key not in self.evaluating:
+            self.evaluating.add(key)
+            job = asyncio.get_running_loop().run_in_executor(self.worker, evaluate, model, name)
+            job.add_done_callback(functools.partial(self._evaluated, doc, model, name, key))
+        return None
+
+    def _evaluated(self, doc: Document, model, name: str, key, job: asyncio.Future) -> None:
+        self.evaluating.discard(key)
+        if job.cancelled():
+            return
+        if job.exception() is not None:
+            self.internal_error("evaluation", job.exception())
+        elif doc.model is model:
+            doc.evaluations[name] = job.result()
+            self.refresh_hints()
+
     def refresh_hints(self) -> None:
         caps = self.client_capabilities.workspace
         if caps and caps.inlay_hint and caps.inlay_hint.refresh_support:
-            self.workspace_inlay_hint_refresh(None)
+            self.workspace_inlay_hint_refresh(None)  # a client that cannot answer is no matter
 
     def internal_error(self, where: str, exc: BaseException) -> None:
         self.log(f"kpi lsp: internal error in {where}: {type(exc).__name__}: {exc} (please report)\n"
@@ -181,6 +221,7 @@ def did_close(ls: KpiServer, params: lsp.DidCloseTextDocumentParams) -> None:
     if handle is not None:
         handle.cancel()
     ls.documents.pop(uri, None)
+    ls.checked.pop(uri, None)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
@@ -188,7 +229,7 @@ def did_close(ls: KpiServer, params: lsp.DidCloseTextDocumentParams) -> None:
 @guarded
 def hover(ls: KpiServer, params: lsp.HoverParams):
     doc = _document(ls, params)
-    return doc and features.hover(doc, params.position, ls.scenario)
+    return doc and doc.model and features.hover(doc, params.position, ls.evaluation(doc))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[".", ":", " "]))
@@ -202,7 +243,7 @@ def completion(ls: KpiServer, params: lsp.CompletionParams):
 @guarded
 def inlay_hint(ls: KpiServer, params: lsp.InlayHintParams):
     doc = _document(ls, params)
-    return doc and features.inlay_hints(doc, params.range, ls.scenario)
+    return doc and doc.model and features.inlay_hints(doc, params.range, ls.evaluation(doc))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..errors import Span
+from ..gcpause import paused_gc
 from . import syntax
 
 #: The roles a name has where it stands: a declaration of an indicator or a scenario, a use in a
@@ -43,9 +44,10 @@ class Declaration(NamedTuple):
 def occurrences(tree: syntax.File) -> list[Occurrence]:
     """Every name that stands for a declaration, in file order."""
     out: list[Occurrence] = []
-    for decl in tree.decls:
-        _decl(decl, out)
-    out.sort(key=lambda o: o.span)
+    with paused_gc():  # the tree is acyclic; a collection would walk every node of a large file
+        for decl in tree.decls:
+            _decl(decl, out)
+        out.sort(key=lambda o: o.span)
     return out
 
 
@@ -71,15 +73,34 @@ def _decl(decl, out: list[Occurrence]) -> None:
 
 
 def _uses(node, out: list[Occurrence]) -> None:
-    for n in syntax.iter_nodes(node):
-        if type(n) is syntax.Ref:
+    """The names a value reads: a formula, a threshold's or a band's bounds (strings, numbers and
+    dates read none)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        t = type(n)
+        if t is syntax.Ref:
             out.append(Occurrence(n.name.text, n.name.span, "use"))
+        elif t is syntax.Threshold:
+            stack.append(n.value)
+        elif t is syntax.Band:
+            stack += (n.high, n.low)
+        elif t is syntax.Attribute:
+            stack.append(n.target)
+        else:
+            stack += reversed(syntax.operands(n))
 
 
 def declarations(tree: syntax.File) -> list[Declaration]:
     """Every declaration, nested ones after the one they are in, in file order."""
     out: list[Declaration] = []
     todo = [(d, None) for d in reversed(tree.decls)]
+    with paused_gc():
+        _declarations(todo, out)
+    return out
+
+
+def _declarations(todo: list, out: list[Declaration]) -> None:
     while todo:
         decl, inside = todo.pop()
         t = type(decl)
@@ -93,4 +114,3 @@ def declarations(tree: syntax.File) -> list[Declaration]:
                                None if label is None else label.value, end, s, inside))
         if t is syntax.IndicatorDecl:
             todo.extend((item, name.text) for item in reversed(decl.body.items) if type(item) is syntax.IndicatorDecl)
-    return out
