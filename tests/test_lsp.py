@@ -86,6 +86,18 @@ async def test_noqa_and_the_configuration_are_honoured(client: LanguageClient, t
     assert [d.code for d in got] == ["E203"]
 
 
+async def test_a_changed_configuration_file_is_read_again(client: LanguageClient, tmp_path):
+    text = (ROOT / "tests" / "data" / "weights.kpi").read_text(encoding="utf-8")
+    uri = (tmp_path / "m.kpi").as_uri()
+    assert [d.code for d in await open_text(client, uri, text)] == ["E201", "E203", "E205"]
+    (tmp_path / "kpi.toml").write_text('ignore = ["E2"]\n')
+    published = len(client.published)
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
+        changes=[lsp.FileEvent(uri=(tmp_path / "kpi.toml").as_uri(), type=lsp.FileChangeType.Created)]))
+    await asyncio.wait_for(_until(lambda: any(p.uri == uri for p in client.published[published:])), 10)
+    assert list([p for p in client.published[published:] if p.uri == uri][-1].diagnostics) == []
+
+
 async def test_diagnostics_are_cleared_when_the_document_closes(client: LanguageClient):
     uri = fresh_uri("close")
     assert await open_text(client, uri, "kgi x { target: => 1 }\n")

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from lsprotocol import types as lsp
 
 from .. import api
-from ..checking.config import ConfigError, for_file
+from ..checking.config import ConfigError, for_directory, for_file
 from ..errors import Finding, KpiError, Span
 from ..gcpause import paused_gc
 
@@ -123,8 +123,11 @@ class Document:
         self.config, self.config_error = None, None
         self.read_config()
 
-    def read_config(self) -> None:
-        """``kpi.toml`` / ``[tool.kpidsl]`` for this document's folder, as ``kpi check`` reads it."""
+    def read_config(self, again: bool = False) -> None:
+        """``kpi.toml`` / ``[tool.kpidsl]`` for this document's folder, as ``kpi check`` reads it;
+        ``again``: read the files anew (the configuration is cached per folder)."""
+        if again:
+            for_directory.cache_clear()
         try:
             self.config, self.config_error = for_file(self.path), None
         except ConfigError as exc:

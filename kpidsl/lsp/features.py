@@ -140,7 +140,11 @@ def _signature(name: str, arity: tuple) -> str:
 # ---------------------------------------------------------------------------------------------
 # Completion
 
-_HEADER = re.compile(r"^\s*(?:(model)\b|(scenario)\s+([^\W\d]\w*)|(kgi|kpi|veto|metric|input)\s+([^\W\d]\w*))")
+@functools.cache
+def _header() -> re.Pattern:
+    """A declaration's header: ``model``, ``scenario NAME`` or ``KIND NAME``."""
+    kinds = "|".join(vocabulary()["kinds"])
+    return re.compile(rf"^\s*(?:(model)\b|(scenario)\s+([^\W\d]\w*)|({kinds})\s+([^\W\d]\w*))")
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"?')
 
 
@@ -162,7 +166,7 @@ def enclosing(lines: list[str], line: int, column: int, limit: int = 5000) -> tu
                 depth += 1
             elif c == "{":
                 if depth == 0:
-                    m = _HEADER.match(text)
+                    m = _header().match(text)
                     if m is None:
                         return None, None
                     if m.group(1):
@@ -198,7 +202,6 @@ def _functions(prefix: str) -> list[lsp.CompletionItem]:
             for f, a in vocabulary()["functions"].items() if f.startswith(prefix.lower())]
 
 
-_VALUE_KINDS = ("input", "kgi", "kpi", "veto", "metric")
 
 
 def completion(doc: Document, position: lsp.Position) -> lsp.CompletionList:
@@ -222,7 +225,7 @@ def _complete(doc: Document, lines: list[str], n: int, before: str) -> list[lsp.
         return [_item(r, lsp.CompletionItemKind.Property, "a result read by `expect`")
                 for r in words["results"] if r.startswith(prefix)]
     if re.search(r"\bextends\s+\w*$", before):
-        m = _HEADER.match(before)
+        m = _header().match(before)
         own = m.group(3) if m else None
         scenarios = doc.model.scenarios if doc.model else {}
         return [_item(s, lsp.CompletionItemKind.Event, "scenario") for s in scenarios if s != own and s.startswith(prefix)]
@@ -239,17 +242,17 @@ def _complete(doc: Document, lines: list[str], n: int, before: str) -> list[lsp.
         if key in ("baseline", "target", "stretch"):
             return _names(doc, ("input",), prefix) + _functions(prefix)
         if key == "value":
-            return _names(doc, _VALUE_KINDS, prefix, owner) + _functions(prefix)
+            return _names(doc, vocabulary()["kinds"], prefix, owner) + _functions(prefix)
         return []
     if re.match(r"^\s*expect\s", before):
-        return (_names(doc, _VALUE_KINDS, prefix) + _functions(prefix)
+        return (_names(doc, vocabulary()["kinds"], prefix) + _functions(prefix)
                 + [_item(w, lsp.CompletionItemKind.Keyword) for w in ("not", "and", "or") if w.startswith(prefix)])
     if not re.fullmatch(r"\s*\w*", before):
         return []
     if keyword is None:
         return [_item(k, lsp.CompletionItemKind.Keyword, "declaration") for k in words["declarations"] if k.startswith(prefix)]
     if keyword == "scenario":
-        keys = _names(doc, _VALUE_KINDS, prefix)
+        keys = _names(doc, vocabulary()["kinds"], prefix)
         for i in keys:
             i.insert_text = f"{i.label}: "
         return [_item("expect", lsp.CompletionItemKind.Keyword, "a golden check", "expect ")] + keys

@@ -208,7 +208,17 @@ def did_change(ls: KpiServer, params: lsp.DidChangeTextDocumentParams) -> None:
 def did_save(ls: KpiServer, params: lsp.DidSaveTextDocumentParams) -> None:
     doc = ls.documents.get(params.text_document.uri)
     if doc is not None:  # kpi.toml may have changed beside it
-        doc.read_config()
+        doc.read_config(again=True)
+        doc.analysis = None
+        ls.publish(doc.uri)
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+@guarded
+def did_change_watched_files(ls: KpiServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+    """A ``kpi.toml`` or ``pyproject.toml`` changed: read the configuration again and check anew."""
+    for n, doc in enumerate(list(ls.documents.values())):
+        doc.read_config(again=n == 0)
         doc.analysis = None
         ls.publish(doc.uri)
 
