@@ -24,6 +24,7 @@ MAX_ITEMS = 200
 
 @functools.cache
 def vocabulary() -> dict:
+    """The words of the language (``api.vocabulary``), read once."""
     return api.vocabulary()
 
 
@@ -146,6 +147,8 @@ def _header() -> re.Pattern:
     kinds = "|".join(vocabulary()["kinds"])
     return re.compile(rf"^\s*(?:(model)\b|(scenario)\s+([^\W\d]\w*)|({kinds})\s+([^\W\d]\w*))")
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"?')
+#: A line's text that ends in code: no comment, and every string closed.
+_CODE = re.compile(r'(?:[^"#]++|"(?:[^"\\]++|\\.)*+")*+')  # possessive: linear on any line
 
 
 def _code(line: str) -> str:
@@ -202,9 +205,8 @@ def _functions(prefix: str) -> list[lsp.CompletionItem]:
             for f, a in vocabulary()["functions"].items() if f.startswith(prefix.lower())]
 
 
-
-
 def completion(doc: Document, position: lsp.Position) -> lsp.CompletionList:
+    """What may be written at ``position`` of the latest text, at most ``MAX_ITEMS`` of it."""
     text = doc.analysis.lines if doc.fresh else Lines(doc.text, doc.encoding)
     n = position.line
     line = text.lines[n] if n < len(text.lines) else ""
@@ -215,8 +217,7 @@ def completion(doc: Document, position: lsp.Position) -> lsp.CompletionList:
 
 def _complete(doc: Document, lines: list[str], n: int, before: str) -> list[lsp.CompletionItem]:
     words = vocabulary()
-    code = _code(before)
-    if code != before.replace("\\\"", "") and ("#" in before or before.count('"') % 2):
+    if not _CODE.fullmatch(before):
         return []  # in a comment or a string
     prefix = re.search(r"[^\W\d]?\w*$", before).group()
     if prefix and prefix[0].isdigit():
@@ -242,17 +243,17 @@ def _complete(doc: Document, lines: list[str], n: int, before: str) -> list[lsp.
         if key in ("baseline", "target", "stretch"):
             return _names(doc, ("input",), prefix) + _functions(prefix)
         if key == "value":
-            return _names(doc, vocabulary()["kinds"], prefix, owner) + _functions(prefix)
+            return _names(doc, words["kinds"], prefix, owner) + _functions(prefix)
         return []
     if re.match(r"^\s*expect\s", before):
-        return (_names(doc, vocabulary()["kinds"], prefix) + _functions(prefix)
+        return (_names(doc, words["kinds"], prefix) + _functions(prefix)
                 + [_item(w, lsp.CompletionItemKind.Keyword) for w in ("not", "and", "or") if w.startswith(prefix)])
     if not re.fullmatch(r"\s*\w*", before):
         return []
     if keyword is None:
         return [_item(k, lsp.CompletionItemKind.Keyword, "declaration") for k in words["declarations"] if k.startswith(prefix)]
     if keyword == "scenario":
-        keys = _names(doc, vocabulary()["kinds"], prefix)
+        keys = _names(doc, words["kinds"], prefix)
         for i in keys:
             i.insert_text = f"{i.label}: "
         return [_item("expect", lsp.CompletionItemKind.Keyword, "a golden check", "expect ")] + keys
