@@ -78,8 +78,8 @@ async def session(small: str, large: str, repeat: int) -> dict:
             start = time.perf_counter()
             client.text_document_did_change(lsp.DidChangeTextDocumentParams(
                 text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[lsp.TextDocumentContentChangePartial(
-                    range=lsp.Range(start=at, end=lsp.Position(line=at.line, character=at.character + 1)), text=digit)]))
+                content_changes=[lsp.TextDocumentContentChangePartial(range=lsp.Range(
+                    start=at, end=lsp.Position(line=at.line, character=at.character + 1)), text=digit)]))
             params = await waiting
             times.append(time.perf_counter() - start)
             assert params.version == version and not params.diagnostics, params
@@ -98,10 +98,13 @@ async def session(small: str, large: str, repeat: int) -> dict:
         first = position(large, f"kgi goal{g} ")
         window = lsp.Range(start=first, end=lsp.Position(line=first.line + 60, character=0))
         requests = {  # inlay hints first: the others are then timed without the evaluation going on
-            "inlay hints": lambda: client.text_document_inlay_hint_async(lsp.InlayHintParams(text_document=doc, range=window)),
+            "inlay hints": lambda: client.text_document_inlay_hint_async(
+                lsp.InlayHintParams(text_document=doc, range=window)),
             "hover": lambda: client.text_document_hover_async(lsp.HoverParams(text_document=doc, position=name)),
-            "definition": lambda: client.text_document_definition_async(lsp.DefinitionParams(text_document=doc, position=name)),
-            "completion": lambda: client.text_document_completion_async(lsp.CompletionParams(text_document=doc, position=typing)),
+            "definition": lambda: client.text_document_definition_async(
+                lsp.DefinitionParams(text_document=doc, position=name)),
+            "completion": lambda: client.text_document_completion_async(
+                lsp.CompletionParams(text_document=doc, position=typing)),
         }
         for what, request in requests.items():
             start = time.perf_counter()
@@ -146,13 +149,15 @@ def main(argv: list[str] | None = None) -> bool:
     ok = True
     ratio = got["edit"] / base_small
     ok &= ratio <= EDIT_GOAL
-    print(f"L1 edits: diagnostics after a one-character edit of {args.edit_decls:,} declarations {got['edit'] * 1000:.1f} ms; "
+    print(f"L1 edits: diagnostics after a one-character edit of {args.edit_decls:,} declarations "
+          f"{got['edit'] * 1000:.1f} ms; "
           f"in-process parse and check {base_small * 1000:.1f} ms; ratio {ratio:.2f} (goal ≤ {EDIT_GOAL}) "
           f"{'ok' if ratio <= EDIT_GOAL else 'MISSED'}")
     for what in ("hover", "definition", "completion", "inlay hints"):
         ratio = got[what] / base_large
         ok &= ratio <= REQUEST_GOAL
-        print(f"L2 {what}: {got[what] * 1000:.2f} ms on {args.decls:,} declarations (first {got[what + ' first'] * 1000:.1f} ms); "
+        print(f"L2 {what}: {got[what] * 1000:.2f} ms on {args.decls:,} declarations "
+              f"(first {got[what + ' first'] * 1000:.1f} ms); "
               f"full check {base_large * 1000:.0f} ms; ratio {ratio:.3f} (goal ≤ {REQUEST_GOAL:.3f}) "
               f"{'ok' if ratio <= REQUEST_GOAL else 'MISSED'}")
     return ok

@@ -52,6 +52,11 @@ def doc(uri: str) -> lsp.TextDocumentIdentifier:
     return lsp.TextDocumentIdentifier(uri=uri)
 
 
+def where(uri: str, position: lsp.Position) -> dict:
+    """The document and position of a request's parameters: ``lsp.HoverParams(**where(uri, p))``."""
+    return {"text_document": doc(uri), "position": position}
+
+
 def utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 

@@ -54,7 +54,8 @@ for _, r in pairs(hover or {}) do
   if r.result then table.insert(out, "hover " .. (r.result.contents.value:gsub("\n", " "))) end
 end
 local hints = vim.lsp.buf_request_sync(0, "textDocument/inlayHint",
-  { textDocument = { uri = uri }, range = { start = { line = 0, character = 0 }, ["end"] = { line = 300, character = 0 } } }, 20000)
+  { textDocument = { uri = uri },
+    range = { start = { line = 0, character = 0 }, ["end"] = { line = 300, character = 0 } } }, 20000)
 for _, r in pairs(hints or {}) do
   for _, h in ipairs(r.result or {}) do table.insert(out, "hint " .. h.position.line .. " " .. h.label) end
 end
@@ -74,7 +75,8 @@ def test_the_neovim_set_up_gives_diagnostics_hover_and_inlay_hints(tmp_path):
     line, char = text.count("\n", 0, at), at - text.rfind("\n", 0, at) - 1
     harness = HARNESS.replace("HOVER_LINE", str(line)).replace("HOVER_CHAR", str(char))
     (tmp_path / "harness.lua").write_text(harness, encoding="utf-8")
-    env = {**kpi_env(), "KPI_OUT": str(tmp_path / "out.txt"), "XDG_STATE_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    env = {**kpi_env(), "KPI_OUT": str(tmp_path / "out.txt"),
+           "XDG_STATE_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
     subprocess.run([_nvim(), "--headless", "-u", str(tmp_path / "init.lua"), "model.kpi", "-c", "luafile harness.lua"],
                    cwd=tmp_path, env=env, timeout=120, capture_output=True, stdin=subprocess.DEVNULL)
     out = (tmp_path / "out.txt").read_text(encoding="utf-8").splitlines()
@@ -117,4 +119,5 @@ def test_the_lint_command_reads_standard_input_as_documented():
                           input=broken, capture_output=True, text=True, env=kpi_env(), cwd=ROOT).stdout
     [documented] = blocks("text")
     assert text.splitlines()[0] == documented.strip()
-    assert re.fullmatch(r"([^:]+):(\d+):(\d+): (.*)", text.splitlines()[0]).groups()[:3] == ("path/to/model.kpi", "3", "11")
+    first = re.fullmatch(r"([^:]+):(\d+):(\d+): (.*)", text.splitlines()[0])
+    assert first.groups()[:3] == ("path/to/model.kpi", "3", "11")

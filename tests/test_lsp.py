@@ -18,7 +18,7 @@ from pytest_lsp import LanguageClient  # noqa: E402
 
 from conftest import ROOT, source_env  # noqa: E402
 from lsp_helpers import (SERVER, apply, change, diagnostics, doc, open_text, pos, span, start,  # noqa: E402
-                         utf16)
+                         utf16, where)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -146,14 +146,15 @@ async def test_a_syntax_error_mid_edit_keeps_the_last_good_model(client: Languag
     got = await diagnostics(client, uri, 2)
     assert {d.code for d in got} == {"E001"}
     # hover and definition answer from the model before the edit
-    hover = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=pos(broken, "orders *", offset=2)))
+    hover = await client.text_document_hover_async(lsp.HoverParams(**where(uri, pos(broken, "orders *", offset=2))))
     assert hover is not None and "input orders" in hover.contents.value
-    defs = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=pos(broken, "orders *")))
-    assert [d.range.start.line for d in defs] == [pos(text, "orders \"")[0] if False else pos(text, "input orders").line]
+    defs = await client.text_document_definition_async(lsp.DefinitionParams(**where(uri, pos(broken, "orders *"))))
+    assert [d.range.start.line for d in defs] == [pos(text, "input orders").line]
     symbols = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=doc(uri)))
     assert "annual_sales" in [s.name for s in symbols]
     # completion reads the text as it is now
-    items = await client.text_document_completion_async(lsp.CompletionParams(text_document=doc(uri), position=pos(broken, "weight: \n", offset=8)))
+    typing = pos(broken, "weight: \n", offset=8)
+    items = await client.text_document_completion_async(lsp.CompletionParams(**where(uri, typing)))
     assert items.items == [] or all(i.label not in ("kgi",) for i in items.items)
     change(client, uri, 3, (span(pos(broken, "  weight: \n"), pos(broken, "  veto compliance")), ""))
     assert await diagnostics(client, uri, 3) == []
@@ -163,7 +164,8 @@ async def test_incremental_changes_give_the_same_findings_as_the_whole_text(clie
     uri = fresh_uri("incremental")
     text = ECOMMERCE
     await open_text(client, uri, text)
-    edits = [("monthly_sales * 12", "monthly_sale * 12"), ("weight: 35%", "weight: 30%"), ("orders: 1_150", "orders: 1_150\n  nobody: 3")]
+    edits = [("monthly_sales * 12", "monthly_sale * 12"), ("weight: 35%", "weight: 30%"),
+             ("orders: 1_150", "orders: 1_150\n  nobody: 3")]
     for version, (old, new) in enumerate(edits, start=2):
         start_ = pos(text, old)
         end = pos(text, old, offset=len(old))
@@ -194,18 +196,18 @@ async def test_unicode_names_and_utf16_positions(client: LanguageClient):
     assert await open_text(client, uri, UNICODE) == []
     at = pos(UNICODE, "売上 / 顧客数", offset=1)  # after three astral characters on that line
     assert at.character == utf16(UNICODE.split("\n")[6][: UNICODE.split("\n")[6].index("売上 /") + 1])
-    defs = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=at))
+    defs = await client.text_document_definition_async(lsp.DefinitionParams(**where(uri, at)))
     assert [(d.range.start.line, d.range.start.character, d.range.end.character) for d in defs] == [(1, 6, 8)]
     refs = await client.text_document_references_async(lsp.ReferenceParams(
         text_document=doc(uri), position=at, context=lsp.ReferenceContext(include_declaration=False)))
     assert sorted((r.range.start.line, r.range.start.character) for r in refs) == sorted(
-        [(p.line, p.character) for p in (pos(UNICODE, "売上 * 12"), pos(UNICODE, "売上 / 顧客数"), pos(UNICODE, "売上: 900万"))])
+        [(p.line, p.character) for p in (pos(UNICODE, n) for n in ("売上 * 12", "売上 / 顧客数", "売上: 900万"))])
     # a finding after astral characters has its range in UTF-16 units
     broken = UNICODE.replace("売上 / 顧客数", "売上x / 顧客数")
     got = await open_text(client, fresh_uri("unicode_broken"), broken)
     e101 = next(d for d in got if d.code == "E101")
     assert (e101.range.start, e101.range.end) == (pos(broken, "売上x"), pos(broken, "売上x", offset=3))
-    hover = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=pos(UNICODE, "单价", offset=1)))
+    hover = await client.text_document_hover_async(lsp.HoverParams(**where(uri, pos(UNICODE, "单价", offset=1))))
     assert "kpi 单价" in hover.contents.value and "Scenario `実績`" in hover.contents.value
 
 
@@ -218,7 +220,7 @@ async def test_hover_tells_what_a_name_is_and_its_scenario_results(client: Langu
     await open_text(client, uri, ECOMMERCE)
 
     async def hover(needle, nth=0, offset=1):
-        h = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=pos(ECOMMERCE, needle, nth, offset)))
+        h = await client.text_document_hover_async(lsp.HoverParams(**where(uri, pos(ECOMMERCE, needle, nth, offset))))
         return h and h.contents.value
 
     text = await hover("monthly_sales \"")
@@ -261,7 +263,8 @@ async def test_a_selected_scenario_drives_hover_and_inlay_hints(client: Language
 async def _audit_finding_is_shown(client, uri, whole):
     hints = await client.text_document_inlay_hint_async(lsp.InlayHintParams(text_document=doc(uri), range=whole))
     assert {h.position.line: h.label for h in hints}[pos(ECOMMERCE, "kgi annual_sales").line] == "0.0% vetoed"
-    hover = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=pos(ECOMMERCE, "compliance \"", offset=1)))
+    compliance = pos(ECOMMERCE, "compliance \"", offset=1)
+    hover = await client.text_document_hover_async(lsp.HoverParams(**where(uri, compliance)))
     assert "Scenario `audit_finding" in hover.contents.value and "fail" in hover.contents.value
 
 
@@ -317,7 +320,9 @@ ROLES = [  # (what, needle where the cursor is)
 
 @pytest.mark.parametrize("what,needle", ROLES, ids=[r[0] for r in ROLES])
 async def test_definition_from_every_place_a_name_stands(client: LanguageClient, what, needle):
-    text = ECOMMERCE + "metric margin { value: ad_clicks  target: >= orders * 0.01 }\n" if what == "bound formula" else ECOMMERCE
+    text = ECOMMERCE
+    if what == "bound formula":
+        text += "metric margin { value: ad_clicks  target: >= orders * 0.01 }\n"
     needle = "orders * 0.01" if what == "bound formula" else needle
     if what == "extends":
         needle, offset = "extends q3 {", len("extends ")
@@ -326,7 +331,7 @@ async def test_definition_from_every_place_a_name_stands(client: LanguageClient,
     uri = fresh_uri("definition")
     await open_text(client, uri, text)
     at = pos(text, needle, offset=offset + 1)
-    defs = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=at))
+    defs = await client.text_document_definition_async(lsp.DefinitionParams(**where(uri, at)))
     name = needle[offset:].split()[0].split(".")[0].rstrip(":")
     declared = {"q3": "scenario q3 \"", "orders": "input orders", "avg": "", "repeat_rate": "kpi repeat_rate",
                 "monthly_sales": "kpi monthly_sales"}[name]
@@ -343,7 +348,7 @@ async def test_references_and_highlights_cover_every_role(client: LanguageClient
     expected = sorted(i for i, line in enumerate(ECOMMERCE.split("\n"))
                       if "repeat_rate" in line.split("#")[0])
     assert lines == expected  # the declaration, parent:, two scenario keys, two expect lines
-    highlights = await client.text_document_document_highlight_async(lsp.DocumentHighlightParams(text_document=doc(uri), position=at))
+    highlights = await client.text_document_document_highlight_async(lsp.DocumentHighlightParams(**where(uri, at)))
     kinds = {h.kind for h in highlights}
     assert len(highlights) == len(refs) and kinds == {lsp.DocumentHighlightKind.Write, lsp.DocumentHighlightKind.Read}
     without = await client.text_document_references_async(lsp.ReferenceParams(
@@ -355,25 +360,27 @@ async def test_rename_changes_every_place_and_the_file_still_checks(client: Lang
     uri = fresh_uri("rename")
     await open_text(client, uri, ECOMMERCE)
     at = pos(ECOMMERCE, "orders * avg", offset=2)
-    prepared = await client.text_document_prepare_rename_async(lsp.PrepareRenameParams(text_document=doc(uri), position=at))
+    prepared = await client.text_document_prepare_rename_async(lsp.PrepareRenameParams(**where(uri, at)))
     assert prepared.placeholder == "orders"
-    edit = await client.text_document_rename_async(lsp.RenameParams(text_document=doc(uri), position=at, new_name="bestellungen"))
+    edit = await client.text_document_rename_async(lsp.RenameParams(**where(uri, at), new_name="bestellungen"))
     renamed = apply(ECOMMERCE, edit.changes[uri])
     assert "orders" not in renamed.replace('"orders"', "").split("# the monitored")[0].replace("orders * avg", "")
     assert renamed.count("bestellungen") == 5
     assert await open_text(client, fresh_uri("renamed"), renamed) == []
-    q3 = await client.text_document_rename_async(lsp.RenameParams(text_document=doc(uri), position=pos(ECOMMERCE, "extends q3 {", offset=9), new_name="q3_actual"))
+    q3 = await client.text_document_rename_async(lsp.RenameParams(
+        **where(uri, pos(ECOMMERCE, "extends q3 {", offset=9)), new_name="q3_actual"))
     assert apply(ECOMMERCE, q3.changes[uri]).count("extends q3_actual") == 1
 
 
-@pytest.mark.parametrize("new,says", [("kpi", "reserved word"), ("scenario", "reserved word"),
-                                      ("avg_order_value", "already the name of a input"), ("q4_plan", "already the name of a scenario"),
-                                      ("2x", "not a name"), ("a-b", "not a name")])
+@pytest.mark.parametrize("new,says", [
+    ("kpi", "reserved word"), ("scenario", "reserved word"), ("avg_order_value", "already the name of a input"),
+    ("q4_plan", "already the name of a scenario"), ("2x", "not a name"), ("a-b", "not a name")])
 async def test_rename_refuses_reserved_words_and_taken_names(client: LanguageClient, new, says):
     uri = fresh_uri("refuse")
     await open_text(client, uri, ECOMMERCE)
     with pytest.raises(Exception, match=says):
-        await client.text_document_rename_async(lsp.RenameParams(text_document=doc(uri), position=pos(ECOMMERCE, "orders * avg", offset=1), new_name=new))
+        await client.text_document_rename_async(lsp.RenameParams(
+            **where(uri, pos(ECOMMERCE, "orders * avg", offset=1)), new_name=new))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,15 +396,30 @@ COMPLETIONS = [  # (what, text with | at the cursor, labels expected, labels not
     ("periods", "input a {\n  period: |\n}\n", {"daily", "weekly", "monthly", "quarterly", "yearly"}, {"a"}),
     ("perspectives", "kgi g {\n  perspective: c|\n}\n", {"customer"}, {"financial"}),
     ("types", "kgi g {\n  type: |\n}\n", {"result", "process"}, set()),
-    ("parents are kgis and kpis", "input a {}\nkgi g { target: >= 1 }\nveto v { target: == 0 }\nkpi k {\n  parent: |\n}\n",
+    ("parents are kgis and kpis",
+     "input a {}\nkgi g { target: >= 1 }\nveto v { target: == 0 }\nkpi k {\n  parent: |\n}\n",
      {"g"}, {"a", "v", "k"}),
-    ("bounds read inputs and functions", "input a {}\nkgi g { target: >= 1 }\nkpi k {\n  target: >= |\n}\n", {"a", "min", "if"}, {"g", "k"}),
-    ("values read names and functions", "input a {}\nkgi g { target: >= 1 }\nkpi k {\n  value: a + |\n}\n", {"a", "g", "avg"}, {"k"}),
-    ("names filtered by prefix", "input apples {}\ninput pears {}\nmetric m {\n  value: ap|\n}\n", {"apples"}, {"pears"}),
-    ("scenario names after extends", "scenario base {}\nscenario other {}\nscenario s extends |", {"base", "other"}, {"s"}),
-    ("scenario keys and expect", "input a {}\nkgi g { value: a  target: >= 1 }\nscenario s {\n  |\n}\n", {"a", "g", "expect"}, {"target"}),
-    ("expect lines", "input a {}\nkgi g { value: a  target: >= 1 }\nscenario s {\n  expect |\n}\n", {"a", "g", "not", "max"}, set()),
-    ("results after a dot", "kgi g { target: >= 1 }\nscenario s {\n  expect g.|\n}\n", {"score", "achievement", "met"}, {"g"}),
+    ("bounds read inputs and functions",
+     "input a {}\nkgi g { target: >= 1 }\nkpi k {\n  target: >= |\n}\n",
+     {"a", "min", "if"}, {"g", "k"}),
+    ("values read names and functions",
+     "input a {}\nkgi g { target: >= 1 }\nkpi k {\n  value: a + |\n}\n",
+     {"a", "g", "avg"}, {"k"}),
+    ("names filtered by prefix",
+     "input apples {}\ninput pears {}\nmetric m {\n  value: ap|\n}\n",
+     {"apples"}, {"pears"}),
+    ("scenario names after extends",
+     "scenario base {}\nscenario other {}\nscenario s extends |",
+     {"base", "other"}, {"s"}),
+    ("scenario keys and expect",
+     "input a {}\nkgi g { value: a  target: >= 1 }\nscenario s {\n  |\n}\n",
+     {"a", "g", "expect"}, {"target"}),
+    ("expect lines",
+     "input a {}\nkgi g { value: a  target: >= 1 }\nscenario s {\n  expect |\n}\n",
+     {"a", "g", "not", "max"}, set()),
+    ("results after a dot",
+     "kgi g { target: >= 1 }\nscenario s {\n  expect g.|\n}\n",
+     {"score", "achievement", "met"}, {"g"}),
     ("nothing in a comment", "input a {}\n# a |\n", set(), {"a", "kgi"}),
     ("nothing in a string", "input a {}\nkgi g {\n  owner: \"a |\n}\n", set(), {"a"}),
     ("nothing after a new name", "kgi |", set(), {"kgi", "model"}),
@@ -411,7 +433,7 @@ async def test_completion_offers_what_fits(client: LanguageClient, what, text, w
     lines = text.split("\n")
     await open_text(client, uri, "\n".join(lines[: at.line] + lines[at.line + 1 :]))  # before the line was typed
     change(client, uri, 2, text.replace("|", "", 1))
-    got = await client.text_document_completion_async(lsp.CompletionParams(text_document=doc(uri), position=at))
+    got = await client.text_document_completion_async(lsp.CompletionParams(**where(uri, at)))
     labels = {i.label for i in got.items}
     assert wanted <= labels and not (unwanted & labels), labels
 
@@ -420,7 +442,7 @@ async def test_completion_of_functions_gives_their_signature(client: LanguageCli
     uri = fresh_uri("functions")
     text = "input a {}\nmetric m {\n  value: cl|\n}\n"
     await open_text(client, uri, text.replace("|", ""))
-    got = await client.text_document_completion_async(lsp.CompletionParams(text_document=doc(uri), position=pos(text, "|")))
+    got = await client.text_document_completion_async(lsp.CompletionParams(**where(uri, pos(text, "|"))))
     clamp = next(i for i in got.items if i.label == "clamp")
     assert clamp.detail == "clamp(x, low, high)" and clamp.kind == lsp.CompletionItemKind.Function
 
@@ -500,7 +522,8 @@ async def test_code_action_adds_noqa_and_the_finding_goes(client: LanguageClient
 
 
 async def test_code_action_did_you_mean_renames(client: LanguageClient):
-    text = ECOMMERCE.replace("value: monthly_sales * 12", "value: monthly_sale * 12").replace("period: monthly\n  }", "period: montly\n  }", 1)
+    text = ECOMMERCE.replace("value: monthly_sales * 12", "value: monthly_sale * 12")
+    text = text.replace("period: monthly\n  }", "period: montly\n  }", 1)
     uri = fresh_uri("didyoumean")
     diags = await open_text(client, uri, text)
     fixed = text
@@ -513,7 +536,8 @@ async def test_code_action_did_you_mean_renames(client: LanguageClient):
 
 
 async def test_code_action_rescales_weights_to_100_percent(client: LanguageClient):
-    text = (ROOT / "tests" / "data" / "weights.kpi").read_text(encoding="utf-8").replace("weight: 40  ", "weight: 40%  ")
+    text = (ROOT / "tests" / "data" / "weights.kpi").read_text(encoding="utf-8")
+    text = text.replace("weight: 40  ", "weight: 40%  ")
     uri = fresh_uri("rescale")
     diags = await open_text(client, uri, text)
     e201 = next(d for d in diags if d.code == "E201")
@@ -551,7 +575,7 @@ async def test_every_position_of_every_example_answers_without_an_internal_error
         for n, line in enumerate(text.split("\n")[::3]):
             for character in range(0, utf16(line) + 2, 4):
                 p = lsp.Position(line=n * 3, character=character)
-                await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=p))
-                await client.text_document_completion_async(lsp.CompletionParams(text_document=doc(uri), position=p))
-                await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=p))
+                await client.text_document_hover_async(lsp.HoverParams(**where(uri, p)))
+                await client.text_document_completion_async(lsp.CompletionParams(**where(uri, p)))
+                await client.text_document_definition_async(lsp.DefinitionParams(**where(uri, p)))
     assert [e.message for e in client.log_messages[logged:] if e.type == lsp.MessageType.Error] == []

@@ -12,7 +12,8 @@ from conftest import source_env
 
 def test_without_the_extra_kpi_lsp_says_how_to_install_it(tmp_path):
     (tmp_path / "pygls").mkdir()
-    (tmp_path / "pygls" / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'pygls'\", name='pygls')\n")
+    missing = "raise ModuleNotFoundError(\"No module named 'pygls'\", name='pygls')\n"
+    (tmp_path / "pygls" / "__init__.py").write_text(missing)
     env = source_env()
     env["PYTHONPATH"] = f"{tmp_path}:{env['PYTHONPATH']}"
     run = subprocess.run([sys.executable, "-m", "kpidsl", "lsp"], capture_output=True, text=True, env=env,

@@ -34,6 +34,11 @@ def alternatives(items) -> str:
     return "(?:" + "|".join(re.escape(w) for w in sorted(items, key=lambda w: (-len(w), w))) + ")"
 
 
+def captures(*scopes: str) -> dict:
+    """The scopes of a match's groups 1, 2, …"""
+    return {str(i): {"name": scope} for i, scope in enumerate(scopes, start=1)}
+
+
 def build() -> dict:
     vocab = api.vocabulary()
     t = grammar.TERMINALS
@@ -47,6 +52,7 @@ def build() -> dict:
     # reserved words no other rule colours (a keyword the grammar gains before this file learns it)
     others = sorted(grammar.RESERVED - {*kinds, "model", "scenario", "extends", *logic, *booleans})
     word_keys = vocab["words"]
+    word_values = sorted(set().union(*word_keys.values()))
     return {
         "$schema": "https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json",
         "name": "KPI",
@@ -77,20 +83,20 @@ def build() -> dict:
             },
             "declaration": {
                 "match": rf"\b({'|'.join(kinds)})\b(?:\s+({NAME}))?",
-                "captures": {"1": {"name": "storage.type.indicator.kpi"}, "2": {"name": "entity.name.type.indicator.kpi"}},
+                "captures": captures("storage.type.indicator.kpi", "entity.name.type.indicator.kpi"),
             },
             "scenario": {
                 "match": rf"\b(scenario)\b(?:\s+({NAME}))?",
-                "captures": {"1": {"name": "storage.type.scenario.kpi"}, "2": {"name": "entity.name.section.scenario.kpi"}},
+                "captures": captures("storage.type.scenario.kpi", "entity.name.section.scenario.kpi"),
             },
             "model": {"match": r"\bmodel\b", "name": "storage.type.model.kpi"},
             "extends": {
                 "match": rf"\b(extends)\b(?:\s+({NAME}))?",
-                "captures": {"1": {"name": "keyword.other.extends.kpi"}, "2": {"name": "entity.name.section.scenario.kpi"}},
+                "captures": captures("keyword.other.extends.kpi", "entity.name.section.scenario.kpi"),
             },
             "expect": {"match": r"^\s*(expect)\b", "captures": {"1": {"name": "keyword.control.expect.kpi"}}},
             "word_entry": {
-                "match": rf"(?:^|(?<=[{{;\s]))({alternatives(word_keys)})\s*(:)\s*({alternatives(sorted(set().union(*word_keys.values())))})\b",
+                "match": rf"(?:^|(?<=[{{;\s]))({alternatives(word_keys)})\s*(:)\s*({alternatives(word_values)})\b",
                 "captures": {"1": {"name": "support.type.property-name.kpi"},
                              "2": {"name": "punctuation.separator.key-value.kpi"},
                              "3": {"name": "support.constant.kpi"}},
@@ -107,7 +113,8 @@ def build() -> dict:
             },
             "date": {"match": r"\b\d{4}-\d\d-\d\d(?![\w.])", "name": "constant.other.date.kpi"},
             "number": {
-                "match": rf"(?<![\w.])\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?({alternatives(suffixes)})?(?![\w%])",
+                "match": rf"(?<![\w.])\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?"
+                         rf"({alternatives(suffixes)})?(?![\w%])",
                 "name": "constant.numeric.kpi",
                 "captures": {"1": {"name": "keyword.other.unit.suffix.kpi"}},
             },
@@ -117,7 +124,7 @@ def build() -> dict:
             },
             "result": {
                 "match": rf"(\.)\s*({alternatives(vocab['results'])})\b",
-                "captures": {"1": {"name": "punctuation.accessor.kpi"}, "2": {"name": "variable.other.property.result.kpi"}},
+                "captures": captures("punctuation.accessor.kpi", "variable.other.property.result.kpi"),
             },
             "constant": {"patterns": [
                 {"match": words(booleans), "name": "constant.language.boolean.kpi"},

@@ -17,6 +17,8 @@ from ..checking.rules import RULES
 from ..render.text import fmt_pct, score_text, value_text
 from .documents import Document, Lines
 
+Kind = lsp.CompletionItemKind
+
 #: The most completion items sent at once: past this the list is marked incomplete and the client
 #: asks again as more is typed (a 10,000-declaration file would send megabytes per keystroke).
 MAX_ITEMS = 200
@@ -181,27 +183,27 @@ def enclosing(lines: list[str], line: int, column: int, limit: int = 5000) -> tu
     return None, None
 
 
-def _item(label: str, kind: lsp.CompletionItemKind, detail: str | None = None, insert: str | None = None,
+def _item(label: str, kind: Kind, detail: str | None = None, insert: str | None = None,
           snippet: bool = False) -> lsp.CompletionItem:
     return lsp.CompletionItem(label=label, kind=kind, detail=detail, insert_text=insert,
                               insert_text_format=lsp.InsertTextFormat.Snippet if snippet else None)
 
 
-_KINDS = {"kgi": lsp.CompletionItemKind.Class, "kpi": lsp.CompletionItemKind.Field,
-          "veto": lsp.CompletionItemKind.Constant, "metric": lsp.CompletionItemKind.Value,
-          "input": lsp.CompletionItemKind.Variable}
+_KINDS = {"kgi": Kind.Class, "kpi": Kind.Field,
+          "veto": Kind.Constant, "metric": Kind.Value,
+          "input": Kind.Variable}
 
 
 def _names(doc: Document, kinds, prefix: str, but: str | None = None) -> list[lsp.CompletionItem]:
     if doc.model is None:
         return []
     p = prefix.lower()
-    return [_item(n, _KINDS.get(i.kind, lsp.CompletionItemKind.Variable), f"{i.kind}" + (f" {i.label}" if i.label else ""))
+    return [_item(n, _KINDS.get(i.kind, Kind.Variable), f"{i.kind} {i.label or ''}".strip())
             for n, i in doc.model.indicators.items() if i.kind in kinds and n != but and n.lower().startswith(p)]
 
 
 def _functions(prefix: str) -> list[lsp.CompletionItem]:
-    return [_item(f, lsp.CompletionItemKind.Function, _signature(f, a), f + "($1)$0", snippet=True)
+    return [_item(f, Kind.Function, _signature(f, a), f + "($1)$0", snippet=True)
             for f, a in vocabulary()["functions"].items() if f.startswith(prefix.lower())]
 
 
@@ -223,13 +225,14 @@ def _complete(doc: Document, lines: list[str], n: int, before: str) -> list[lsp.
     if prefix and prefix[0].isdigit():
         return []
     if re.search(r"[^\W\d]\w*\s*\.\s*\w*$", before) and not re.search(r"\d\.\w*$", before):
-        return [_item(r, lsp.CompletionItemKind.Property, "a result read by `expect`")
+        return [_item(r, Kind.Property, "a result read by `expect`")
                 for r in words["results"] if r.startswith(prefix)]
     if re.search(r"\bextends\s+\w*$", before):
         m = _header().match(before)
         own = m.group(3) if m else None
         scenarios = doc.model.scenarios if doc.model else {}
-        return [_item(s, lsp.CompletionItemKind.Event, "scenario") for s in scenarios if s != own and s.startswith(prefix)]
+        return [_item(s, Kind.Event, "scenario") for s in scenarios
+                if s != own and s.startswith(prefix)]
     keyword, owner = enclosing(lines, n, len(before))
     entry = re.match(r"^\s*([^\W\d]\w*)\s*:(.*)$", before)
     if entry:
@@ -237,7 +240,8 @@ def _complete(doc: Document, lines: list[str], n: int, before: str) -> list[lsp.
         if keyword == "scenario" or keyword is None:
             return []
         if key in words["words"]:
-            return [_item(w, lsp.CompletionItemKind.EnumMember, key) for w in words["words"][key] if w.startswith(prefix)]
+            return [_item(w, Kind.EnumMember, key) for w in words["words"][key]
+                    if w.startswith(prefix)]
         if key == "parent":
             return _names(doc, ("kgi", "kpi"), prefix, owner)
         if key in ("baseline", "target", "stretch"):
@@ -247,20 +251,23 @@ def _complete(doc: Document, lines: list[str], n: int, before: str) -> list[lsp.
         return []
     if re.match(r"^\s*expect\s", before):
         return (_names(doc, words["kinds"], prefix) + _functions(prefix)
-                + [_item(w, lsp.CompletionItemKind.Keyword) for w in ("not", "and", "or") if w.startswith(prefix)])
+                + [_item(w, Kind.Keyword) for w in ("not", "and", "or") if w.startswith(prefix)])
     if not re.fullmatch(r"\s*\w*", before):
         return []
     if keyword is None:
-        return [_item(k, lsp.CompletionItemKind.Keyword, "declaration") for k in words["declarations"] if k.startswith(prefix)]
+        return [_item(k, Kind.Keyword, "declaration") for k in words["declarations"]
+                if k.startswith(prefix)]
     if keyword == "scenario":
         keys = _names(doc, words["kinds"], prefix)
         for i in keys:
             i.insert_text = f"{i.label}: "
-        return [_item("expect", lsp.CompletionItemKind.Keyword, "a golden check", "expect ")] + keys
+        return [_item("expect", Kind.Keyword, "a golden check", "expect ")] + keys
     keys = sorted(words["keys"].get(keyword, ()))
-    items = [_item(k, lsp.CompletionItemKind.Property, f"entry of a {keyword}", f"{k}: ") for k in keys if k.startswith(prefix)]
+    items = [_item(k, Kind.Property, f"entry of a {keyword}", f"{k}: ") for k in keys
+             if k.startswith(prefix)]
     if keyword in ("kgi", "kpi"):
-        items += [_item(k, lsp.CompletionItemKind.Keyword, "nested declaration") for k in ("kpi", "veto") if k.startswith(prefix)]
+        items += [_item(k, Kind.Keyword, "nested declaration") for k in ("kpi", "veto")
+                  if k.startswith(prefix)]
     return items
 
 

@@ -121,7 +121,8 @@ def folding(doc: Document) -> list[lsp.FoldingRange]:
     out = []
     index = doc.index
     if index is not None:
-        out = [lsp.FoldingRange(start_line=d.span.line - 1, end_line=d.span.end_line - 1, kind=lsp.FoldingRangeKind.Region)
+        region = lsp.FoldingRangeKind.Region
+        out = [lsp.FoldingRange(start_line=d.span.line - 1, end_line=d.span.end_line - 1, kind=region)
                for d in index.declarations if d.span.end_line > d.span.line]
     lines = doc.text.split("\n")
     start = None

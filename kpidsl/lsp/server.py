@@ -37,6 +37,9 @@ from .documents import Document, evaluate
 EVALUATE_AT_ONCE = 500
 
 
+_SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning}
+
+
 class KpiServer(LanguageServer):
     """The server: open documents by URI, the selected scenario, and the pending checks."""
 
@@ -91,8 +94,7 @@ class KpiServer(LanguageServer):
             self.checked[uri] = asyncio.get_running_loop().time()
             lines = analysis.lines
             diagnostics = [lsp.Diagnostic(range=lines.range(f.span), message=f.message, code=f.code, source="kpi",
-                                          severity=lsp.DiagnosticSeverity.Error if f.is_error else lsp.DiagnosticSeverity.Warning,
-                                          data=RULES[f.code].summary)
+                                          severity=_SEVERITY[f.severity], data=RULES[f.code].summary)
                            for f in analysis.findings]
         except Exception as exc:  # never let a check end the session
             self.internal_error("diagnostics", exc)
