@@ -211,6 +211,27 @@ async def test_unicode_names_and_utf16_positions(client: LanguageClient):
     assert "kpi 单价" in hover.contents.value and "Scenario `実績`" in hover.contents.value
 
 
+@pytest_lsp.fixture(config=SERVER, loop_scope="module")
+async def utf8_client(lsp_client: LanguageClient):
+    capabilities = lsp.ClientCapabilities(general=lsp.GeneralClientCapabilities(
+        position_encodings=[lsp.PositionEncodingKind.Utf8]))
+    result = await lsp_client.initialize_session(lsp.InitializeParams(capabilities=capabilities,
+                                                                        initialization_options={"debounce": 0}))
+    lsp_client.encoding = result.capabilities.position_encoding
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_a_client_that_counts_in_utf8_gets_byte_offsets(utf8_client: LanguageClient):
+    assert utf8_client.encoding == lsp.PositionEncodingKind.Utf8
+    broken = UNICODE.replace("売上 / 顧客数", "売上x / 顧客数")
+    got = await open_text(utf8_client, fresh_uri("utf8"), broken)
+    e101 = next(d for d in got if d.code == "E101")
+    line = broken.split("\n")[6]
+    start = len(line[: line.index("売上x")].encode("utf-8"))
+    assert (e101.range.start.character, e101.range.end.character) == (start, start + len("売上x".encode("utf-8")))
+
+
 # ---------------------------------------------------------------------------------------------
 # Hover, scenario selection and inlay hints
 
