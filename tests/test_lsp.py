@@ -232,6 +232,18 @@ async def test_a_client_that_counts_in_utf8_gets_byte_offsets(utf8_client: Langu
     assert (e101.range.start.character, e101.range.end.character) == (start, start + len("売上x".encode("utf-8")))
 
 
+async def test_a_byte_order_mark_keeps_the_first_line_s_columns(client: LanguageClient):
+    text = "\ufeffkgi revenue { target: => 1 }\nkgi margin { target: => 2 }\n"
+    got = await open_text(client, fresh_uri("bom"), text)
+    assert [(d.range.start.line, d.range.start.character) for d in got if d.code == "E001"][:1] == [
+        (0, text.index("=>"))]  # the mark is the client's first character
+    uri = fresh_uri("bom_ok")
+    good = "\ufeffinput orders { source: \"CRM\" }\nmetric m { value: orders  target: >= 1 }\n"
+    await open_text(client, uri, good)
+    defs = await client.text_document_definition_async(lsp.DefinitionParams(**where(uri, pos(good, "orders  "))))
+    assert [(d.range.start.line, d.range.start.character) for d in defs] == [(0, good.index("orders"))]
+
+
 # ---------------------------------------------------------------------------------------------
 # Hover, scenario selection and inlay hints
 

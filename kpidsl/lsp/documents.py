@@ -30,7 +30,10 @@ class Lines:
     def __init__(self, text: str, encoding: str = "utf-16"):
         self.lines = text.split("\n")
         self.encoding = encoding
-        self.plain = encoding == "utf-32" or text.isascii() or (encoding == "utf-16" and not _ASTRAL.search(text))
+        # a leading byte-order mark is a character of the client's first line, not of the parser's
+        self.bom = text.startswith("\ufeff")
+        self.plain = not self.bom and (
+            encoding == "utf-32" or text.isascii() or (encoding == "utf-16" and not _ASTRAL.search(text)))
 
     def _line(self, n: int) -> str:
         return self.lines[n] if 0 <= n < len(self.lines) else ""
@@ -39,6 +42,8 @@ class Lines:
         """The protocol's 0-based character of a 1-based code-point ``column`` on 1-based ``line``."""
         if self.plain:
             return column - 1
+        if line == 1 and self.bom:
+            column += 1
         before = self._line(line - 1)[: column - 1]
         if self.encoding == "utf-8":
             return len(before.encode("utf-8"))
@@ -55,7 +60,7 @@ class Lines:
                 break
             units += (len(c.encode("utf-8")) if self.encoding == "utf-8" else 1 + (wide and c > "\uffff"))
             n += 1
-        return n + 1
+        return n + (0 if position.line == 0 and self.bom else 1)
 
     def position(self, line: int, column: int) -> lsp.Position:
         return lsp.Position(line=max(line - 1, 0), character=max(self.units(line, column), 0))
