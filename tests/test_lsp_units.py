@@ -23,6 +23,15 @@ def test_without_the_extra_kpi_lsp_says_how_to_install_it(tmp_path):
     assert "pip install 'kpidsl[lsp]'" in run.stderr and "Traceback" not in run.stderr
 
 
+def test_a_garbled_message_is_one_line_on_standard_error_and_the_client_is_told():
+    pytest.importorskip("pygls")
+    run = subprocess.run([sys.executable, "-m", "kpidsl", "lsp"], input=b"Content-Length: 5\r\n\r\n{bad}",
+                         capture_output=True, env=source_env(), timeout=60)
+    assert run.returncode == 0 and b"Traceback" not in run.stderr
+    assert run.stderr.decode().strip() == "kpi lsp: ERROR: Unable to handle message"
+    assert b'"method": "window/showMessage"' in run.stdout
+
+
 def test_an_internal_error_is_logged_to_the_client_not_raised():
     pytest.importorskip("pygls")
     from kpidsl.lsp import server

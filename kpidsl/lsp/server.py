@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import logging
 import traceback
 from urllib.parse import unquote, urlparse
 
@@ -344,6 +345,21 @@ def select_scenario(ls: KpiServer, *args):
     return ls.scenario
 
 
+class _OneLine(logging.StreamHandler):
+    """pygls's warnings and errors on standard error, one line each, never a traceback (a message
+    the client garbled, say: the client is told too)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.exc_info = record.exc_text = None
+        super().emit(record)
+
+
 def main() -> None:
     """Serve over standard input and output until the client says exit."""
+    handler = _OneLine()
+    handler.setFormatter(logging.Formatter("kpi lsp: %(levelname)s: %(message)s"))
+    log = logging.getLogger("pygls")
+    log.addHandler(handler)
+    log.setLevel(logging.WARNING)
+    log.propagate = False
     server.start_io()
