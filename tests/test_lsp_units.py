@@ -7,8 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from conftest import source_env
+from conftest import ROOT, source_env
 
 
 def test_without_the_extra_kpi_lsp_says_how_to_install_it(tmp_path):
@@ -54,7 +56,6 @@ def test_requests_answer_from_the_index_without_parsing_again(monkeypatch):
     pytest.importorskip("pygls")
     from lsprotocol import types as lsp
 
-    from conftest import ROOT
     from kpidsl import api
     from kpidsl.lsp import features, navigation
     from kpidsl.lsp.documents import Document
@@ -79,3 +80,50 @@ def test_requests_answer_from_the_index_without_parsing_again(monkeypatch):
                                                end=lsp.Position(line=200, character=0)), ev)
     assert features.completion(doc, lsp.Position(line=line + 1, character=13)).items
     assert navigation.symbols(doc) and navigation.folding(doc)
+
+
+EXAMPLE = (ROOT / "examples" / "ecommerce.kpi").read_text(encoding="utf-8")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, len(EXAMPLE)), st.integers(0, 8), st.sampled_from(
+    ["", "{", "}", '"', "#", ":", "kpi x", "\n", ">=", "万", "😀", "(", "expect ", "..", "\ufeff", "extends "])),
+    min_size=1, max_size=6), st.integers(0, 200), st.integers(0, 80))
+def test_any_edit_leaves_every_feature_answering(edits, line, character):
+    pytest.importorskip("pygls")
+    from lsprotocol import types as lsp
+
+    from kpidsl.lsp import actions, features, navigation
+    from kpidsl.lsp.documents import Document
+
+    doc = Document("file:///x.kpi", "/x.kpi", "utf-16")
+    doc.update(EXAMPLE, 1)
+    doc.check()  # a good model first, as an editor has before the edits
+    text = EXAMPLE
+    for version, (start, length, new) in enumerate(edits, start=2):
+        text = text[:start] + new + text[start + length:]
+        doc.update(text, version)
+        doc.check()
+    p = lsp.Position(line=line, character=character)
+    ev = doc.evaluate(doc.scenario(None)) if doc.model.scenarios else None
+    whole = lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=400, character=0))
+    features.hover(doc, p, ev)
+    features.completion(doc, p)
+    features.inlay_hints(doc, whole, ev)
+    navigation.definition(doc, p)
+    navigation.references(doc, p, True)
+    navigation.highlights(doc, p)
+    navigation.symbols(doc)
+    navigation.folding(doc)
+    try:
+        navigation.rename(doc, p, "renamed_name")
+    except navigation.RenameRefused:
+        pass
+    try:
+        actions.formatting(doc)
+    except actions.NotFormatted:
+        pass
+    diags = [lsp.Diagnostic(range=doc.analysis.lines.range(f.span), message=f.message, code=f.code, source="kpi")
+             for f in doc.analysis.findings]
+    actions.code_actions(doc, lsp.CodeActionParams(text_document=lsp.TextDocumentIdentifier(uri=doc.uri), range=whole,
+                                                   context=lsp.CodeActionContext(diagnostics=diags)))

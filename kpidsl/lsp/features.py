@@ -211,8 +211,9 @@ def completion(doc: Document, position: lsp.Position) -> lsp.CompletionList:
     """What may be written at ``position`` of the latest text, at most ``MAX_ITEMS`` of it."""
     text = doc.analysis.lines if doc.fresh else Lines(doc.text, doc.encoding)
     n = position.line
-    line = text.lines[n] if n < len(text.lines) else ""
-    before = line[: text.column(position) - 1]
+    if n >= len(text.lines):  # past the end: nothing is written there
+        return lsp.CompletionList(is_incomplete=False, items=[])
+    before = text.lines[n][: text.column(position) - 1]
     items = _complete(doc, text.lines, n, before)
     return lsp.CompletionList(is_incomplete=len(items) > MAX_ITEMS, items=items[:MAX_ITEMS])
 
