@@ -121,6 +121,7 @@ class Document:
         self.uri, self.path, self.encoding = uri, path, encoding
         self.text, self.version = "", None
         self.analysis: Analysis | None = None
+        self.checked_text: str | None = None  # the text ``analysis`` is of
         self.model: api.Model | None = None
         self.model_lines: Lines | None = None
         self._index: Index | None = None
@@ -144,7 +145,7 @@ class Document:
     @property
     def fresh(self) -> bool:
         """Whether the latest text has been checked."""
-        return self.analysis is not None and self.analysis.version == self.version and self.checked_text is self.text
+        return self.analysis is not None and self.checked_text is self.text
 
     def check(self) -> Analysis:
         """Check the latest text (unless done): ``kpi check``'s findings, and the model kept when it compiled."""
@@ -152,12 +153,10 @@ class Document:
             return self.analysis
         text = self.text
         model, findings = api.compile_text(text, self.path)
-        if model is not None:
-            findings = api.check(model, self.config)
-            self.model, self.model_lines, self._index, self.evaluations = model, None, None, {}
         lines = Lines(text, self.encoding)
         if model is not None:
-            self.model_lines = lines
+            findings = api.check(model, self.config)
+            self.model, self.model_lines, self._index, self.evaluations = model, lines, None, {}
         self.checked_text = text
         self.analysis = Analysis(self.version, findings, lines)
         return self.analysis
@@ -183,8 +182,6 @@ class Document:
         if name not in self.evaluations:
             self.evaluations[name] = evaluate(model, name)
         return self.evaluations[name]
-
-    checked_text: str | None = None
 
 
 def evaluate(model: api.Model, name: str):

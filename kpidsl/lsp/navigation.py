@@ -94,7 +94,7 @@ def symbols(doc: Document) -> list[lsp.DocumentSymbol]:
 
     def symbol(d, children=None) -> lsp.DocumentSymbol:
         return lsp.DocumentSymbol(name=d.name or "model", detail=" ".join(p for p in (d.keyword, d.label) if p),
-                                  kind=_SYMBOLS[d.keyword], range=lines.range(d.span),
+                                  kind=_SYMBOLS.get(d.keyword, lsp.SymbolKind.Object), range=lines.range(d.span),
                                   selection_range=lines.range(d.name_span), children=children)
 
     placed: set[str] = set()

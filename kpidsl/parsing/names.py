@@ -60,7 +60,8 @@ def _decl(decl, out: list[Occurrence]) -> None:
         if decl.extends is not None:
             out.append(Occurrence(decl.extends.text, decl.extends.span, "extends"))
     scenario = t is syntax.ScenarioDecl
-    for item in decl.body.items:
+    body = getattr(decl, "body", None)  # (a declaration of a kind this module does not know yet: its block)
+    for item in body.items if body is not None else ():
         ti = type(item)
         if ti is syntax.IndicatorDecl:
             _decl(item, out)
@@ -104,11 +105,11 @@ def _declarations(todo: list, out: list[Declaration]) -> None:
     while todo:
         decl, inside = todo.pop()
         t = type(decl)
-        name = None if t is syntax.ModelDecl else decl.name
+        name = getattr(decl, "name", None)  # None for the model (and any declaration without a name)
         keyword = decl.kind if t is syntax.IndicatorDecl else decl.keyword
         s = decl.span
         name_span = name.span if name is not None else Span(s.line, s.column, s.line, s.column + len(keyword))
-        label = decl.label
+        label = getattr(decl, "label", None)
         end = label.span if label is not None else name_span
         out.append(Declaration(keyword, None if name is None else name.text, name_span,
                                None if label is None else label.value, end, s, inside))
