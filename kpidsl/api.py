@@ -110,5 +110,34 @@ def evaluate_batch(model: Model, columns: Mapping, n: int, *, as_of: datetime.da
     return evaluate_columns(model, dict(columns), n, as_of)
 
 
+def occurrences(tree: syntax.File) -> list:
+    """Every place a name stands for a declaration in ``tree`` (a model's ``tree``, or ``parse``'s),
+    in file order: ``kpidsl.parsing.names.Occurrence`` (name, span, role)."""
+    from .parsing.names import occurrences as found
+
+    return found(tree)
+
+
+def declarations(tree: syntax.File) -> list:
+    """Every declaration of ``tree``, in file order: ``kpidsl.parsing.names.Declaration``."""
+    from .parsing.names import declarations as found
+
+    return found(tree)
+
+
+def vocabulary() -> dict:
+    """The words of the language, for editors: ``reserved`` (keywords, never names),
+    ``declarations`` (the keywords a declaration starts with), ``kinds`` (indicator kinds),
+    ``keys`` (``model`` or a kind → the entry keys it may have), ``words`` (key → its enumerated
+    values), ``functions`` (name → (fewest, most or None) arguments) and ``results`` (what an
+    ``expect`` line reads after a name's dot)."""
+    from .compiler.formulas import FUNCTIONS, RESULTS
+    from .parsing import grammar
+
+    return {"reserved": grammar.RESERVED, "declarations": grammar.DECLARATIONS, "kinds": grammar.KINDS,
+            "keys": {k: frozenset(v) for k, v in compiler.ALLOWED.items()}, "words": dict(compiler._WORDS),
+            "functions": dict(FUNCTIONS), "results": tuple(RESULTS)}
+
+
 __all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "evaluate_batch", "run_expects",
-           "read_source", "Model", "Span", "MissingValues"]
+           "read_source", "occurrences", "declarations", "vocabulary", "Model", "Span", "MissingValues"]

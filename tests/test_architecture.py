@@ -41,6 +41,8 @@ APART = (("kpidsl.checking", "kpidsl.evaluation"), ("kpidsl.cli", "kpidsl.lsp"))
 FRONT_ENDS = {
     "kpidsl.cli": ("kpidsl", "kpidsl.api", "kpidsl.errors", "kpidsl.render.*", "kpidsl.data",
                    "kpidsl.checking.config", "kpidsl.checking.rules", "kpidsl.parsing.sources"),
+    "kpidsl.lsp": ("kpidsl", "kpidsl.api", "kpidsl.errors", "kpidsl.gcpause", "kpidsl.render.*",
+                   "kpidsl.checking.config", "kpidsl.checking.rules"),
 }
 #: The package root names the API lazily (strings in ``_EXPORTS``, not imports): it stands outside
 #: the layers, and only the front ends import it (for ``__version__``).

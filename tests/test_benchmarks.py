@@ -75,3 +75,10 @@ def test_a_failing_command_is_not_timed():
 def test_stages_runs():
     done = _run("stages.py", "--sizes", "100", "--scenarios", "2")
     assert "parse/s" in done.stdout
+
+
+def test_the_language_server_benchmark_runs():
+    pytest.importorskip("pytest_lsp")
+    done = _run("lsp.py", "--edit-decls", "80", "--decls", "160", "--repeat", "2", timeout=300)
+    assert "L1 edits:" in done.stdout
+    assert all(f"L2 {what}:" in done.stdout for what in ("hover", "definition", "completion", "inlay hints"))

@@ -568,6 +568,18 @@ def rule(code: str | None) -> None:
     click.echo(f"{r.code} ({r.severity}): {r.summary}\n\n{r.explanation}")
 
 
+@cli.command()
+@click.option("--stdio", is_flag=True, help="Talk over standard input and output (the default; editors may pass it).")
+def lsp(stdio: bool) -> None:
+    """Run the language server for editors (needs `pip install 'kpidsl[lsp]'`)."""
+    command = [sys.executable, "-m", "kpidsl.lsp"]  # the server is its own program: cli never imports it
+    if os.name == "posix":
+        os.execv(sys.executable, command)
+    import subprocess
+
+    sys.exit(subprocess.call(command))
+
+
 class _Output:
     """Standard output (text, or its ``buffer``) that remembers a failed write, so that ``main`` can
     tell a full disk or a closed pipe from an internal error."""
