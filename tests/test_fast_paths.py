@@ -174,6 +174,10 @@ CASES = [
     "kgi a { kpi: 1 }", "kgi a { not : 1 }", "kgi a { 销售额: 1  ٣: 2 }", "kgi a { x:: 1 }",
     "kgi a { value: b: 1 }", "kgi a: { }", "scenario s extends t: { }", "kgi a { value: x.y: 1 }",
     "kgi a { expect: 1 }", "kgi a { value: f(x: 1) }", "kgi a { x\f: 1 }", "kgi a { : 1 }",
+    # period blocks: `NAME "text" { … }`, the word checked as `expect`'s is
+    'scenario s { period "2025-07" { x: 1  expect a.met } }', 'scenario s { owner "me" }',
+    'scenario s { owner "me" x: 1 }', 'scenario s { period "2025" }', 'scenario s { period "a { x: 1 }',
+    'kgi a { foo "x" { } }', 'scenario s { period "\\q" { period "2025" { } } }', 'scenario s { period 2025 { } }',
 ]
 
 
@@ -187,7 +191,8 @@ def test_valid_corner_cases_take_the_fast_path():
                  "scenario s extends t { x: -1  expect a.met }", "kgi a { target: 1..2 }",
                  "kgi a { value: 1e999  owner: \"\\q\" }", "scenario s { foo a + 1 }",
                  "kgi a { value: not x < 1 and (y or true) }", "kgi a { value: -2 ^ -3 ^ 4 * 5 / 6 + 7 }",
-                 "kgi a { value : 1  weight\t:2  owner\n: \"o\" }"]:
+                 "kgi a { value : 1  weight\t:2  owner\n: \"o\" }", 'scenario s { period "2025-07" { x: 1 } }',
+                 'scenario s { foo "2025-07" { x: 1 } }']:
         tree, found = fast_only(text)  # raises descent.Fallback if the plain path had to decide
         plain_sink = FindingSink("x.kpi")
         assert tree == parser.parse_text(text, plain_sink, fast=False)

@@ -17,6 +17,10 @@ PERSPECTIVES = ("financial", "customer", "process", "learning")
 TYPES = ("result", "process")
 #: How a kgi or kpi with drivers is scored (``score:``): from its drivers (the default) or its own value.
 SCORE_FROM = ("drivers", "own")
+#: How an input or a directly valued indicator accumulates over periods (``accumulate:``; ``sum`` by default).
+ACCUMULATE = ("sum", "avg", "last", "min", "max")
+#: Where to-date results start (``to_date:`` of the model): the first period of each year, or of the series.
+TO_DATE = ("year", "series")
 
 
 @attrs.frozen
@@ -78,6 +82,8 @@ class Indicator:
     cap: float | None = None
     #: ``"own"`` to score on its own achievement though it has drivers (``score: own``), else None.
     score: str | None = None
+    #: How its supplied values accumulate over periods (``accumulate:``), or None for ``sum``.
+    accumulate: str | None = None
     unit: str | None = None
     owner: str | None = None
     due: datetime.date | None = None
@@ -115,6 +121,7 @@ class Indicator:
         ind.formula = None
         ind.cap = None
         ind.score = None
+        ind.accumulate = None
         ind.unit = None
         ind.owner = None
         ind.due = None
@@ -154,6 +161,10 @@ class Scenario:
     extends: str | None = None
     values: dict[str, float] = attrs.Factory(dict)
     expects: list[syntax.Expect] = attrs.Factory(list)
+    #: Its ``period "…" { … }`` blocks: each period's text -> the values it assigns (in file order).
+    periods: dict[str, dict[str, float]] = attrs.Factory(dict)
+    #: The ``expect`` lines of each period block, by the period's text.
+    period_expects: dict[str, list[syntax.Expect]] = attrs.Factory(dict)
 
     @property
     def span(self) -> Span:
@@ -173,6 +184,8 @@ class Settings:
     cap: float = 1.2
     green: float = 1.0
     amber: float = 0.8
+    #: Where to-date results start (``to_date:``): ``year`` (the default, None) or ``series``.
+    to_date: str | None = None
     decl: syntax.ModelDecl | None = None
 
 

@@ -11,25 +11,27 @@ import sys
 import attrs
 
 from . import formulas as expressions
+from . import periods
 from .context import Context
 from ..parsing import syntax
 from ..errors import FindingSink, closest
 from ..gcpause import paused_gc
-from .model import KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TYPES, Indicator, Model, Scenario, Target
+from .model import ACCUMULATE, KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TO_DATE, TYPES, Indicator, Model, Scenario, Target
 
 #: Entries each kind of declaration may have (nested declarations are checked separately).
 _COMMON = {"value", "unit", "baseline", "target", "stretch", "owner", "due", "period", "perspective",
            "type", "source", "description"}
 ALLOWED = {
-    "model": {"owner", "period", "due", "cap", "green", "amber", "description"},
-    "kgi": _COMMON | {"cap", "score"},
-    "kpi": _COMMON | {"parent", "weight", "cap", "score"},
+    "model": {"owner", "period", "due", "cap", "green", "amber", "description", "to_date"},
+    "kgi": _COMMON | {"cap", "score", "accumulate"},
+    "kpi": _COMMON | {"parent", "weight", "cap", "score", "accumulate"},
     "veto": {"parent", "value", "unit", "target", "owner", "period", "source", "description"},
     "metric": {"value", "unit", "target", "baseline", "stretch", "cap", "owner", "period", "source", "description"},
-    "input": {"unit", "source", "period", "owner", "description"},
+    "input": {"unit", "source", "period", "owner", "description", "accumulate"},
 }
 KNOWN_KEYS = set().union(*ALLOWED.values())
-_WORDS = {"period": PERIODS, "perspective": PERSPECTIVES, "type": TYPES, "score": SCORE_FROM}
+_WORDS = {"period": PERIODS, "perspective": PERSPECTIVES, "type": TYPES, "score": SCORE_FROM,
+          "accumulate": ACCUMULATE, "to_date": TO_DATE}
 #: Each kind as this module's (interned) string: the passes and rules compare kinds many times, and
 #: the same object compares equal without reading the characters.
 _KIND = {kind: kind for kind in KINDS}
@@ -826,6 +828,38 @@ def _cycle_path(first: str, comp: set[str], graph) -> list[str]:
 # Pass 4: scenarios.
 
 
+def scenario_value(ctx: Context, sc: Scenario, item: syntax.Entry, seen: dict[str, syntax.Entry],
+                   into: dict[str, float]) -> None:
+    """Read one ``NAME: N`` entry of scenario ``sc`` (or of one of its periods) into ``into``:
+    E003 for a name given twice in the block, E501 for a name a scenario cannot assign, E001 for a
+    value that is not a number literal."""
+    model, sink = ctx.model, ctx.sink
+    key = item.key
+    if key in seen:
+        sink.add("E003", item.key_span, f"`{key}` is given twice in scenario `{sc.name}` (first on "
+                 f"line {seen[key].key_span.line}); keep one")
+        return
+    seen[key] = item
+    target = ctx.names.get(key)
+    if not isinstance(target, Indicator):
+        sink.add("E501", item.key_span,
+                 f"scenario `{sc.name}` assigns `{key}`, which is not an input or indicator"
+                 + closest(key, model.indicators, sink))
+        return
+    if target.formula is not None or "value" in target.entries:
+        sink.add("E501", item.key_span,
+                 f"scenario `{sc.name}` assigns `{key}`, which is computed by its `value` formula; "
+                 "assign the inputs the formula reads instead")
+        return
+    n = number_of(item.value)
+    if n is None:
+        sink.add("E001", item.value.span,
+                 f"found `{source_text(model, item.value)}` after `{key}:`; expected a number "
+                 "(a scenario assigns number literals such as `1_150`, `71%`, `833万`)")
+        return
+    into[key] = n
+
+
 def resolve_scenarios(ctx: Context) -> None:
     """Read scenario values (E501), ``extends`` (E502) and ``expect`` conditions (E503)."""
     model, sink = ctx.model, ctx.sink
@@ -840,30 +874,9 @@ def resolve_scenarios(ctx: Context) -> None:
                 sink.add("E004", item.name.span,
                          f"a {item.kind} cannot be declared inside scenario `{sc.name}`; move it out")
                 continue
-            key = item.key
-            if key in seen:
-                sink.add("E003", item.key_span, f"`{key}` is given twice in scenario `{sc.name}` (first on "
-                         f"line {seen[key].key_span.line}); keep one")
+            if type(item) is syntax.PeriodBlock:  # read by kpidsl.compiler.periods
                 continue
-            seen[key] = item
-            target = ctx.names.get(key)
-            if not isinstance(target, Indicator):
-                sink.add("E501", item.key_span,
-                         f"scenario `{sc.name}` assigns `{key}`, which is not an input or indicator"
-                         + closest(key, model.indicators, sink))
-                continue
-            if target.formula is not None or "value" in target.entries:
-                sink.add("E501", item.key_span,
-                         f"scenario `{sc.name}` assigns `{key}`, which is computed by its `value` formula; "
-                         "assign the inputs the formula reads instead")
-                continue
-            n = number_of(item.value)
-            if n is None:
-                sink.add("E001", item.value.span,
-                         f"found `{source_text(model, item.value)}` after `{key}:`; expected a number "
-                         "(a scenario assigns number literals such as `1_150`, `71%`, `833万`)")
-                continue
-            sc.values[key] = n
+            scenario_value(ctx, sc, item, seen, sc.values)
         if sc.extends is not None:
             base = ctx.names.get(sc.extends)
             ext = sc.decl.extends
@@ -951,6 +964,11 @@ def order_indicators(ctx: Context) -> None:
     ctx.model.order = order
 
 
+def resolve_periods(ctx: Context) -> None:
+    """Read the ``period "…" { … }`` blocks of scenarios (``kpidsl.compiler.periods``)."""
+    periods.resolve_periods(ctx, scenario_value)
+
+
 def mark_evaluable(ctx: Context) -> None:
     """Mark a model without errors as evaluable (``kpidsl.evaluation.plan`` lowers it on first use)."""
     if not any(f.is_error for f in ctx.sink.items):
@@ -965,6 +983,7 @@ PASSES = (
     resolve_formulas,
     check_formula_cycles,
     resolve_scenarios,
+    resolve_periods,
     order_indicators,
     mark_evaluable,
 )
