@@ -247,16 +247,21 @@ def _drag_count(ctx, param, value: str) -> int | None:
               help="Tree: leave out each node's owner.")
 @click.option("--no-inputs", "inputs", is_flag=True, flag_value=False, default=True,
               help="Tree: leave out the inputs and metrics each formula reads.")
+@click.option("--period", metavar="PERIOD", help="Scenarios with periods: show this period (e.g. 2025-07).")
+@click.option("--to-date", "to_date", is_flag=True, help="Scenarios with periods: show the results to date.")
 def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
-          fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool, owners: bool, inputs: bool) -> None:
-    """Evaluate scenarios of a model side by side."""
+          fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool, owners: bool, inputs: bool,
+          period: str | None, to_date: bool) -> None:
+    """Evaluate scenarios of a model side by side (scenarios with periods: period by period and to date)."""
     from .. import api
     from ..render import evaluation as render_eval
     from ..api import MissingValues
     from ..data import DataError, left_out, select
+    from . import periods as with_periods
 
     model = _load_for_eval(model_path)
-    if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv"):
+    if (fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv")
+            and not (period or to_date) and not with_periods.is_series_csv(data_files[0])):
         _eval_csv_batch(model, data_files[0], sets, allow_missing)
     try:
         chosen = select(model, scenarios, data_files, sets)
@@ -264,6 +269,10 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
         _fail(str(exc))
     if not chosen:
         _fail(f"{model_path} has no scenarios to evaluate: add a `scenario` block, or pass --data or --set", 1)
+    series = with_periods.periods_of(model, chosen)
+    if period or to_date or any(series):
+        with_periods.run(model, chosen, series, fmt, period, to_date, allow_missing, _say, _fail,
+                         (_style_for(sys.stdout), drags, drag_parents, owners, inputs))
     evals, missing = [], []
     for sc in chosen:
         try:

@@ -65,6 +65,24 @@ def resolve_periods(ctx: Context, scenario_value) -> None:
             sc.periods[text] = values
             if expects:
                 sc.period_expects[text] = expects
+    kinds = {n: {read_period(t)[0].kind for t in sc.periods} for n, sc in model.scenarios.items()}
+    inherited: dict[str, tuple[str, str] | None] = {}  # name -> (kind, scenario) of the nearest with periods
+    for name in model.scenarios:  # a scenario's periods and those it extends: one granularity too
+        chain, n = [], name
+        while n is not None and n in model.scenarios and n not in inherited and n not in chain:
+            chain.append(n)
+            n = model.scenarios[n].extends
+        above = inherited.get(n)
+        for n in reversed(chain):
+            own = kinds[n]
+            if len(own) == 1 and above is not None and above[0] not in own:
+                sc = model.scenarios[n]
+                sink.add("E505", sc.decl.extends.span,
+                         f"scenario `{n}` holds {KINDS[min(own)]} but extends `{above[1]}`, which holds "
+                         f"{KINDS[above[0]]}; a scenario's periods and those it extends are all of one granularity")
+            if len(own) == 1:
+                above = (min(own), n)
+            inherited[n] = above
     for ind in model.indicators.values():
         if ind.accumulate is not None and "value" in ind.entries:
             sink.add("E004", ind.entries["accumulate"].key_span,

@@ -270,13 +270,15 @@ class BatchResult:
         return self._drag[name]
 
 
-def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int) -> BatchResult:
+def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int, *, plan: Plan | None = None,
+                     fed: dict[int, np.ndarray] | None = None, keep: list | None = None) -> BatchResult:
     """Evaluate ``n`` scenarios given column-wise: name -> float64 array, NaN = not supplied.
 
     Names are inputs and indicators without a formula (``KpiError`` otherwise, like ``evaluate``);
     absent names are unknown in every row (``allow_missing`` semantics; see ``BatchResult.missing``).
+    ``plan``, ``fed`` and ``keep`` are those of ``kpidsl.evaluation.scalar.evaluate``, column-wise.
     """
-    plan = plan_of(model)
+    plan = plan_of(model) if plan is None else plan
     prog = program(plan)
     unknown = np.full(n, NAN)
     r: list = [unknown] * plan.temps_from
@@ -292,8 +294,12 @@ def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int) -> Ba
         if gone.any():
             for row in np.flatnonzero(gone).tolist():
                 missing.setdefault(row, []).append(nm)
+    for reg, col in (fed or {}).items():
+        r[reg] = col
     with np.errstate(all="ignore"):
         prog.run(r, n)
+    if keep is not None:
+        keep.append(r)
     problems: dict[int, list[str]] = {}
     for name, (levels, ok, want) in plan.levels.items():
         for row in np.flatnonzero(r[ok] == 0.0).tolist():

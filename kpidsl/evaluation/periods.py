@@ -1,0 +1,235 @@
+"""Series of periods: each period evaluated on its own and to date (``docs/scoring.md``, §8).
+
+To date is **aggregate-then-calculate**: the supplied values of the periods so far (from the first
+period of the year, or of the series with ``to_date: series``) are aggregated as each name
+accumulates (``sum`` by default, ``avg``, ``last``, ``min``, ``max``), and the model's one plan is
+run on them. Only the levels of *additive* indicators (``kpidsl.compiler.periods.additive``) differ:
+their to-date levels are the sums of their levels in each period, fed to a plan that reads them
+(``plan_of(model, fed)``); every other level is computed from the to-date values.
+
+Both runtimes are used the same way: ``evaluate_series`` (scalar, one series) and
+``evaluate_rows`` (NumPy, many series at once, one row per series and period).
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from typing import Iterable, Mapping
+
+import attrs
+
+from ..compiler.model import Model
+from ..compiler.periods import accumulation, additive
+from ..errors import KpiError
+from ..parsing.periods import KINDS, Period, per_year, read_period
+from .plan import Plan, plan_of
+from .results import Evaluation
+from .scalar import evaluate
+
+NAN = math.nan
+
+
+@attrs.frozen
+class Series:
+    """The values of one scenario (of one entity) over periods: ``base`` applies to every period,
+    ``periods`` (in order) adds each period's own. ``expects`` names the in-file scenario whose
+    ``expect`` lines apply (its periods' under ``(scenario, period)``)."""
+
+    name: str
+    periods: tuple[tuple[Period, Mapping[str, float]], ...]
+    base: Mapping[str, float] = attrs.Factory(dict)
+    label: str | None = None
+    entity: str | None = None
+    expects: str | None = None
+    source: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class PeriodEvaluation:
+    """One period of a series: its own evaluation, the evaluation to date, and how many periods
+    the to-date window holds (``elapsed``) of the ``total`` in its year (in the series, with
+    ``to_date: series``). ``projection`` is the run rate: the to-date values and the levels of
+    additive indicators times ``total / elapsed``, averages and the like as they are, evaluated
+    by the same plan (None once the window is complete). ``bounds`` give each scored indicator's
+    target level (a number, or ``(low, high)`` for a band) for ``own``, ``to_date`` and
+    ``projection``."""
+
+    period: Period
+    own: Evaluation
+    to_date: Evaluation
+    elapsed: int
+    total: int
+    projection: Evaluation | None = None
+    bounds: Mapping[str, Mapping[str, object]] = attrs.Factory(dict)
+
+
+@attrs.frozen
+class SeriesEvaluation:
+    """The evaluation of a series, period by period in order."""
+
+    name: str
+    label: str | None
+    entity: str | None
+    periods: tuple[PeriodEvaluation, ...]
+    source: tuple[str, ...] = ()
+
+    @property
+    def last(self) -> PeriodEvaluation:
+        """The last period."""
+        return self.periods[-1]
+
+    def at(self, text: str) -> PeriodEvaluation | None:
+        """The period written ``text``, if the series has it."""
+        return next((p for p in self.periods if p.period.text == text), None)
+
+
+def _sum(xs: list[float]) -> float:
+    try:
+        return math.fsum(xs)
+    except (OverflowError, ValueError):
+        return NAN
+
+
+#: How a name's values over the periods to date become one value (NaN in, NaN out).
+AGGREGATES = {
+    "sum": _sum,
+    "avg": lambda xs: _sum(xs) / len(xs),
+    "last": lambda xs: xs[-1],
+    "min": lambda xs: NAN if any(x != x for x in xs) else min(xs),
+    "max": lambda xs: NAN if any(x != x for x in xs) else max(xs),
+}
+
+
+def ordered(periods: Iterable[tuple[Period, object]], where: str) -> list:
+    """``periods`` in order; ``KpiError`` when they mix granularities (E505's rule for data)."""
+    items = sorted(periods, key=lambda pv: pv[0])
+    kinds = {p.kind: p for p, _ in items}
+    if len(kinds) > 1:
+        (a, pa), (b, pb) = list(kinds.items())[:2]
+        raise KpiError([], f"{where} holds {KINDS[a]} (`{pa.text}`) and {KINDS[b]} (`{pb.text}`); one "
+                       "scenario's periods are all of one granularity: give the others their own scenario")
+    return items
+
+
+_MERGED: "weakref.WeakKeyDictionary[Model, dict]" = weakref.WeakKeyDictionary()
+
+
+def _merged_periods(model: Model) -> dict[str, dict[str, dict[str, float]]]:
+    """Each in-file scenario's periods merged over its ``extends`` chain (each chain walked once,
+    once per model; a scenario without periods of its own shares the dict of the one it extends)."""
+    merged = _MERGED.get(model)
+    if merged is not None:
+        return merged
+    merged = _MERGED[model] = {}
+    scenarios = model.scenarios
+    for name in scenarios:
+        chain, n = [], name
+        while n is not None and n in scenarios and n not in merged and n not in chain:
+            chain.append(n)
+            n = scenarios[n].extends
+        below = merged.get(n, {})
+        for n in reversed(chain):
+            own = scenarios[n].periods
+            if own:
+                below = {t: {**below.get(t, {}), **own.get(t, {})} for t in below.keys() | own.keys()}
+            merged[n] = below
+    return merged
+
+
+def series_of(model: Model, name: str) -> Series | None:
+    """The series of the in-file scenario ``name`` (its periods merged over its ``extends`` chain),
+    or None when it has no periods."""
+    if not any(sc.periods for sc in model.scenarios.values()):
+        return None
+    merged = _merged_periods(model).get(name)
+    if not merged:
+        return None
+    sc = model.scenarios[name]
+    periods = ordered(((read_period(t)[0], v) for t, v in merged.items()), f"scenario `{name}`")
+    return Series(name, tuple(periods), model.scenario_values(name), sc.label, None, name, ("the model",))
+
+
+def window_starts(model: Model, periods: list[Period]) -> list[bool]:
+    """For each period (in order), whether the to-date window starts again there: at the first
+    period, and with ``to_date: year`` (the default) at the first period of each year."""
+    by_year = model.settings.to_date != "series"
+    return [i == 0 or (by_year and p.year != periods[i - 1].year) for i, p in enumerate(periods)]
+
+
+def fed_plan(model: Model) -> tuple[Plan, Plan, frozenset]:
+    """The model's plan, the plan to date (the levels of additive indicators fed), and those indicators."""
+    plan = plan_of(model)
+    fed = frozenset(n for n in additive(model) if n in plan.bounds)
+    return plan, plan_of(model, fed), fed
+
+
+def bounds_of(plan: Plan, r: list) -> dict[str, object]:
+    """Each indicator's target level in a run's registers ``r``: a number (None when unknown), or
+    ``(low, high)`` for a band."""
+    def value(op):
+        x = r[op] if type(op) is int else op
+        return None if x != x else x
+
+    out: dict[str, object] = {}
+    for name, levels in plan.bounds.items():
+        out[name] = value(levels["target"]) if "target" in levels else (value(levels["low"]), value(levels["high"]))
+    return out
+
+
+def evaluate_series(model: Model, series: Series, *, allow_missing: bool = False) -> SeriesEvaluation:
+    """Evaluate every period of ``series`` on its own and to date (scalar runtime).
+
+    Raises ``MissingValues`` as ``evaluate`` does, for the first period that lacks a needed value."""
+    plan, to_date_plan, fed = fed_plan(model)
+    expects = model.scenarios[series.expects] if series.expects in model.scenarios else None
+    periods = [p for p, _ in series.periods]
+    starts = window_starts(model, periods)
+    by_year = model.settings.to_date != "series"
+    out = []
+    seen: dict[str, list[float]] = {}
+    sums: dict[tuple[str, str], float] = {}
+    elapsed = 0
+    for i, (period, own_values) in enumerate(series.periods):
+        values = {**series.base, **own_values}
+        keep: list = []
+        checked = (series.expects, period.text) if expects is not None and period.text in expects.period_expects \
+            else None
+        own = evaluate(model, values, name=series.name, label=series.label, allow_missing=allow_missing,
+                       expects=checked, keep=keep)
+        r = keep[0]
+        if starts[i]:
+            seen, sums, elapsed = {}, {}, 0
+        for k in seen.keys() | values.keys():
+            seen.setdefault(k, [NAN] * elapsed).append(values.get(k, NAN))
+        elapsed += 1
+        for n in fed:
+            for key, op in plan.bounds[n].items():
+                sums[n, key] = sums.get((n, key), 0.0) + (r[op] if type(op) is int else op)
+        agg = {}
+        for k, xs in seen.items():
+            x = AGGREGATES[accumulation(model, k)](xs)
+            if x == x:
+                agg[k] = x
+        last = i == len(series.periods) - 1
+        fed_values = {to_date_plan.fed[n][key]: x for (n, key), x in sums.items()}
+        keep_td: list = []
+        to_date = evaluate(model, agg, name=series.name, label=series.label, allow_missing=allow_missing,
+                           expects=series.expects if last and expects is not None else None, plan=to_date_plan,
+                           fed=fed_values, keep=keep_td)
+        bounds = {"own": bounds_of(plan, r), "to_date": bounds_of(to_date_plan, keep_td[0])}
+        total = per_year(period.kind, period.year) if by_year else len(periods)
+        projection = None
+        if elapsed < total:
+            k = total / elapsed
+            scaled = {n: x * k if accumulation(model, n) == "sum" else x for n, x in agg.items()}
+            keep_pr: list = []
+            projection = evaluate(model, scaled, name=series.name, label=series.label, allow_missing=True,
+                                  plan=to_date_plan, fed={reg: x * k for reg, x in fed_values.items()}, keep=keep_pr)
+            bounds["projection"] = bounds_of(to_date_plan, keep_pr[0])
+        out.append(PeriodEvaluation(period, own, to_date, elapsed, total, projection, bounds))
+    return SeriesEvaluation(series.name, series.label, series.entity, tuple(out), series.source)
+
+
+__all__ = ["Series", "PeriodEvaluation", "SeriesEvaluation", "AGGREGATES", "evaluate_series", "series_of",
+           "window_starts", "fed_plan", "ordered"]
