@@ -122,6 +122,14 @@ def evaluate_series(model: Model, name: str, values: Mapping[str, float], period
     return run(model, series, allow_missing=allow_missing)
 
 
+def evaluate_rows(model: Model, columns: Mapping, series, periods):
+    """Evaluate many series at once with NumPy: one row per series and period, rows sorted by series
+    then period (``kpidsl.evaluation.periods.evaluate_rows``). Imports NumPy."""
+    from .evaluation.periods import evaluate_rows as run
+
+    return run(model, columns, series, periods)
+
+
 def scenario_periods(model: Model, name: str) -> dict[str, dict[str, float]]:
     """The periods of an in-file scenario (with those of the scenarios it extends), by their text."""
     from .evaluation.periods import series_of
@@ -131,4 +139,4 @@ def scenario_periods(model: Model, name: str) -> dict[str, dict[str, float]]:
 
 
 __all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "evaluate_batch", "run_expects",
-           "evaluate_series", "scenario_periods", "read_source", "Model", "Span", "MissingValues"]
+           "evaluate_series", "evaluate_rows", "scenario_periods", "read_source", "Model", "Span", "MissingValues"]

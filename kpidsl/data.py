@@ -596,3 +596,69 @@ def select_batch(model, path: str, sets: tuple[str, ...] = ()) -> tuple[list[str
     return names, columns, n
 
 
+
+
+# --------------------------------------------------------------------------------------------------
+# CSV series, column-wise: one row per scenario, entity and period
+
+
+def read_series_columns(path: str, model: Model):
+    """A CSV with ``period`` (and ``entity``) columns read column-wise for
+    ``kpidsl.evaluation.periods.evaluate_rows``: ``(series, ids, periods, columns)``, where
+    ``series`` lists each series' ``(scenario, entity)`` in order of appearance, and the rows are
+    sorted by series, then period (``ids``: each row's series number; ``periods``: its ``Period``;
+    ``columns``: name -> float64 array, NaN for an empty cell).
+
+    None when the file is not of the plain form (a row without a period, a ragged or blank row, a
+    cell that is not a number, a name the model does not let data assign, a period that cannot be
+    read, given twice or of another granularity in its series, a scenario the model declares):
+    ``read_data`` reads those, and says what is wrong."""
+    import numpy as np
+
+    try:
+        rows = list(csv.reader(io.StringIO(read_text(path))))
+    except (DataError, csv.Error):
+        return None
+    if len(rows) < 2:
+        return None
+    header = [h.strip() for h in rows[0]]
+    width = len(header)
+    if "period" not in header or "" in header or len(set(header)) != width or set(map(len, rows[1:])) != {width}:
+        return None
+    cols = dict(zip(header, zip(*rows[1:])))
+    n = len(rows) - 1
+    texts = [c.strip() for c in cols.pop("period")]
+    names = [c.strip() for c in cols.pop("scenario", [Path(path).stem] * n)]
+    entities = [c.strip() for c in cols.pop("entity")] if "entity" in cols else [None] * n
+    if "" in texts or "" in names or "" in entities or any(nm in model.scenarios for nm in set(names)):
+        return None
+    read = {}
+    for t in set(texts):
+        period, _ = read_period(t)
+        if period is None:
+            return None
+        read[t] = period
+    ids_of: dict = {}
+    ids = np.fromiter((ids_of.setdefault(k, len(ids_of)) for k in zip(names, entities)), dtype=np.int64, count=n)
+    periods = [read[t] for t in texts]
+    key = np.fromiter((p.year * 1000 + p.index for p in periods), dtype=np.int64, count=n)
+    order = np.lexsort((key, ids))
+    ids, key = ids[order], key[order]
+    if n > 1 and bool(((ids[1:] == ids[:-1]) & (key[1:] == key[:-1])).any()):
+        return None  # a period given twice
+    kinds = np.fromiter((_KIND_CODES[p.kind] for p in periods), dtype=np.int8, count=n)[order]
+    if n > 1 and bool(((ids[1:] == ids[:-1]) & (kinds[1:] != kinds[:-1])).any()):
+        return None  # granularities mixed in a series
+    columns = {}
+    for k, cells in cols.items():
+        ind = model.indicators.get(k)
+        if ind is None or ind.formula is not None:
+            return None
+        arr = _parse_column(cells)
+        if arr is None:
+            return None
+        columns[k] = arr[order]
+    return list(ids_of), ids, [periods[i] for i in order.tolist()], columns
+
+
+_KIND_CODES = {kind: i for i, kind in enumerate(PERIOD_KINDS)}

@@ -217,3 +217,21 @@ def test_models_without_periods_evaluate_as_before():
                           '  plan_rate: 1% }\n')
     ev = api.evaluate(model, model.scenario_values("s"))
     assert ev["volume"].value == 1.5 and not math.isnan(ev["revenue"].score)
+
+
+def test_long_csv_column_wise_is_the_text_of_series_one_at_a_time(tmp_path, monkeypatch):
+    from kpidsl.cli import periods as cli_periods
+
+    (tmp_path / "m.kpi").write_text(SHOP.replace("target: >= quota", "target: quota * 50% .. quota * 2"),
+                                    encoding="utf-8")
+    rows = CSV + "south,2024-12,5,100,2,5,1,9,10%,10\nsouth,2024-11,,100,2,5,1,9,10%,10\n"
+    (tmp_path / "d.csv").write_text(rows, encoding="utf-8")
+    args = ["eval", str(tmp_path / "m.kpi"), "--data", str(tmp_path / "d.csv"), "--format", "csv", "--allow-missing"]
+    fast = CliRunner().invoke(cli, args)
+    calls = []
+    monkeypatch.setattr(cli_periods, "csv_rows", lambda *a: calls.append(a) or False)
+    slow = CliRunner().invoke(cli, args)
+    assert calls and fast.exit_code == slow.exit_code == 0
+    assert fast.output == slow.output and "..20.0," in fast.output
+    missing = CliRunner().invoke(cli, args[:-1])  # without --allow-missing: the series path names what is missing
+    assert missing.exit_code == 1 and "has no value for `orders`" in missing.output

@@ -260,9 +260,12 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     from . import periods as with_periods
 
     model = _load_for_eval(model_path)
-    if (fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv")
-            and not (period or to_date) and not with_periods.is_series_csv(data_files[0])):
-        _eval_csv_batch(model, data_files[0], sets, allow_missing)
+    if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv") and not (
+            period or to_date):
+        if not with_periods.is_series_csv(data_files[0]):
+            _eval_csv_batch(model, data_files[0], sets, allow_missing)
+        else:
+            with_periods.csv_rows(model, data_files[0], sets, allow_missing)
     try:
         chosen = select(model, scenarios, data_files, sets)
     except DataError as exc:

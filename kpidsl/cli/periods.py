@@ -27,6 +27,27 @@ def is_series_csv(path: str) -> bool:
     return False
 
 
+def csv_rows(model, path: str, sets: tuple[str, ...], allow_missing: bool) -> bool:
+    """``kpi eval --data FILE.csv --format csv`` of a CSV of plain series, column-wise with NumPy
+    (the same text as one series at a time); False when the file is not of the plain form, or
+    lacks needed values without ``allow_missing`` (the series path then says which)."""
+    from ..data import parse_set, read_series_columns
+    from ..render.periods import iter_rows_csv
+
+    if sets:
+        return False
+    got = read_series_columns(path, model)
+    if got is None:
+        return False
+    series, ids, periods, columns = got
+    result = api.evaluate_rows(model, columns, ids, periods)
+    if result.own.missing and not allow_missing:
+        return False
+    for piece in iter_rows_csv(model, series, ids, periods, result):
+        sys.stdout.write(piece)
+    sys.exit(0)
+
+
 def periods_of(model, chosen: list[Selected]) -> list[dict]:
     """Each chosen scenario's periods: those of its in-file scenario, then the data's."""
     out = []

@@ -61,6 +61,54 @@ def to_long_csv(model: Model, sevs: list[SeriesEvaluation]) -> str:
     return "\n".join(out) + "\n"
 
 
+def iter_rows_csv(model: Model, series: list[tuple[str, str | None]], ids, periods, result):
+    """``to_long_csv`` of ``kpidsl.evaluation.periods.evaluate_rows``'s ``result`` (the same text),
+    written a block of rows at a time."""
+    import numpy as np
+
+    from ..data import _number_texts, csv_text
+    from ..evaluation.plan import STATUSES
+
+    summed = additive(model)
+    names = list(model.order)
+    status_text = np.array([s or "" for s in STATUSES], dtype=object)
+    yield ",".join(LONG_COLUMNS) + "\n"
+    heads = [f"{csv_text(nm)},{csv_text(ent)}," for nm, ent in series]
+    quoted = {nm: csv_text(nm) for nm in names}
+    bases = (("period", result.own, result.levels["own"], names),
+             ("to date", result.to_date, result.levels["to_date"], names),
+             ("run rate", result.projection, result.levels["projection"], [n for n in names if n in summed]))
+    n, chunk = result.n, 2048
+    with np.errstate(all="ignore"):
+        for lo in range(0, n, chunk):
+            hi = min(n, lo + chunk)
+            texts = {}
+            for basis, batch, levels, shown in bases:
+                for nm in shown:
+                    level = levels.get(nm)
+                    if level is None:
+                        bound = [""] * (hi - lo)
+                    elif len(level) == 1:
+                        bound = _number_texts(level[0][lo:hi])
+                    else:
+                        a, b = _number_texts(level[0][lo:hi]), _number_texts(level[1][lo:hi])
+                        bound = [f"{x}..{y}" if x and y else "" for x, y in zip(a, b)]
+                    texts[basis, nm] = list(zip(_number_texts(batch.value[nm][lo:hi]), bound,
+                                                _number_texts(batch.score[nm][lo:hi]),
+                                                status_text[batch.status[nm][lo:hi]].tolist()))
+            out = []
+            for i in range(hi - lo):
+                row = lo + i
+                head = heads[int(ids[row])] + periods[row].text + ","
+                for basis, _, _, shown in bases:
+                    if basis == "run rate" and not result.projected[row]:
+                        continue
+                    for nm in shown:
+                        v, b, sc, st = texts[basis, nm][i]
+                        out.append(f"{head}{basis},{quoted[nm]},{v},{b},{sc},{st},\n")
+            yield "".join(out)
+
+
 def _finite(x):
     return x if x is None or math.isfinite(x) else None
 
@@ -198,4 +246,4 @@ def _level(model: Model, name: str, bounds) -> str:
     return value_text(model, name, b)
 
 
-__all__ = ["LONG_COLUMNS", "to_long_csv", "to_long_json", "to_review", "at_period"]
+__all__ = ["LONG_COLUMNS", "iter_rows_csv", "to_long_csv", "to_long_json", "to_review", "at_period"]
