@@ -75,3 +75,10 @@ def test_a_failing_command_is_not_timed():
 def test_stages_runs():
     done = _run("stages.py", "--sizes", "100", "--scenarios", "2")
     assert "parse/s" in done.stdout
+
+
+def test_to_date_agrees_with_pandas():
+    pytest.importorskip("pandas")
+    done = _run("to_date.py", "--entities", "20", "--months", "14", "--runs", "1")
+    assert "agree to 1e-9" in done.stdout, done.stdout
+
