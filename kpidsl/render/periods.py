@@ -180,6 +180,9 @@ def to_review(model: Model, sevs: list[SeriesEvaluation], style: Style = plain) 
     names = [n for n in model.order if inds[n].kind != "input"]
     summed = additive(model)
     blocks = []
+    sevs, ranking = ranked(model, sevs)
+    if ranking:
+        blocks.append("\n".join(_grid(*ranking, style, {5})))
     for sev in sevs:
         pes = list(sev.periods)
         who = sev.name if sev.entity is None else f"{sev.name} · {sev.entity}"
@@ -229,6 +232,29 @@ def to_review(model: Model, sevs: list[SeriesEvaluation], style: Style = plain) 
     return "\n\n".join(blocks) + "\n"
 
 
+def ranked(model: Model, sevs: list[SeriesEvaluation]):
+    """The series by the score to date of the first kgi at their last period, best first, and the
+    ranking table (head, rows, right-aligned columns), when the series are of several entities;
+    else the series as they are and None. Ties keep the order of the data."""
+    top = next((n for n in model.order if model.indicators[n].kind == "kgi"), None)
+    if top is None or len({s.entity for s in sevs if s.entity is not None}) < 2:
+        return sevs, None
+
+    def score(sev):
+        x = sev.last.to_date.results[top].score
+        return -math.inf if x is None else x
+
+    order = sorted(sevs, key=score, reverse=True)
+    rows = []
+    for rank, sev in enumerate(order, 1):
+        r = sev.last.to_date.results[top]
+        who = sev.entity if sev.entity is not None else "—"
+        rows.append([str(rank), clean(who), clean(sev.name), clean(value_text(model, top, r.value)),
+                     score_text(model, r) if r.status else "", r.status or ""])
+    head = ["rank", "entity", "scenario", f"{top} to date", "score", "status"]
+    return order, (head, rows, {0, 3, 4})
+
+
 def _cell(model: Model, name: str, r) -> str:
     """A value, and its score in brackets where it has one."""
     text = value_text(model, name, r.value)
@@ -246,4 +272,4 @@ def _level(model: Model, name: str, bounds) -> str:
     return value_text(model, name, b)
 
 
-__all__ = ["LONG_COLUMNS", "iter_rows_csv", "to_long_csv", "to_long_json", "to_review", "at_period"]
+__all__ = ["ranked", "LONG_COLUMNS", "iter_rows_csv", "to_long_csv", "to_long_json", "to_review", "at_period"]
