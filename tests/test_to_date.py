@@ -235,3 +235,38 @@ def test_long_csv_column_wise_is_the_text_of_series_one_at_a_time(tmp_path, monk
     assert fast.output == slow.output and "..20.0," in fast.output
     missing = CliRunner().invoke(cli, args[:-1])  # without --allow-missing: the series path names what is missing
     assert missing.exit_code == 1 and "has no value for `orders`" in missing.output
+
+
+LAGS = '''model "Lag" { owner: "o"  period: monthly }
+input sales { source: "ERP" }
+kgi growth { value: sales / year_ago(sales) - 1  target: >= 10% }
+metric change { value: sales - previous(sales)  target: >= previous(sales) * 0% }
+'''
+
+
+def test_previous_and_year_ago_read_other_periods_unknown_where_the_data_lacks_them():
+    model = api.load_text(LAGS)
+    sev = api.evaluate_series(model, "a", {}, {"2024-01": {"sales": 100}, "2024-02": {"sales": 110},
+                                               "2025-01": {"sales": 120}, "2025-02": {"sales": 115}})
+    own = {pe.period.text: pe.own for pe in sev.periods}
+    assert own["2024-01"]["growth"].value is None and own["2024-01"]["growth"].status == "no-data"
+    assert own["2025-01"]["growth"].value == pytest.approx(0.2)
+    assert own["2025-01"]["change"].value is None  # 2024-12 is not in the data
+    assert own["2025-02"]["change"].value == -5 and own["2025-02"]["change"].status == "red"
+    td = sev.last.to_date
+    assert td["growth"].value == pytest.approx(235 / 210 - 1)  # to date against the same months a year before
+    assert sev.last.bounds["own"]["change"] == 0
+    snapshot = api.evaluate(model, {"sales": 100})  # a scenario without periods has no other period
+    assert snapshot["growth"].value is None
+
+
+@pytest.mark.parametrize("formula, words", [
+    ("previous(sales + 1)", "takes the name of an input"),
+    ("previous(growth)", "computed by its `value` formula"),
+    ("previous(nope)", "`nope` is not declared"),
+    ("year_ago(sales, 2)", "takes one argument"),
+])
+def test_lag_functions_read_supplied_names_only(formula, words):
+    _, findings = api.compile_text(LAGS + f"metric m {{ value: {formula} }}\n")
+    errors = [f for f in findings if f.is_error]
+    assert len(errors) == 1 and errors[0].code in ("E302", "E101") and words in errors[0].message

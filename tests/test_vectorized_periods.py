@@ -17,7 +17,7 @@ from kpidsl.evaluation.periods import Series, evaluate_rows, evaluate_series  # 
 from kpidsl.parsing.periods import read_period  # noqa: E402
 from test_vectorized import INPUTS, VALUES, _same, models, supplied_names  # noqa: E402
 
-PERIODS = (("2024-11", "2024-12", "2025-01", "2025-02", "2025-03"), ("2025-Q3", "2025-Q4", "2026-Q1"),
+PERIODS = (("2024-11", "2024-12", "2025-01", "2025-02", "2025-03", "2025-11", "2025-12"), ("2025-Q3", "2025-Q4", "2026-Q1"),
            ("2025-W51", "2025-W52", "2026-W01"), ("2025",  "2026"))
 
 
@@ -25,6 +25,8 @@ def _with_periods(text: str, accumulate: list[str], series: bool) -> str:
     for x, how in zip(INPUTS, accumulate):
         text = text.replace(f"input {x} {{ }}", f"input {x} {{ accumulate: {how} }}", 1)
     extra = f"metric fed_a {{ value: {INPUTS[0]} * 2 - {INPUTS[1]} / 4  target: >= {INPUTS[1]}  baseline: 0 }}\n"
+    extra += (f"metric lag_a {{ value: {INPUTS[0]} - previous({INPUTS[0]}) + year_ago({INPUTS[1]})  "
+              f"target: >= year_ago({INPUTS[2]}) }}\n")
     if series:
         text = text.replace("period: yearly", "period: yearly  to_date: series", 1)
     return text + extra

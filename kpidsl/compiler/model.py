@@ -208,6 +208,9 @@ class Model:
     uses: dict[str, set[str]] = attrs.Factory(dict)
     #: Names the bounds (baseline, target, stretch) of each indicator read, where they are formulas.
     bound_uses: dict[str, set[str]] = attrs.Factory(dict)
+    #: ``(function, name)`` of each ``previous(NAME)`` and ``year_ago(NAME)`` the formulas, levels and
+    #: ``expect`` lines read, in order of appearance.
+    lags: dict[tuple[str, str], None] = attrs.Factory(dict)
     #: Set by the compiler when the model has no errors: it can then be evaluated.
     evaluable: bool = False
     _lines: list[str] | None = None

@@ -22,7 +22,7 @@ import attrs
 from ..compiler.model import Model
 from ..compiler.periods import accumulation, additive
 from ..errors import KpiError
-from ..parsing.periods import KINDS, Period, per_year, read_period
+from ..parsing.periods import KINDS, Period, per_year, previous, read_period, year_ago
 from .plan import Plan, plan_of
 from .results import Evaluation
 from .scalar import evaluate
@@ -165,6 +165,21 @@ def fed_plan(model: Model) -> tuple[Plan, Plan, frozenset]:
     return plan, plan_of(model, fed), fed
 
 
+#: The period each lag function reads.
+LAGGED = {"previous": previous, "year_ago": year_ago}
+
+
+def _lags(plan: Plan, period: Period, history: dict, basis: int) -> dict[int, float]:
+    """The registers of ``previous(NAME)`` and ``year_ago(NAME)`` for ``period``: NAME's value in that
+    other period (``history[period][basis]``: 0 on its own, 1 to date), unknown where the series
+    lacks it."""
+    out = {}
+    for (func, name), reg in plan.lags.items():
+        other = history.get(LAGGED[func](period))
+        out[reg] = NAN if other is None else other[basis].get(name, NAN)
+    return out
+
+
 def bounds_of(plan: Plan, r: list) -> dict[str, object]:
     """Each indicator's target level in a run's registers ``r``: a number (None when unknown), or
     ``(low, high)`` for a band."""
@@ -187,6 +202,7 @@ def evaluate_series(model: Model, series: Series, *, allow_missing: bool = False
     periods = [p for p, _ in series.periods]
     starts = window_starts(model, periods)
     by_year = model.settings.to_date != "series"
+    history: dict[Period, tuple[dict, dict]] = {}  # each period's values on its own and to date
     out = []
     seen: dict[str, list[float]] = {}
     sums: dict[tuple[str, str], float] = {}
@@ -197,7 +213,7 @@ def evaluate_series(model: Model, series: Series, *, allow_missing: bool = False
         checked = (series.expects, period.text) if expects is not None and period.text in expects.period_expects \
             else None
         own = evaluate(model, values, name=series.name, label=series.label, allow_missing=allow_missing,
-                       expects=checked, keep=keep)
+                       expects=checked, keep=keep, fed=_lags(plan, period, history, 0))
         r = keep[0]
         if starts[i]:
             seen, sums, elapsed = {}, {}, 0
@@ -214,7 +230,9 @@ def evaluate_series(model: Model, series: Series, *, allow_missing: bool = False
             if x == x:
                 agg[k] = x
         last = i == len(series.periods) - 1
+        history[period] = (values, agg)
         fed_values = {to_date_plan.fed[n][key]: x for (n, key), x in sums.items()}
+        fed_values.update(_lags(to_date_plan, period, history, 1))
         keep_td: list = []
         to_date = evaluate(model, agg, name=series.name, label=series.label, allow_missing=allow_missing,
                            expects=series.expects if last and expects is not None else None, plan=to_date_plan,
@@ -226,8 +244,10 @@ def evaluate_series(model: Model, series: Series, *, allow_missing: bool = False
             k = total / elapsed
             scaled = {n: x * k if accumulation(model, n) == "sum" else x for n, x in agg.items()}
             keep_pr: list = []
+            lags = set(to_date_plan.lags.values())
             projection = evaluate(model, scaled, name=series.name, label=series.label, allow_missing=True,
-                                  plan=to_date_plan, fed={reg: x * k for reg, x in fed_values.items()}, keep=keep_pr)
+                                  plan=to_date_plan, fed={reg: x if reg in lags else x * k
+                                                          for reg, x in fed_values.items()}, keep=keep_pr)
             bounds["projection"] = bounds_of(to_date_plan, keep_pr[0])
         out.append(PeriodEvaluation(period, own, to_date, elapsed, total, projection, bounds))
     return SeriesEvaluation(series.name, series.label, series.entity, tuple(out), series.source)
@@ -244,8 +264,21 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
 
     n = len(periods)
     plan, to_date_plan, fed = fed_plan(model)
+    at = {}  # (series, period) -> row, for the rows previous() and year_ago() read
+    if plan.lags:
+        at = {(s, p): i for i, (s, p) in enumerate(zip(series.tolist(), periods))}
+
+    def lagged(plan_: Plan, cols) -> dict:
+        out = {}
+        for (func, name), reg in plan_.lags.items():
+            rows = np.fromiter((at.get((s, LAGGED[func](p)), -1) for s, p in zip(series.tolist(), periods)),
+                               dtype=np.int64, count=n)
+            col = cols.get(name)
+            out[reg] = np.full(n, NAN) if col is None else np.where(rows >= 0, np.asarray(col)[rows], NAN)
+        return out
+
     keep: list = []
-    own = evaluate_columns(model, dict(columns), n, keep=keep)
+    own = evaluate_columns(model, dict(columns), n, keep=keep, fed=lagged(plan, columns))
     r = keep[0]
     year = np.fromiter((p.year for p in periods), dtype=np.int64, count=n)
     start = np.ones(n, dtype=bool)
@@ -272,9 +305,10 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
         for key, op in plan.bounds[name].items():
             col = r[op] if type(op) is int else np.full(n, op)
             fed_cols[to_date_plan.fed[name][key]] = running(np.asarray(col, dtype=np.float64), np.add)
+    lag_cols = lagged(to_date_plan, agg)
     keep_td: list = []
     with np.errstate(all="ignore"):
-        to_date = evaluate_columns(model, agg, n, plan=to_date_plan, fed=fed_cols, keep=keep_td)
+        to_date = evaluate_columns(model, agg, n, plan=to_date_plan, fed={**fed_cols, **lag_cols}, keep=keep_td)
         if model.settings.to_date != "series":
             total = np.fromiter((per_year(p.kind, p.year) for p in periods), dtype=np.float64, count=n)
         else:
@@ -285,7 +319,7 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
         scaled = {name: x * k if accumulation(model, name) == "sum" else x for name, x in agg.items()}
         keep_pr: list = []
         projection = evaluate_columns(model, scaled, n, plan=to_date_plan,
-                                      fed={reg: x * k for reg, x in fed_cols.items()}, keep=keep_pr)
+                                      fed={**{reg: x * k for reg, x in fed_cols.items()}, **lag_cols}, keep=keep_pr)
     return RowsResult(n, own, to_date, projection, elapsed < total,
                       {"own": _level_columns(plan, r, n), "to_date": _level_columns(to_date_plan, keep_td[0], n),
                        "projection": _level_columns(to_date_plan, keep_pr[0], n)})

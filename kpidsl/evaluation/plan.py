@@ -105,6 +105,9 @@ class Plan:
     #: Per indicator whose levels this plan reads instead of computing them (``plan_of``'s ``fed``):
     #: the register of each level, which the caller fills before running the plan.
     fed: dict[str, dict[str, int]] = attrs.Factory(dict)
+    #: ``(function, name)`` of each ``previous(NAME)``/``year_ago(NAME)`` -> the register the caller
+    #: fills with NAME's value in that other period (unknown when it does not).
+    lags: dict[tuple[str, str], int] = attrs.Factory(dict)
 
     def reg(self, field: int, name: str) -> int:
         """The register of ``name``'s ``field`` (one of ``VALUE`` … ``DRAG``)."""
@@ -194,11 +197,13 @@ class _Lowering:
                     + (ind.stretch_formula is not None) + 1
                     for ind in model.indicators.values() if ind.target is not None and _has_formula_levels(ind)
                     and ind.name not in fed)
-        extra += sum(_level_count(model.indicators[n]) + 1 for n in fed)
+        extra += sum(_level_count(model.indicators[n]) + 1 for n in fed) + len(model.lags)
         self.bounds: dict[str, dict[str, Operand]] = {}
         self.fed: dict[str, dict[str, int]] = {}
         self.next_named = len(FIELDS) * len(self.slots)
-        self.temps_from = self.next_named + extra
+        #: ``previous(NAME)`` and ``year_ago(NAME)``: registers the caller fills (unknown when not)
+        self.lags: dict[tuple[str, str], int] = {key: self.named() for key in model.lags}
+        self.temps_from = len(FIELDS) * len(self.slots) + extra
         self.next = self.temps_from
         self.steps: list[Step] = []
         self.paths: dict[str, float] = {}  # path weights, see path_weight
@@ -243,7 +248,7 @@ class _Lowering:
                        and (n in read or (ind.target is not None and ind.kind != "input"
                                           and (not ind.children or ind.own_score))))
         return Plan(self.slots, main, expects, needed, self.temps_from, self.next, self.levels, self.bounds,
-                    self.fed)
+                    self.fed, self.lags)
 
     # formulas -------------------------------------------------------------------------------------
 
@@ -287,6 +292,8 @@ class _Lowering:
             return self.emit("and" if t is syntax.AndOp else "or", *args)
         if t is syntax.Call:
             func = node.func.text
+            if func in ("previous", "year_ago"):  # read from a register the caller fills; no steps
+                return self.lags[func, node.args.items[0].name.text]
             if func == "if":
                 return self.emit("if_cond" if _is_condition(node.args.items[1]) else "if_num", *args)
             return self.emit(func, *args)
