@@ -14,6 +14,7 @@ from ..compiler.model import Model
 from ..compiler.periods import additive
 from ..evaluation.periods import PeriodEvaluation, SeriesEvaluation
 from ..evaluation.results import Evaluation
+from ..parsing.periods import previous, year_ago
 from .findings import Style, json_text, plain
 from .text import STATUS_COLOURS, clean, pad, score_text, value_text, width
 
@@ -207,6 +208,10 @@ def to_review(model: Model, sevs: list[SeriesEvaluation], style: Style = plain) 
             runs = last.projection is not None and any(n in summed for n in names)
             if runs:
                 head += ["run rate", "status"]
+            earlier = [(word, sev.at(other.text)) for word, other in
+                       (("vs prev", previous(last.period)), ("vs year ago", year_ago(last.period)))
+                       if other is not None and sev.at(other.text) is not None]
+            head += [word for word, _ in earlier]
             rows = []
             for n in names:
                 ind = inds[n]
@@ -220,11 +225,13 @@ def to_review(model: Model, sevs: list[SeriesEvaluation], style: Style = plain) 
                     p = last.projection.results[n]
                     row += ([clean(value_text(model, n, p.value)), p.status or ""] if n in summed and ind.target
                             else ["", ""])
+                row += [_change(last.own.results[n].value, pe.own.results[n].value) for _, pe in earlier]
                 rows.append(row)
             right = set(range(2, 2 + len(shown))) | {3 + len(shown), 4 + len(shown), 5 + len(shown)}
+            right |= set(range(len(head) - len(earlier), len(head)))
             if runs:
-                right.add(len(head) - 2)
-            status_cols = {6 + len(shown)} | ({len(head) - 1} if runs else set())
+                right.add(len(head) - len(earlier) - 2)
+            status_cols = {6 + len(shown)} | ({len(head) - len(earlier) - 1} if runs else set())
             lines = _grid(head, rows, right, style, status_cols)
         notes = []
         for pe in pes:
@@ -257,6 +264,13 @@ def ranked(model: Model, sevs: list[SeriesEvaluation]):
                      score_text(model, r) if r.status else "", r.status or ""])
     head = ["rank", "entity", "scenario", f"{top} to date", "score", "status"]
     return order, (head, rows, {0, 3, 4})
+
+
+def _change(now: float | None, before: float | None) -> str:
+    """The change from ``before`` to ``now`` as a signed percentage of ``before`` ("" when unknown)."""
+    if now is None or before is None or before == 0:
+        return ""
+    return f"{(now - before) / abs(before) * 100:+.1f}%"
 
 
 def _cell(model: Model, name: str, r) -> str:
