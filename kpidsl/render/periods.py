@@ -196,10 +196,11 @@ def to_review(model: Model, sevs: list[SeriesEvaluation], style: Style = plain) 
             for pe in pes:
                 rows.append([pe.period.text] + [_cell(model, n, pe.own.results[n]) for n in names])
             rows.append([f"to date {last.period.text}"] + [_cell(model, n, last.to_date.results[n]) for n in names])
-            if last.projection is not None and any(n in summed and inds[n].target for n in names):
+            projected = [n for n in names if n in summed and inds[n].target and last.projection is not None
+                         and last.projection.results[n].value is not None]
+            if projected:
                 rows.append([f"run rate {last.period.year}"] + [
-                    _cell(model, n, last.projection.results[n]) if n in summed and inds[n].target else ""
-                    for n in names])
+                    _cell(model, n, last.projection.results[n]) if n in projected else "" for n in names])
             lines = _grid(head, rows, set(range(1, len(head))), style, set())
         else:  # the indicators as rows
             shown = pes[-LAST_PERIODS:]
