@@ -616,32 +616,51 @@ def read_series_columns(path: str, model: Model):
     import numpy as np
 
     try:
-        rows = list(csv.reader(io.StringIO(read_text(path))))
-    except (DataError, csv.Error):
+        text = read_text(path)
+    except DataError:
         return None
-    if len(rows) < 2:
-        return None
-    header = [h.strip() for h in rows[0]]
+    header_line, _, body = text.partition("\n")
+    if '"' in text or "\r" in text or not body.strip():  # quoted cells, CR line ends: the csv module's
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error:
+            return None
+        header, rows = rows[0], rows[1:]
+        if set(map(len, rows)) != {len(header)}:
+            return None
+        cols = dict(zip([h.strip() for h in header], zip(*rows)))
+        n = len(rows)
+    else:  # no cell is quoted: a cell is what stands between commas
+        header = header_line.split(",")
+        flat = body.rstrip("\n").replace("\n", ",").split(",")
+        n, rest = divmod(len(flat), len(header))
+        if rest or body.rstrip("\n").count("\n") + 1 != n:
+            return None  # a ragged or blank row
+        cols = {h.strip(): flat[i::len(header)] for i, h in enumerate(header)}
     width = len(header)
-    if "period" not in header or "" in header or len(set(header)) != width or set(map(len, rows[1:])) != {width}:
+    if "period" not in cols or "" in cols or len(cols) != width:
         return None
-    cols = dict(zip(header, zip(*rows[1:])))
-    n = len(rows) - 1
     texts = [c.strip() for c in cols.pop("period")]
-    names = [c.strip() for c in cols.pop("scenario", [Path(path).stem] * n)]
-    entities = [c.strip() for c in cols.pop("entity")] if "entity" in cols else [None] * n
-    if "" in texts or "" in names or "" in entities or any(nm in model.scenarios for nm in set(names)):
+    names = [c.strip() for c in cols.pop("scenario")] if "scenario" in cols else None
+    entities = [c.strip() for c in cols.pop("entity")] if "entity" in cols else None
+    if "" in texts or (names and "" in names) or (entities and "" in entities):
         return None
-    read = {}
+    if names and any(nm in model.scenarios for nm in set(names)):
+        return None
+    key_of = {}
     for t in set(texts):
         period, _ = read_period(t)
         if period is None:
             return None
-        read[t] = period
+        key_of[t] = (period, period.year * 1000 + period.index)
+    stem = Path(path).stem
+    keys = list(zip(names, entities or [None] * n)) if names else entities or [None] * n
     ids_of: dict = {}
-    ids = np.fromiter((ids_of.setdefault(k, len(ids_of)) for k in zip(names, entities)), dtype=np.int64, count=n)
-    periods = [read[t] for t in texts]
-    key = np.fromiter((p.year * 1000 + p.index for p in periods), dtype=np.int64, count=n)
+    ids = np.array([ids_of.setdefault(k, len(ids_of)) for k in keys], dtype=np.int64)
+    if not names:
+        ids_of = {(stem, k): i for k, i in ids_of.items()}
+    periods = [key_of[t][0] for t in texts]
+    key = np.array([key_of[t][1] for t in texts], dtype=np.int64)
     order = np.lexsort((key, ids))
     ids, key = ids[order], key[order]
     if n > 1 and bool(((ids[1:] == ids[:-1]) & (key[1:] == key[:-1])).any()):

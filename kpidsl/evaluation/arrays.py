@@ -131,16 +131,27 @@ def _max(*args):
 
 
 def _exact_sum(args):
-    """``math.fsum`` of each row: the left-to-right sum where it is exact, else fsum row by row."""
+    """``math.fsum`` of each row: the left-to-right sum ``s`` with the rounding error of each step
+    (Knuth's two-sum), which add up to the exact sum. Where the errors add up exactly to ``g``,
+    ``s + g`` is the exact sum rounded once: fsum's result. Other rows take fsum row by row."""
     args = _args(args)
     s = args[0]
+    g = None  # the errors so far, added up
     exact = np.ones(s.shape, dtype=bool)
     for x in args[1:]:
         t = s + x
         bv = t - s
         err = (s - (t - bv)) + (x - bv)
-        exact &= err == 0.0
+        if g is None:
+            g = err
+        else:
+            u = g + err
+            gv = u - g
+            exact &= ((g - (u - gv)) + (err - gv)) == 0.0
+            g = u
         s = t
+    if g is not None:
+        s = s + g
     nan = _any_nan(args)
     slow = ~(exact & np.isfinite(s) & (s != 0.0)) & ~nan
     s = np.where(nan, NAN, s)

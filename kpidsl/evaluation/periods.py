@@ -253,11 +253,13 @@ def evaluate_series(model: Model, series: Series, *, allow_missing: bool = False
     return SeriesEvaluation(series.name, series.label, series.entity, tuple(out), series.source)
 
 
-def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np.ndarray", periods: list[Period]):
+def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np.ndarray", periods: list[Period],
+                  *, run_rate: bool = True):
     """``evaluate_series`` for many series at once, with the NumPy runtime: one row per series and
     period, ``series`` the series' number of each row (rows of one series in the order of their
     periods, series one after another), ``periods`` each row's period. A ``RowsResult``: the
-    ``BatchResult`` of each row on its own, to date and as run rate, and the levels of each."""
+    ``BatchResult`` of each row on its own, to date and as run rate (None without ``run_rate``),
+    and the levels of each."""
     import numpy as np
 
     from .arrays import evaluate_columns
@@ -280,7 +282,7 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
     keep: list = []
     own = evaluate_columns(model, dict(columns), n, keep=keep, fed=lagged(plan, columns))
     r = keep[0]
-    year = np.fromiter((p.year for p in periods), dtype=np.int64, count=n)
+    year = np.array([p.year for p in periods], dtype=np.int64)
     start = np.ones(n, dtype=bool)
     if n > 1:
         start[1:] = series[1:] != series[:-1]
@@ -310,19 +312,23 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
     with np.errstate(all="ignore"):
         to_date = evaluate_columns(model, agg, n, plan=to_date_plan, fed={**fed_cols, **lag_cols}, keep=keep_td)
         if model.settings.to_date != "series":
-            total = np.fromiter((per_year(p.kind, p.year) for p in periods), dtype=np.float64, count=n)
+            counts: dict = {}  # per (kind, year), computed once
+            total = np.array([counts.get((p.kind, p.year)) or counts.setdefault((p.kind, p.year), per_year(p.kind, p.year))
+                              for p in periods], dtype=np.float64)
         else:
             ends = np.flatnonzero(np.append(series[1:] != series[:-1], True)) if n else np.array([], dtype=np.int64)
             sizes = np.diff(np.append(-1, ends))
             total = np.repeat(sizes, sizes).astype(np.float64)
-        k = total / elapsed
-        scaled = {name: x * k if accumulation(model, name) == "sum" else x for name, x in agg.items()}
-        keep_pr: list = []
-        projection = evaluate_columns(model, scaled, n, plan=to_date_plan,
-                                      fed={**{reg: x * k for reg, x in fed_cols.items()}, **lag_cols}, keep=keep_pr)
-    return RowsResult(n, own, to_date, projection, elapsed < total,
-                      {"own": _level_columns(plan, r, n), "to_date": _level_columns(to_date_plan, keep_td[0], n),
-                       "projection": _level_columns(to_date_plan, keep_pr[0], n)})
+        levels = {"own": _level_columns(plan, r, n), "to_date": _level_columns(to_date_plan, keep_td[0], n)}
+        projection = None
+        if run_rate:
+            k = total / elapsed
+            scaled = {name: x * k if accumulation(model, name) == "sum" else x for name, x in agg.items()}
+            keep_pr: list = []
+            projection = evaluate_columns(model, scaled, n, plan=to_date_plan, keep=keep_pr,
+                                          fed={**{reg: x * k for reg, x in fed_cols.items()}, **lag_cols})
+            levels["projection"] = _level_columns(to_date_plan, keep_pr[0], n)
+    return RowsResult(n, own, to_date, projection, elapsed < total, levels)
 
 
 def _level_columns(plan: Plan, r: list, n: int) -> dict[str, tuple]:
