@@ -408,6 +408,9 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
         elif t is syntax.Expect:
             ctx.sink.add("E004", item.keyword.span, f"`expect` belongs in a scenario, not in "
                          f"{_label(kind, owner)}; move it into a `scenario` block")
+        elif t is syntax.PeriodBlock:
+            ctx.sink.add("E004", item.keyword.span, f"a period block in {_label(kind, owner)}; periods belong in "
+                         "a `scenario`")
 
 
 # ---------------------------------------------------------------------------------------------

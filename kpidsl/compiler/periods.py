@@ -2,8 +2,7 @@
 
 ``resolve_periods`` is a compiler pass: it reads each scenario's period blocks into
 ``Scenario.periods`` and ``Scenario.period_expects`` (E504 for a period that cannot be read or is
-given twice, E505 for periods of different granularities in one scenario, E004 for a period block
-anywhere but directly in a scenario). ``additive`` says which indicators add up over periods
+given twice, E505 for periods of different granularities in one scenario). ``additive`` says which indicators add up over periods
 (``docs/scoring.md``, "Periods and to date").
 """
 
@@ -17,13 +16,10 @@ from .model import Model
 
 
 def resolve_periods(ctx: Context, scenario_value) -> None:
-    """Read the period blocks of every scenario (E504, E505), and report those elsewhere (E004);
+    """Read the period blocks of every scenario (E504, E505; those in other blocks are E004 where the
+    compiler reads those blocks);
     ``scenario_value`` reads one ``NAME: N`` entry (``kpidsl.compiler.passes.scenario_value``)."""
     model, sink = ctx.model, ctx.sink
-    for decl in model.tree.decls:
-        if type(decl) is not syntax.ScenarioDecl:
-            _misplaced(ctx, decl.body, "the model header" if type(decl) is syntax.ModelDecl
-                       else f"{decl.kind} `{decl.name.text}`")
     for sc in model.scenarios.values():
         first = None  # the first period read, and where
         for item in sc.decl.body.items:
@@ -88,16 +84,6 @@ def resolve_periods(ctx: Context, scenario_value) -> None:
             sink.add("E004", ind.entries["accumulate"].key_span,
                      f"{ind.kind} `{ind.name}` has `accumulate`, but its `value` formula is computed from "
                      "its inputs to date: set `accumulate` on those inputs and remove it here")
-
-
-def _misplaced(ctx: Context, block: syntax.Block, where: str) -> None:
-    """E004 for the period blocks in a declaration that is not a scenario (nested ones too)."""
-    for item in block.items:
-        t = type(item)
-        if t is syntax.PeriodBlock:
-            ctx.sink.add("E004", item.keyword.span, f"a period block in {where}; periods belong in a `scenario`")
-        elif t is syntax.IndicatorDecl:
-            _misplaced(ctx, item.body, f"{item.kind} `{item.name.text}`")
 
 
 def uses_periods(model: Model) -> bool:
