@@ -270,3 +270,11 @@ def test_lag_functions_read_supplied_names_only(formula, words):
     _, findings = api.compile_text(LAGS + f"metric m {{ value: {formula} }}\n")
     errors = [f for f in findings if f.is_error]
     assert len(errors) == 1 and errors[0].code in ("E302", "E101") and words in errors[0].message
+
+
+def test_set_overrides_every_period(tmp_path):
+    path = tmp_path / "shop.kpi"
+    path.write_text(IN_FILE, encoding="utf-8")
+    out = CliRunner().invoke(cli, ["eval", str(path), "--scenario", "actual", "--set", "orders=5", "--format", "csv"])
+    lines = out.output.splitlines()
+    assert "actual,,2025-02,period,orders,5.0,,,," in lines and "actual,,2025-02,to date,orders,10.0,,,," in lines

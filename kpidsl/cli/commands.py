@@ -272,7 +272,7 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
         _fail(str(exc))
     if not chosen:
         _fail(f"{model_path} has no scenarios to evaluate: add a `scenario` block, or pass --data or --set", 1)
-    series = with_periods.periods_of(model, chosen)
+    series = with_periods.periods_of(model, chosen, sets)
     if period or to_date or any(series):
         with_periods.run(model, chosen, series, fmt, period, to_date, allow_missing, _say, _fail,
                          (_style_for(sys.stdout), drags, drag_parents, owners, inputs))

@@ -48,13 +48,19 @@ def csv_rows(model, path: str, sets: tuple[str, ...], allow_missing: bool) -> bo
     sys.exit(0)
 
 
-def periods_of(model, chosen: list[Selected]) -> list[dict]:
-    """Each chosen scenario's periods: those of its in-file scenario, then the data's."""
+def periods_of(model, chosen: list[Selected], sets: tuple[str, ...] = ()) -> list[dict]:
+    """Each chosen scenario's periods: those of its in-file scenario, then the data's, then the
+    values of ``--set`` (which override every period's)."""
+    from ..data import parse_set
+
+    overlay = dict(parse_set(s) for s in sets)
     out = []
     for sc in chosen:
         periods = api.scenario_periods(model, sc.expects) if sc.expects is not None else {}
         for text, values in sc.periods.items():
             periods.setdefault(text, {}).update(values)
+        for values in periods.values():
+            values.update(overlay)
         out.append(periods)
     return out
 
