@@ -278,3 +278,11 @@ def test_set_overrides_every_period(tmp_path):
     out = CliRunner().invoke(cli, ["eval", str(path), "--scenario", "actual", "--set", "orders=5", "--format", "csv"])
     lines = out.output.splitlines()
     assert "actual,,2025-02,period,orders,5.0,,,," in lines and "actual,,2025-02,to date,orders,10.0,,,," in lines
+
+
+def test_tree_of_a_scenario_with_periods_shows_its_last_period_to_date(tmp_path):
+    path = tmp_path / "shop.kpi"
+    path.write_text(IN_FILE, encoding="utf-8")
+    out = CliRunner().invoke(cli, ["tree", str(path), "--scenario", "more"]).output
+    assert out.splitlines()[0].endswith("scenario more to date 2025-03")
+    assert "reads: orders = 60" in out

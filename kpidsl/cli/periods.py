@@ -65,6 +65,18 @@ def periods_of(model, chosen: list[Selected], sets: tuple[str, ...] = ()) -> lis
     return out
 
 
+def last_to_date(model, sc: Selected):
+    """``kpi tree --scenario``'s evaluation of a scenario with periods: its last period to date
+    (named ``NAME to date PERIOD``); None for a scenario without periods."""
+    from ..render.periods import at_period
+
+    [periods] = periods_of(model, [sc])
+    if not periods:
+        return None
+    sev = api.evaluate_series(model, sc.name, sc.values, periods, label=sc.label, allow_missing=True)
+    return at_period([sev], None, True)[0]
+
+
 def run(model, chosen: list[Selected], periods: list[dict], fmt: str, period: str | None, to_date: bool,
         allow_missing: bool, say, fail, render_eval_args) -> None:
     """Evaluate the scenarios that have periods and print them; exits."""
