@@ -122,13 +122,13 @@ def evaluate_series(model: Model, name: str, values: Mapping[str, float], period
     return run(model, series, allow_missing=allow_missing)
 
 
-def evaluate_rows(model: Model, columns: Mapping, series, periods, *, run_rate: bool = True):
+def evaluate_rows(model: Model, columns: Mapping, series, periods, *, own: bool = True, run_rate: bool = True):
     """Evaluate many series at once with NumPy: one row per series and period, rows sorted by series
-    then period (``kpidsl.evaluation.periods.evaluate_rows``; ``run_rate=False`` leaves the run rate
-    out). Imports NumPy."""
+    then period (``kpidsl.evaluation.periods.evaluate_rows``; ``own=False`` and ``run_rate=False``
+    leave the periods on their own and the run rate out). Imports NumPy."""
     from .evaluation.periods import evaluate_rows as run
 
-    return run(model, columns, series, periods, run_rate=run_rate)
+    return run(model, columns, series, periods, own=own, run_rate=run_rate)
 
 
 def scenario_periods(model: Model, name: str) -> dict[str, dict[str, float]]:

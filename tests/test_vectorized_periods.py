@@ -100,3 +100,24 @@ kgi goal { value: x0 + x1  target: >= 10  baseline: 2  stretch: 20
                                  (p("2025-02"), {"x0": 9, "x1": 2, "x2": 2, "x3": 9}),
                                  (p("2026-01"), {"x0": 1, "x1": 1, "x2": 0.1, "x3": 0}))),
                     Series("b", ((p("2025-02"), {"x0": 5}),), {"x1": 1, "x2": 3, "x3": 1})])
+
+
+def test_to_date_alone_is_the_to_date_of_all():
+    text = _with_periods('''model "T" { owner: "t"  period: yearly }
+input x0 { }
+input x1 { }
+input x2 { }
+input x3 { }
+kgi goal { value: x0 + x1  target: >= 10  baseline: 2  stretch: 20 }
+''', ["sum", "avg", "last", "sum"], False)
+    model = kpidsl.load_text(text)
+    p = [read_period(t)[0] for t in ("2025-01", "2025-02", "2025-03", "2025-01")]
+    cols = {"x0": np.array([1.0, 2.0, 3.0, 4.0]), "x1": np.array([1.0, 5.0, 2.0, 3.0]), "x2": np.ones(4),
+            "x3": np.arange(4.0)}
+    ids = np.array([0, 0, 0, 1])
+    full = evaluate_rows(model, cols, ids, p)
+    alone = evaluate_rows(model, cols, ids, p, own=False, run_rate=False)
+    assert alone.own is None and alone.projection is None
+    for name in ("goal", "fed_a", "lag_a"):
+        assert np.array_equal(full.to_date.score[name], alone.to_date.score[name], equal_nan=True)
+        assert np.array_equal(full.to_date.value[name], alone.to_date.value[name], equal_nan=True)

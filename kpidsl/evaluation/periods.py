@@ -254,12 +254,12 @@ def evaluate_series(model: Model, series: Series, *, allow_missing: bool = False
 
 
 def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np.ndarray", periods: list[Period],
-                  *, run_rate: bool = True):
+                  *, own: bool = True, run_rate: bool = True):
     """``evaluate_series`` for many series at once, with the NumPy runtime: one row per series and
     period, ``series`` the series' number of each row (rows of one series in the order of their
     periods, series one after another), ``periods`` each row's period. A ``RowsResult``: the
-    ``BatchResult`` of each row on its own, to date and as run rate (None without ``run_rate``),
-    and the levels of each."""
+    ``BatchResult`` of each row on its own (None without ``own``), to date and as run rate (None
+    without ``run_rate``), and the levels of each."""
     import numpy as np
 
     from .arrays import evaluate_columns
@@ -280,8 +280,13 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
         return out
 
     keep: list = []
-    own = evaluate_columns(model, dict(columns), n, keep=keep, fed=lagged(plan, columns))
-    r = keep[0]
+    # the rows on their own: asked for, or where an additive indicator's levels are formulas (their
+    # levels to date are the sums of what those give in each period)
+    if own or any(type(op) is int for name in fed for op in plan.bounds[name].values()):
+        own = evaluate_columns(model, dict(columns), n, keep=keep, fed=lagged(plan, columns))
+        r = keep[0]
+    else:
+        own, r = None, None
     year = np.array([p.year for p in periods], dtype=np.int64)
     start = np.ones(n, dtype=bool)
     if n > 1:
@@ -319,7 +324,9 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
             ends = np.flatnonzero(np.append(series[1:] != series[:-1], True)) if n else np.array([], dtype=np.int64)
             sizes = np.diff(np.append(-1, ends))
             total = np.repeat(sizes, sizes).astype(np.float64)
-        levels = {"own": _level_columns(plan, r, n), "to_date": _level_columns(to_date_plan, keep_td[0], n)}
+        levels = {"to_date": _level_columns(to_date_plan, keep_td[0], n)}
+        if own is not None:
+            levels["own"] = _level_columns(plan, r, n)
         projection = None
         if run_rate:
             k = total / elapsed
