@@ -17,7 +17,7 @@ _EXPORTS = {
     "parse": "api", "load": "api", "load_text": "api", "compile_text": "api", "check": "api",
     "evaluate": "api", "Evaluation": "evaluation.results", "IndicatorResult": "evaluation.results",
     "MissingValues": "evaluation.results", "Finding": "errors", "KpiError": "errors", "Span": "errors",
-    "Model": "compiler.model",
+    "Model": "compiler.model", "evaluate_series": "api", "evaluate_rows": "api", "scenario_periods": "api",
 }
 
 
@@ -31,7 +31,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'kpidsl' has no attribute {name!r}")
 
 __all__ = [
-    "parse", "load", "load_text", "compile_text", "check", "evaluate",
+    "parse", "load", "load_text", "compile_text", "check", "evaluate", "evaluate_series", "evaluate_rows",
+    "scenario_periods",
     "Finding", "KpiError", "MissingValues", "Span", "Model", "Evaluation", "IndicatorResult",
     "__version__",
 ]

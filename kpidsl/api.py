@@ -139,5 +139,46 @@ def vocabulary() -> dict:
             "functions": dict(FUNCTIONS), "results": tuple(RESULTS)}
 
 
+def evaluate_series(model: Model, name: str, values: Mapping[str, float], periods: Mapping[str, Mapping[str, float]],
+                    *, label: str | None = None, entity: str | None = None, expects: str | None = None,
+                    allow_missing: bool = False, source: tuple[str, ...] = (), as_of: datetime.date | None = None):
+    """Evaluate a scenario over periods: ``values`` apply to every period, ``periods`` maps each
+    period's text (``2025-07``) to its own values. A ``kpidsl.evaluation.periods.SeriesEvaluation``:
+    each period on its own, to date and its run rate. ``expects`` names the in-file scenario whose
+    ``expect`` lines are checked. Raises ``KpiError`` for a bad period or mixed granularities and
+    ``MissingValues`` as ``evaluate`` does. Each period stands at its end, or at ``as_of``."""
+    from .evaluation.periods import Series, evaluate_series as run, ordered
+    from .parsing.periods import read_period
+
+    read = []
+    for text, vals in periods.items():
+        period, problem = read_period(text)
+        if period is None:
+            raise KpiError([], problem)
+        read.append((period, vals))
+    series = Series(name, tuple(ordered(read, f"scenario `{name}`")), dict(values), label, entity, expects,
+                    tuple(source))
+    return run(model, series, allow_missing=allow_missing, as_of=as_of)
+
+
+def evaluate_rows(model: Model, columns: Mapping, series, periods, *, own: bool = True, run_rate: bool = True,
+                  as_of: datetime.date | None = None):
+    """Evaluate many series at once with NumPy: one row per series and period, rows sorted by series
+    then period (``kpidsl.evaluation.periods.evaluate_rows``; ``own=False`` and ``run_rate=False``
+    leave the periods on their own and the run rate out). Imports NumPy."""
+    from .evaluation.periods import evaluate_rows as run
+
+    return run(model, columns, series, periods, own=own, run_rate=run_rate, as_of=as_of)
+
+
+def scenario_periods(model: Model, name: str) -> dict[str, dict[str, float]]:
+    """The periods of an in-file scenario (with those of the scenarios it extends), by their text."""
+    from .evaluation.periods import series_of
+
+    series = series_of(model, name)
+    return {} if series is None else {p.text: dict(v) for p, v in series.periods}
+
+
 __all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "evaluate_batch", "run_expects",
-           "read_source", "occurrences", "declarations", "vocabulary", "Model", "Span", "MissingValues"]
+           "evaluate_series", "evaluate_rows", "scenario_periods", "read_source", "occurrences", "declarations",
+           "vocabulary", "Model", "Span", "MissingValues"]

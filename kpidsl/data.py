@@ -27,6 +27,7 @@ from .parsing import documents
 from .errors import closest
 from .parsing import sources
 from .parsing.literals import read_signed_number, show
+from .parsing.periods import KINDS as PERIOD_KINDS, read_period
 from .compiler.model import Model
 
 FORMATS = (".toml", ".json", ".yaml", ".yml", ".csv")
@@ -42,11 +43,14 @@ class DataError(Exception):
 
 @attrs.define
 class DataScenario:
-    """Values for one scenario read from a data file, with where each came from."""
+    """Values for one scenario read from a data file, with where each came from; ``periods`` holds
+    the values of each period (by its text) and ``entity`` the entity the values are of, if any."""
 
     name: str
     values: dict[str, float]
     where: str
+    periods: dict[str, dict[str, float]] = attrs.Factory(dict)
+    entity: str | None = None
 
 
 def _value(raw, where: str) -> float:
@@ -93,13 +97,37 @@ def _from_mapping(data, path: str) -> list[DataScenario]:
     if not nested:
         return [DataScenario(Path(path).stem, {str(k): _value(v, f"{path}: `{_key(k)}`") for k, v in data.items()},
                              path)]
+    if all(read_period(str(k))[0] is not None for k in data):  # periods of one scenario, named after the file
+        data = {Path(path).stem: data}
     out = []
     for sname, values in data.items():
-        vals = {}
+        vals, periods = {}, {}
         for k, v in values.items():
+            if isinstance(v, dict):  # a period's values
+                period, problem = read_period(str(k))
+                if period is None:
+                    raise DataError(f"{path}: scenario `{_key(sname)}`: a nested mapping is a period's values, "
+                                    f"but {problem}")
+                where = f"{path}: scenario `{_key(sname)}`, period `{period.text}`"
+                if period.text in periods:
+                    raise DataError(f"{where}: the period is given twice; merge its values")
+                periods[period.text] = {str(n): _value(x, f"{where}, `{_key(n)}`") for n, x in v.items()}
+                continue
             vals[str(k)] = _value(v, f"{path}: scenario `{_key(sname)}`, `{_key(k)}`")
-        out.append(DataScenario(str(sname), vals, f"{path}: scenario `{_key(sname)}`"))
+        _one_granularity(periods, f"{path}: scenario `{_key(sname)}`")
+        out.append(DataScenario(str(sname), vals, f"{path}: scenario `{_key(sname)}`", periods))
     return out
+
+
+def _one_granularity(periods, where: str) -> None:
+    """``DataError`` when ``periods`` (texts) mix granularities (E505's rule, for data)."""
+    kinds = {}
+    for text in periods:
+        kinds.setdefault(read_period(text)[0].kind, text)
+    if len(kinds) > 1:
+        (a, ta), (b, tb) = list(kinds.items())[:2]
+        raise DataError(f"{where} holds {PERIOD_KINDS[a]} (`{ta}`) and {PERIOD_KINDS[b]} (`{tb}`); one scenario's "
+                        "periods are all of one granularity: give the others their own scenario")
 
 
 def _read_csv(text: str, path: str) -> list[DataScenario]:
@@ -127,6 +155,8 @@ def _read_csv(text: str, path: str) -> list[DataScenario]:
             raise DataError(f"{path}:{hline}: the column `{_key(h)}` appears twice in the header")
         seen.add(h)
     named = header[0] == "scenario"
+    if SERIES_COLUMNS & set(header):
+        return _read_csv_series(header, body, path)
     out = []
     for line, row in body:
         if len(row) != len(header):
@@ -138,6 +168,46 @@ def _read_csv(text: str, path: str) -> list[DataScenario]:
         values = {k: _value(c, f"{path}:{line}: column `{_key(k)}`") for k, c in cells.items() if c != ""}
         out.append(DataScenario(name, values, f"{path}:{line}"))
     return out
+
+
+#: CSV columns that say which series and period a row is of (``docs/data.md``): beside them, the
+#: ``scenario`` column (anywhere in the header) names the scenario, else the file's name does.
+SERIES_COLUMNS = frozenset(("period", "entity"))
+
+
+def _read_csv_series(header: list[str], body, path: str) -> list[DataScenario]:
+    """A CSV with a ``period`` or ``entity`` column: one scenario per scenario and entity, its rows
+    the values of its periods (a row without a period gives values for every period)."""
+    stem = Path(path).stem
+    out: dict[tuple[str, str | None], DataScenario] = {}
+    for line, row in body:
+        if len(row) != len(header):
+            raise DataError(f"{path}:{line}: the row has {len(row)} cells but the header has {len(header)}")
+        cells = dict(zip(header, (c.strip() for c in row)))
+        name = cells.pop("scenario", stem)
+        entity = cells.pop("entity", None)
+        raw = cells.pop("period", "")
+        for column, cell in (("scenario", name), ("entity", entity)):
+            if cell == "":
+                raise DataError(f"{path}:{line}: the `{column}` cell is empty")
+        values = {k: _value(c, f"{path}:{line}: column `{_key(k)}`") for k, c in cells.items() if c != ""}
+        ds = out.get((name, entity))
+        if ds is None:
+            ds = out[name, entity] = DataScenario(name, {}, f"{path}:{line}", entity=entity)
+        if raw == "":
+            ds.values.update(values)
+            continue
+        period, problem = read_period(raw)
+        if period is None:
+            raise DataError(f"{path}:{line}: column `period`: {problem}")
+        if period.text in ds.periods:
+            who = f"scenario `{_key(name)}`" + (f", entity `{_key(entity)}`" if entity is not None else "")
+            raise DataError(f"{path}:{line}: period `{period.text}` of {who} is given twice; keep one row")
+        ds.periods[period.text] = values
+    for ds in out.values():
+        who = f"{path}: scenario `{_key(ds.name)}`" + (f", entity `{_key(ds.entity)}`" if ds.entity is not None else "")
+        _one_granularity(ds.periods, who)
+    return list(out.values())
 
 
 def read_text(path: str) -> str:
@@ -201,6 +271,9 @@ class Selected:
     values: dict[str, float]
     expects: str | None
     source: list[str] = attrs.Factory(list)
+    #: Each period's values (by its text) from data files, and the entity they are of, if any.
+    periods: dict[str, dict[str, float]] = attrs.Factory(dict)
+    entity: str | None = None
 
 
 def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...] = (),
@@ -214,21 +287,31 @@ def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...
     for path in data_files:
         for ds in read_data(path):
             check_names(model, ds.values, ds.where)
-            if ds.name not in available:
-                available[ds.name] = Selected(ds.name, None, {}, None)
-            available[ds.name].values.update(ds.values)
-            if path not in available[ds.name].source:
-                available[ds.name].source.append(path)
-            from_data.setdefault(ds.name)
+            for text, values in ds.periods.items():
+                check_names(model, values, f"{ds.where}, period `{text}`")
+            key = ds.name if ds.entity is None else f"{ds.name}\x00{ds.entity}"  # one per scenario and entity
+            if key not in available:
+                inner = model.scenarios.get(ds.name)
+                available[key] = Selected(ds.name, None, {}, None) if ds.entity is None or inner is None else \
+                    Selected(ds.name, inner.label, model.scenario_values(ds.name), ds.name, ["the model"])
+            sc = available[key]
+            sc.values.update(ds.values)
+            sc.entity = ds.entity
+            for text, values in ds.periods.items():
+                sc.periods.setdefault(text, {}).update(values)
+            if path not in sc.source:
+                sc.source.append(path)
+            from_data.setdefault(key)
     overlay = dict(parse_set(s) for s in sets)
     check_names(model, overlay, "--set")
     if names:
-        unknown = [n for n in names if n not in available]
+        named = {sc.name for sc in available.values()}
+        unknown = [n for n in names if n not in named]
         if unknown:
-            have = ", ".join(f"`{n}`" for n in available) or "none"
+            have = ", ".join(f"`{n}`" for n in dict.fromkeys(sc.name for sc in available.values())) or "none"
             raise DataError(f"no scenario `{_key(unknown[0])}` in {model.path} or the data files (there are: {have})"
-                            + closest(unknown[0], available))
-        chosen = [available[n] for n in dict.fromkeys(names)]
+                            + closest(unknown[0], named))
+        chosen = [sc for n in dict.fromkeys(names) for sc in available.values() if sc.name == n]
     elif from_data:
         chosen = [available[n] for n in from_data]
     else:
@@ -524,3 +607,88 @@ def select_batch(model, path: str, sets: tuple[str, ...] = ()) -> tuple[list[str
     return names, columns, n
 
 
+
+
+# --------------------------------------------------------------------------------------------------
+# CSV series, column-wise: one row per scenario, entity and period
+
+
+def read_series_columns(path: str, model: Model):
+    """A CSV with ``period`` (and ``entity``) columns read column-wise for
+    ``kpidsl.evaluation.periods.evaluate_rows``: ``(series, ids, periods, columns)``, where
+    ``series`` lists each series' ``(scenario, entity)`` in order of appearance, and the rows are
+    sorted by series, then period (``ids``: each row's series number; ``periods``: its ``Period``;
+    ``columns``: name -> float64 array, NaN for an empty cell).
+
+    None when the file is not of the plain form (a row without a period, a ragged or blank row, a
+    cell that is not a number, a name the model does not let data assign, a period that cannot be
+    read, given twice or of another granularity in its series, a scenario the model declares):
+    ``read_data`` reads those, and says what is wrong."""
+    import numpy as np
+
+    try:
+        text = read_text(path)
+    except DataError:
+        return None
+    header_line, _, body = text.partition("\n")
+    if '"' in text or "\r" in text or not body.strip():  # quoted cells, CR line ends: the csv module's
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error:
+            return None
+        header, rows = rows[0], rows[1:]
+        if set(map(len, rows)) != {len(header)}:
+            return None
+        cols = dict(zip([h.strip() for h in header], zip(*rows)))
+        n = len(rows)
+    else:  # no cell is quoted: a cell is what stands between commas
+        header = header_line.split(",")
+        flat = body.rstrip("\n").replace("\n", ",").split(",")
+        n, rest = divmod(len(flat), len(header))
+        if rest or body.rstrip("\n").count("\n") + 1 != n:
+            return None  # a ragged or blank row
+        cols = {h.strip(): flat[i::len(header)] for i, h in enumerate(header)}
+    width = len(header)
+    if "period" not in cols or "" in cols or len(cols) != width:
+        return None
+    texts = [c.strip() for c in cols.pop("period")]
+    names = [c.strip() for c in cols.pop("scenario")] if "scenario" in cols else None
+    entities = [c.strip() for c in cols.pop("entity")] if "entity" in cols else None
+    if "" in texts or (names and "" in names) or (entities and "" in entities):
+        return None
+    if names and any(nm in model.scenarios for nm in set(names)):
+        return None
+    key_of = {}
+    for t in set(texts):
+        period, _ = read_period(t)
+        if period is None:
+            return None
+        key_of[t] = (period, period.year * 1000 + period.index)
+    stem = Path(path).stem
+    keys = list(zip(names, entities or [None] * n)) if names else entities or [None] * n
+    ids_of: dict = {}
+    ids = np.array([ids_of.setdefault(k, len(ids_of)) for k in keys], dtype=np.int64)
+    if not names:
+        ids_of = {(stem, k): i for k, i in ids_of.items()}
+    periods = [key_of[t][0] for t in texts]
+    key = np.array([key_of[t][1] for t in texts], dtype=np.int64)
+    order = np.lexsort((key, ids))
+    ids, key = ids[order], key[order]
+    if n > 1 and bool(((ids[1:] == ids[:-1]) & (key[1:] == key[:-1])).any()):
+        return None  # a period given twice
+    kinds = np.fromiter((_KIND_CODES[p.kind] for p in periods), dtype=np.int8, count=n)[order]
+    if n > 1 and bool(((ids[1:] == ids[:-1]) & (kinds[1:] != kinds[:-1])).any()):
+        return None  # granularities mixed in a series
+    columns = {}
+    for k, cells in cols.items():
+        ind = model.indicators.get(k)
+        if ind is None or ind.formula is not None:
+            return None
+        arr = _parse_column(cells)
+        if arr is None:
+            return None
+        columns[k] = arr[order]
+    return list(ids_of), ids, [periods[i] for i in order.tolist()], columns
+
+
+_KIND_CODES = {kind: i for i, kind in enumerate(PERIOD_KINDS)}

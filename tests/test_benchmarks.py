@@ -82,3 +82,8 @@ def test_the_language_server_benchmark_runs():
     done = _run("lsp.py", "--edit-decls", "80", "--decls", "160", "--repeat", "2", timeout=300)
     assert "L1 edits:" in done.stdout
     assert all(f"L2 {what}:" in done.stdout for what in ("hover", "definition", "completion", "inlay hints"))
+def test_to_date_agrees_with_pandas():
+    pytest.importorskip("pandas")
+    done = _run("to_date.py", "--entities", "20", "--months", "14", "--runs", "1")
+    assert "agree to 1e-9" in done.stdout, done.stdout
+

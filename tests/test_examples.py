@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kpidsl
+from kpidsl import api
 from kpidsl.parsing import sources
 from conftest import ROOT
 
@@ -28,12 +29,16 @@ def test_example_scenarios_meet_their_expectations(path):
     assert any(sc.extends for sc in model.scenarios.values())
     total = 0
     for name in model.scenarios:
+        if api.scenario_periods(model, name):  # checked period by period and to date below
+            continue
         ev = kpidsl.evaluate(model, model.scenario_values(name), name=name, expects=name)
         assert ev.missing == ()
         failed = [(name, e.expect.span.line) for e in ev.expects if e.passed is not True]
         assert failed == []
         total += len(ev.expects)
-    assert total >= 3
+    passed, failures = api.run_expects(model)
+    assert failures == []
+    assert max(total, passed) >= 3
 
 
 def test_ecommerce_reproduces_the_worked_example():

@@ -182,6 +182,10 @@ CASES = [
     'scenario s { expect a.grade.grade }', 'kgi a { value: x == "A" + 1 }', "kgi grade { }",
     'scenario s { expect a.grade == "A" == "B" }', "scenario s { expect a.grade }",
     'scenario s { expect a . grade == "\\q" }',
+    # period blocks: `NAME "text" { … }`, the word checked as `expect`'s is
+    'scenario s { period "2025-07" { x: 1  expect a.met } }', 'scenario s { owner "me" }',
+    'scenario s { owner "me" x: 1 }', 'scenario s { period "2025" }', 'scenario s { period "a { x: 1 }',
+    'kgi a { foo "x" { } }', 'scenario s { period "\\q" { period "2025" { } } }', 'scenario s { period 2025 { } }',
 ]
 
 
@@ -197,7 +201,8 @@ def test_valid_corner_cases_take_the_fast_path():
                  "kgi a { value: not x < 1 and (y or true) }", "kgi a { value: -2 ^ -3 ^ 4 * 5 / 6 + 7 }",
                  "kgi a { value : 1  weight\t:2  owner\n: \"o\" }",
                  'grade A { score: >= 90% }  kgi a { adjustment b { value: x } }',
-                 'scenario s { as_of: 2025-06-30  expect a.grade == "A" or a.grade != "B" }']:
+                 'scenario s { as_of: 2025-06-30  expect a.grade == "A" or a.grade != "B" }',
+                 'scenario s { period "2025-07" { x: 1 } }', 'scenario s { foo "2025-07" { x: 1 } }']:
         tree, found = fast_only(text)  # raises descent.Fallback if the plain path had to decide
         plain_sink = FindingSink("x.kpi")
         assert tree == parser.parse_text(text, plain_sink, fast=False)

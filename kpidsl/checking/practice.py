@@ -1,4 +1,4 @@
-"""The practice rules W101–W109: what KPI practice asks of a tree beyond being computable.
+"""The practice rules W101–W110: what KPI practice asks of a tree beyond being computable.
 
 Each rule is one function registered in ``CHECKS`` under its code; its summary and explanation
 live in ``kpidsl.checking.rules``. A rule yields ``(span, message)`` pairs; the message ties the finding to
@@ -285,3 +285,19 @@ def mixed_units(model: Model, max_children: int) -> Found:
                     "adds" if node.op == "+" else "subtracts")
             yield node.span, (f"this formula {what} {a} and {b}: quantities of different units only add or compare "
                               "after a conversion; multiply by a rate (`people * 1.2万元`) or compute a ratio (`/`)")
+
+
+@rule("W110")
+def summed_percentage(model: Model, max_children: int) -> Found:
+    """A percentage that accumulates by ``sum`` in a model that uses periods."""
+    from ..compiler.periods import uses_periods
+
+    if not uses_periods(model):
+        return
+    for ind in model.indicators.values():
+        if (ind.unit == "%" and (ind.accumulate or "sum") == "sum" and ind.formula is None
+                and "value" not in ind.entries and ind.kind in ("input", "kgi", "kpi")):
+            where = ind.entries["accumulate"].key_span if "accumulate" in ind.entries else ind.span
+            yield where, (f"`{ind.name}` is a percentage that is summed to date; a to-date rate is computed "
+                          "from to-date counts: compute it in a formula from counts, or add `accumulate: avg`")
+

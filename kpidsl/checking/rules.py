@@ -302,6 +302,28 @@ _RULES = [
        M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n'
            'scenario q1 { orders: 95\n  expect volume.score >= 90% }\n',
        "Compare the result: `expect volume.score >= 90%`."),
+    _r("E504", "error", "a period that cannot be read, or is given twice in a scenario",
+       "A `period \"…\" { … }` block whose period is not one of `2025`, `2025-H1`, `2025-Q3`, `2025-07`, "
+       "`2025-W27` or `2025-07-15` (or not in the calendar: `2025-13`, `2025-W54`), or a period given twice "
+       "in one scenario.",
+       "Periods are ordered and accumulated to date: a period that cannot be placed in time cannot be "
+       "ordered, and two blocks for one period would say two things about it.",
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n'
+           'scenario actual {\n  period "2025-13" { orders: 95 }\n}\n',
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n'
+           'scenario actual {\n  period "2025-12" { orders: 95 }\n}\n',
+       "Write the period in one of the forms above, once per scenario."),
+    _r("E505", "error", "periods of different granularities in one scenario",
+       "A scenario (or a data file's series) holds periods of two granularities: months and quarters, "
+       "weeks and days, …",
+       "To-date values add up the periods of a scenario in order; a quarter beside its own months would be "
+       "counted twice, and the previous period of a month is not a quarter.",
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n'
+           'scenario actual {\n  period "2025-01" { orders: 95 }\n  period "2025-Q2" { orders: 310 }\n}\n',
+       M + 'input orders { source: "CRM" }\nkgi volume { value: orders  target: >= 100 }\n'
+           'scenario actual {\n  period "2025-01" { orders: 95 }\n  period "2025-02" { orders: 104 }\n}\n'
+           'scenario quarters {\n  period "2025-Q2" { orders: 310 }\n}\n',
+       "Give each granularity its own scenario (or data file)."),
     _r("W101", "warning", "a kgi or kpi without a target",
        "A kgi or kpi with no `target`.",
        "SMART targets are measurable: without a target nobody can say whether it was achieved.",
@@ -372,6 +394,17 @@ _RULES = [
        M + 'input revenue { unit: 万元  source: "ERP" }\ninput staff { unit: people  source: "HR" }\n'
            'kgi g { value: revenue / staff  target: >= 100  source: "ERP" }\n',
        "Convert one side (multiply by a rate), or compute a ratio such as revenue per person."),
+    _r("W110", "warning", "a percentage summed to date",
+       "An input, or an indicator valued directly by scenarios, whose unit is `\"%\"` and which accumulates "
+       "by `sum` (the default) in a model that uses periods (a `period` block, or `to_date:`).",
+       "Three months of a 2% conversion rate are not 6%: a rate or share added up over periods gives a "
+       "number that means nothing. A to-date rate is computed from to-date counts, or averaged.",
+       M + 'input conversion { unit: "%"  source: "Web" }\nkgi rate { value: conversion  target: >= 2% }\n'
+           'scenario actual {\n  period "2025-01" { conversion: 2.1% }\n}\n',
+       M + 'input conversion { unit: "%"  source: "Web"  accumulate: avg }\nkgi rate { value: conversion  target: >= 2% }\n'
+           'scenario actual {\n  period "2025-01" { conversion: 2.1% }\n}\n',
+       "Supply the counts and compute the rate in a formula (`value: orders / visits`), or say how it "
+       "accumulates: `accumulate: avg` (or `last`, `min`, `max`)."),
 ]
 
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}

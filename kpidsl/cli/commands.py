@@ -263,24 +263,35 @@ def _as_of_date(ctx, param, value: str | None):
               help="Tree: leave out the inputs and metrics each formula reads.")
 @click.option("--as-of", "as_of", metavar="DATE", callback=_as_of_date,
               help="The day the numbers stand at, for every scenario (past a `due`, a target not met is overdue).")
+@click.option("--period", metavar="PERIOD", help="Scenarios with periods: show this period (e.g. 2025-07).")
+@click.option("--to-date", "to_date", is_flag=True, help="Scenarios with periods: show the results to date.")
 def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
           fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool, owners: bool, inputs: bool,
-          as_of=None) -> None:
-    """Evaluate scenarios of a model side by side."""
+          as_of=None, period: str | None = None, to_date: bool = False) -> None:
+    """Evaluate scenarios of a model side by side (scenarios with periods: period by period and to date)."""
     from .. import api
     from ..render import evaluation as render_eval
     from ..api import MissingValues
     from ..data import DataError, left_out, select
+    from . import periods as with_periods
 
     model = _load_for_eval(model_path)
-    if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv"):
-        _eval_csv_batch(model, data_files[0], sets, allow_missing, as_of)
+    if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv") and not (
+            period or to_date):
+        if not with_periods.is_series_csv(data_files[0]):
+            _eval_csv_batch(model, data_files[0], sets, allow_missing, as_of)
+        else:
+            with_periods.csv_rows(model, data_files[0], sets, allow_missing, as_of)
     try:
         chosen = select(model, scenarios, data_files, sets)
     except DataError as exc:
         _fail(str(exc))
     if not chosen:
         _fail(f"{model_path} has no scenarios to evaluate: add a `scenario` block, or pass --data or --set", 1)
+    series = with_periods.periods_of(model, chosen, sets)
+    if period or to_date or any(series):
+        with_periods.run(model, chosen, series, fmt, period, to_date, allow_missing, _say, _fail,
+                         (_style_for(sys.stdout), drags, drag_parents, owners, inputs), as_of)
     evals, missing = [], []
     for sc in chosen:
         try:
@@ -417,6 +428,9 @@ def tree(model_path: str, fmt: str, scenario: str | None, owners: bool, inputs: 
         except DataError as exc:
             _fail(str(exc))
         evaluation = api.evaluate(model, chosen.values, name=chosen.name, label=chosen.label, allow_missing=True)
+        from . import periods as with_periods  # a scenario with periods: its last period to date
+
+        evaluation = with_periods.last_to_date(model, chosen) or evaluation
     style = _style_for(sys.stdout)
     if fmt == "text" and evaluation is not None:  # the view of `kpi eval --format tree`, drags included
         text = render_eval.to_tree(model, [evaluation], style, drags, drag_parents, owners, inputs)

@@ -14,7 +14,10 @@ NUM, BOOL, GRADE = "number", "condition", "grade"
 FUNCTIONS = {
     "min": (1, None), "max": (1, None), "sum": (1, None), "avg": (1, None),
     "abs": (1, 1), "round": (1, 2), "clamp": (3, 3), "if": (3, 3),
+    "previous": (1, 1), "year_ago": (1, 1),
 }
+#: Functions that read a supplied value in another period (``kpidsl.evaluation.periods``).
+LAGS = ("previous", "year_ago")
 RESULTS = {"score": NUM, "achievement": NUM, "met": BOOL, "grade": GRADE, "coefficient": NUM, "overdue": BOOL}
 #: The results that need the model's grades.
 GRADED = ("grade", "coefficient")
@@ -225,6 +228,8 @@ class _Checker:
             for a in args:
                 self.infer(a, depth + 1)
             return None
+        if name in LAGS:
+            return self.lag(node, name, args[0])
         if name == "if":
             self.need(args[0], BOOL, depth, "the first argument of `if`")
             a, b = self.infer(args[1], depth + 1), self.infer(args[2], depth + 1)
@@ -234,6 +239,25 @@ class _Checker:
                 return None
             return a or b
         self.numbers(args, depth, name)
+        return NUM
+
+
+    def lag(self, node: syntax.Call, func: str, arg) -> str | None:
+        """``previous(NAME)`` or ``year_ago(NAME)``: the value a scenario supplies for NAME (an input,
+        or an indicator without a formula) in the period before, or a year before (E302 otherwise)."""
+        if type(arg) is not syntax.Ref:
+            self.sink.add("E302", arg.span, f"`{func}` takes the name of an input, as in `{func}(sales)`; "
+                          "compute the formula from the inputs' earlier values")
+            self.infer(arg, 1)
+            return None
+        if self.ref(arg.name) is None:
+            return None
+        target = self.indicators[arg.name.text]
+        if target.formula is not None or "value" in target.entries:
+            self.sink.add("E302", arg.span, f"`{func}` reads what a scenario supplies, and `{arg.name.text}` is "
+                          "computed by its `value` formula; write the formula over the inputs' earlier values")
+            return None
+        self.ctx.model.lags.setdefault((func, target.name))
         return NUM
 
 

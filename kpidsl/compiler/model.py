@@ -17,6 +17,10 @@ PERSPECTIVES = ("financial", "customer", "process", "learning")
 TYPES = ("result", "process")
 #: How a kgi or kpi with drivers is scored (``score:``): from its drivers (the default) or its own value.
 SCORE_FROM = ("drivers", "own")
+#: How an input or a directly valued indicator accumulates over periods (``accumulate:``; ``sum`` by default).
+ACCUMULATE = ("sum", "avg", "last", "min", "max")
+#: Where to-date results start (``to_date:`` of the model): the first period of each year, or of the series.
+TO_DATE = ("year", "series")
 
 
 @attrs.frozen
@@ -82,6 +86,8 @@ class Indicator:
     cap: float | None = None
     #: ``"own"`` to score on its own achievement though it has drivers (``score: own``), else None.
     score: str | None = None
+    #: How its supplied values accumulate over periods (``accumulate:``), or None for ``sum``.
+    accumulate: str | None = None
     unit: str | None = None
     owner: str | None = None
     due: datetime.date | None = None
@@ -121,6 +127,7 @@ class Indicator:
         ind.formula = None
         ind.cap = None
         ind.score = None
+        ind.accumulate = None
         ind.unit = None
         ind.owner = None
         ind.due = None
@@ -162,6 +169,10 @@ class Scenario:
     expects: list[syntax.Expect] = attrs.Factory(list)
     #: ``as_of: DATE``: the day the scenario's numbers stand at (see ``kpidsl.compiler.asof``).
     as_of: datetime.date | None = None
+    #: Its ``period "…" { … }`` blocks: each period's text -> the values it assigns (in file order).
+    periods: dict[str, dict[str, float]] = attrs.Factory(dict)
+    #: The ``expect`` lines of each period block, by the period's text.
+    period_expects: dict[str, list[syntax.Expect]] = attrs.Factory(dict)
 
     @property
     def span(self) -> Span:
@@ -181,6 +192,8 @@ class Settings:
     cap: float = 1.2
     green: float = 1.0
     amber: float = 0.8
+    #: Where to-date results start (``to_date:``): ``year`` (the default, None) or ``series``.
+    to_date: str | None = None
     decl: syntax.ModelDecl | None = None
 
 
@@ -205,6 +218,9 @@ class Model:
     bound_uses: dict[str, set[str]] = attrs.Factory(dict)
     #: The ``grade`` declarations, highest band first (``kpidsl.compiler.grades``).
     grades: list[Any] = attrs.Factory(list)
+    #: ``(function, name)`` of each ``previous(NAME)`` and ``year_ago(NAME)`` the formulas, levels and
+    #: ``expect`` lines read, in order of appearance.
+    lags: dict[tuple[str, str], None] = attrs.Factory(dict)
     #: Set by the compiler when the model has no errors: it can then be evaluated.
     evaluable: bool = False
     _lines: list[str] | None = None

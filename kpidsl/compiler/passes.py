@@ -11,28 +11,29 @@ import sys
 import attrs
 
 from . import formulas as expressions
-from . import adjustments, asof, grades
+from . import adjustments, asof, grades, periods
 from .context import Context
 from ..parsing import syntax
 from ..errors import FindingSink, closest
 from ..gcpause import paused_gc
-from .model import KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TYPES, Indicator, Model, Scenario, Target
+from .model import ACCUMULATE, KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TO_DATE, TYPES, Indicator, Model, Scenario, Target
 
 #: Entries each kind of declaration may have (nested declarations are checked separately).
 _COMMON = {"value", "unit", "baseline", "target", "stretch", "owner", "due", "period", "perspective",
            "type", "source", "description"}
 ALLOWED = {
-    "model": {"owner", "period", "due", "cap", "green", "amber", "description"},
-    "kgi": _COMMON | {"cap", "score", "adjustments"},
-    "kpi": _COMMON | {"parent", "weight", "cap", "score", "adjustments"},
+    "model": {"owner", "period", "due", "cap", "green", "amber", "description", "to_date"},
+    "kgi": _COMMON | {"cap", "score", "adjustments", "accumulate"},
+    "kpi": _COMMON | {"parent", "weight", "cap", "score", "adjustments", "accumulate"},
     "veto": {"parent", "value", "unit", "target", "owner", "period", "source", "description"},
     "metric": {"value", "unit", "target", "baseline", "stretch", "cap", "owner", "period", "source", "description"},
-    "input": {"unit", "source", "period", "owner", "description"},
+    "input": {"unit", "source", "period", "owner", "description", "accumulate"},
     "grade": grades.ENTRIES,
     "adjustment": adjustments.ENTRIES,
 }
 KNOWN_KEYS = set().union(*ALLOWED.values())
-_WORDS = {"period": PERIODS, "perspective": PERSPECTIVES, "type": TYPES, "score": SCORE_FROM}
+_WORDS = {"period": PERIODS, "perspective": PERSPECTIVES, "type": TYPES, "score": SCORE_FROM,
+          "accumulate": ACCUMULATE, "to_date": TO_DATE}
 #: Each kind as this module's (interned) string: the passes and rules compare kinds many times, and
 #: the same object compares equal without reading the characters.
 _KIND = {kind: kind for kind in KINDS}
@@ -419,6 +420,9 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
         elif t is syntax.Expect:
             ctx.sink.add("E004", item.keyword.span, f"`expect` belongs in a scenario, not in "
                          f"{_label(kind, owner)}; move it into a `scenario` block")
+        elif t is syntax.PeriodBlock:
+            ctx.sink.add("E004", item.keyword.span, f"a period block in {_label(kind, owner)}; periods belong in "
+                         "a `scenario`")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -844,6 +848,41 @@ def _cycle_path(first: str, comp: set[str], graph) -> list[str]:
 # Pass 4: scenarios.
 
 
+def scenario_value(ctx: Context, sc: Scenario, item: syntax.Entry, seen: dict[str, syntax.Entry],
+                   into: dict[str, float]) -> None:
+    """Read one ``NAME: N`` entry of scenario ``sc`` (or of one of its periods) into ``into``:
+    E003 for a name given twice in the block, E501 for a name a scenario cannot assign, E001 for a
+    value that is not a number literal."""
+    model, sink = ctx.model, ctx.sink
+    key = item.key
+    if key in seen:
+        sink.add("E003", item.key_span, f"`{key}` is given twice in scenario `{sc.name}` (first on "
+                 f"line {seen[key].key_span.line}); keep one")
+        return
+    seen[key] = item
+    if key == asof.KEY and key not in ctx.names and into is sc.values:  # `as_of: DATE`, unless a name is `as_of`
+        asof.read(ctx, sc, item)
+        return
+    target = ctx.names.get(key)
+    if not isinstance(target, Indicator):
+        sink.add("E501", item.key_span,
+                 f"scenario `{sc.name}` assigns `{key}`, which is not an input or indicator"
+                 + closest(key, model.indicators, sink))
+        return
+    if target.formula is not None or "value" in target.entries:
+        sink.add("E501", item.key_span,
+                 f"scenario `{sc.name}` assigns `{key}`, which is computed by its `value` formula; "
+                 "assign the inputs the formula reads instead")
+        return
+    n = number_of(item.value)
+    if n is None:
+        sink.add("E001", item.value.span,
+                 f"found `{source_text(model, item.value)}` after `{key}:`; expected a number "
+                 "(a scenario assigns number literals such as `1_150`, `71%`, `833万`)")
+        return
+    into[key] = n
+
+
 def resolve_scenarios(ctx: Context) -> None:
     """Read scenario values (E501), ``extends`` (E502) and ``expect`` conditions (E503)."""
     model, sink = ctx.model, ctx.sink
@@ -858,33 +897,9 @@ def resolve_scenarios(ctx: Context) -> None:
                 sink.add("E004", item.name.span,
                          f"a {item.kind} cannot be declared inside scenario `{sc.name}`; move it out")
                 continue
-            key = item.key
-            if key in seen:
-                sink.add("E003", item.key_span, f"`{key}` is given twice in scenario `{sc.name}` (first on "
-                         f"line {seen[key].key_span.line}); keep one")
+            if type(item) is syntax.PeriodBlock:  # read by kpidsl.compiler.periods
                 continue
-            seen[key] = item
-            if key == asof.KEY and key not in ctx.names:  # `as_of: DATE`, unless a name is `as_of`
-                asof.read(ctx, sc, item)
-                continue
-            target = ctx.names.get(key)
-            if not isinstance(target, Indicator):
-                sink.add("E501", item.key_span,
-                         f"scenario `{sc.name}` assigns `{key}`, which is not an input or indicator"
-                         + closest(key, model.indicators, sink))
-                continue
-            if target.formula is not None or "value" in target.entries:
-                sink.add("E501", item.key_span,
-                         f"scenario `{sc.name}` assigns `{key}`, which is computed by its `value` formula; "
-                         "assign the inputs the formula reads instead")
-                continue
-            n = number_of(item.value)
-            if n is None:
-                sink.add("E001", item.value.span,
-                         f"found `{source_text(model, item.value)}` after `{key}:`; expected a number "
-                         "(a scenario assigns number literals such as `1_150`, `71%`, `833万`)")
-                continue
-            sc.values[key] = n
+            scenario_value(ctx, sc, item, seen, sc.values)
         if sc.extends is not None:
             base = ctx.names.get(sc.extends)
             ext = sc.decl.extends
@@ -974,6 +989,11 @@ def order_indicators(ctx: Context) -> None:
     ctx.model.order = order
 
 
+def resolve_periods(ctx: Context) -> None:
+    """Read the ``period "…" { … }`` blocks of scenarios (``kpidsl.compiler.periods``)."""
+    periods.resolve_periods(ctx, scenario_value)
+
+
 def mark_evaluable(ctx: Context) -> None:
     """Mark a model without errors as evaluable (``kpidsl.evaluation.plan`` lowers it on first use)."""
     if not any(f.is_error for f in ctx.sink.items):
@@ -990,6 +1010,7 @@ PASSES = (
     resolve_scenarios,
     grades.check_grades,
     adjustments.check_adjustments,
+    resolve_periods,
     order_indicators,
     mark_evaluable,
 )

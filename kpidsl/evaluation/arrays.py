@@ -131,16 +131,27 @@ def _max(*args):
 
 
 def _exact_sum(args):
-    """``math.fsum`` of each row: the left-to-right sum where it is exact, else fsum row by row."""
+    """``math.fsum`` of each row: the left-to-right sum ``s`` with the rounding error of each step
+    (Knuth's two-sum), which add up to the exact sum. Where the errors add up exactly to ``g``,
+    ``s + g`` is the exact sum rounded once: fsum's result. Other rows take fsum row by row."""
     args = _args(args)
     s = args[0]
+    g = None  # the errors so far, added up
     exact = np.ones(s.shape, dtype=bool)
     for x in args[1:]:
         t = s + x
         bv = t - s
         err = (s - (t - bv)) + (x - bv)
-        exact &= err == 0.0
+        if g is None:
+            g = err
+        else:
+            u = g + err
+            gv = u - g
+            exact &= ((g - (u - gv)) + (err - gv)) == 0.0
+            g = u
         s = t
+    if g is not None:
+        s = s + g
     nan = _any_nan(args)
     slow = ~(exact & np.isfinite(s) & (s != 0.0)) & ~nan
     s = np.where(nan, NAN, s)
@@ -280,7 +291,8 @@ class BatchResult:
         return self._drag[name]
 
 
-def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int, as_of=None) -> BatchResult:
+def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int, as_of=None, *, plan: Plan | None = None,
+                     fed: dict[int, np.ndarray] | None = None, keep: list | None = None) -> BatchResult:
     """Evaluate ``n`` scenarios given column-wise: name -> float64 array, NaN = not supplied.
 
     ``as_of``: the day the numbers stand at, a ``datetime.date`` or per row an array of day numbers
@@ -288,8 +300,9 @@ def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int, as_of
 
     Names are inputs and indicators without a formula (``KpiError`` otherwise, like ``evaluate``);
     absent names are unknown in every row (``allow_missing`` semantics; see ``BatchResult.missing``).
+    ``plan``, ``fed`` and ``keep`` are those of ``kpidsl.evaluation.scalar.evaluate``, column-wise.
     """
-    plan = plan_of(model)
+    plan = plan_of(model) if plan is None else plan
     prog = program(plan)
     unknown = np.full(n, NAN)
     r: list = [unknown] * plan.temps_from
@@ -308,8 +321,12 @@ def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int, as_of
         if gone.any():
             for row in np.flatnonzero(gone).tolist():
                 missing.setdefault(row, []).append(nm)
+    for reg, col in (fed or {}).items():
+        r[reg] = col
     with np.errstate(all="ignore"):
         prog.run(r, n)
+    if keep is not None:
+        keep.append(r)
     problems: dict[int, list[str]] = {}
     for name, (levels, ok, want) in plan.levels.items():
         for row in np.flatnonzero(r[ok] == 0.0).tolist():

@@ -57,22 +57,40 @@ def _observed(ev: Evaluation, model: Model, name: str, attr: str | None) -> tupl
 def run_model(model: Model) -> tuple[int, list[Failure]]:
     """Evaluate every scenario of ``model``; the number of checks passed and the failures."""
     passed, failures = 0, []
+    periods = any(sc.periods for sc in model.scenarios.values())
     for name, sc in model.scenarios.items():
         try:
-            ev = evaluate(model, model.scenario_values(name), name=name, label=sc.label, expects=name)
+            checked = _series_checked(model, name) if periods else None
+            if checked is None:
+                checked = [(name, evaluate(model, model.scenario_values(name), name=name, label=sc.label,
+                                           expects=name))]
         except MissingValues as exc:
             s = sc.decl.name.span
             failures.append(Failure(model.path, s.line, s.column, name,
                                     f"scenario `{name}` has no value for "
                                     + ", ".join(f"`{n}`" for n in exc.names)))
             continue
-        for result in ev.expects:
-            exp = result.expect
-            if result.passed is True:
-                passed += 1
-                continue
-            s = exp.span
-            text = model.lines[s.line - 1][s.column - 1:s.end_column - 1] if s.line == s.end_line else "expect …"
-            observed = tuple(_observed(ev, model, n, a) for n, a in _names_in(exp.condition))
-            failures.append(Failure(model.path, s.line, s.column, name, text, observed))
+        for where, ev in checked:
+            for result in ev.expects:
+                exp = result.expect
+                if result.passed is True:
+                    passed += 1
+                    continue
+                s = exp.span
+                text = model.lines[s.line - 1][s.column - 1:s.end_column - 1] if s.line == s.end_line else "expect …"
+                observed = tuple(_observed(ev, model, n, a) for n, a in _names_in(exp.condition))
+                failures.append(Failure(model.path, s.line, s.column, where, text, observed))
     return passed, failures
+
+
+def _series_checked(model: Model, name: str) -> list[tuple[str, Evaluation]] | None:
+    """For a scenario with periods: each period's evaluation (its own ``expect`` lines), then the
+    last period's to date (the scenario's); None for a scenario without periods."""
+    from .periods import evaluate_series, series_of
+
+    series = series_of(model, name)
+    if series is None:
+        return None
+    ev = evaluate_series(model, series)
+    return [(f"{name} {p.period.text}", p.own) for p in ev.periods] + [
+        (f"{name} to date {ev.last.period.text}", ev.last.to_date)]

@@ -114,6 +114,15 @@ class Plan:
     #: The register of the as-of date (a day number, ``date.toordinal()``; unknown: no as-of date),
     #: or None when no indicator has a deadline.
     as_of: int | None = None
+    #: Per indicator with a target: its levels (``"target"``, ``"low"``, ``"high"``, ``"baseline"``,
+    #: ``"stretch"``) as operands: a number, or the register a formula's level is computed into.
+    bounds: dict[str, dict[str, Operand]] = attrs.Factory(dict)
+    #: Per indicator whose levels this plan reads instead of computing them (``plan_of``'s ``fed``):
+    #: the register of each level, which the caller fills before running the plan.
+    fed: dict[str, dict[str, int]] = attrs.Factory(dict)
+    #: ``(function, name)`` of each ``previous(NAME)``/``year_ago(NAME)`` -> the register the caller
+    #: fills with NAME's value in that other period (unknown when it does not).
+    lags: dict[tuple[str, str], int] = attrs.Factory(dict)
 
     def reg(self, field: int, name: str) -> int:
         """The register of ``name``'s ``field`` (one of ``VALUE`` … ``DRAG``)."""
@@ -136,16 +145,25 @@ def levels_problem(name: str, levels: dict[str, float], want: str) -> str:
 
 
 _PLANS: "weakref.WeakKeyDictionary[Model, Plan]" = weakref.WeakKeyDictionary()
+_FED_PLANS: "weakref.WeakKeyDictionary[Model, dict[frozenset, Plan]]" = weakref.WeakKeyDictionary()
 
 
-def plan_of(model: Model) -> Plan:
-    """The plan of ``model``, built on first use; ``KpiError`` when the model has errors."""
-    plan = _PLANS.get(model)
+def plan_of(model: Model, fed: frozenset = frozenset()) -> Plan:
+    """The plan of ``model``, built on first use; ``KpiError`` when the model has errors.
+
+    ``fed`` names indicators whose levels the plan reads from registers (``Plan.fed``) instead of
+    computing them: to date, an additive indicator's levels are the sums of its levels in each
+    period (``kpidsl.evaluation.periods``)."""
+    plan = _PLANS.get(model) if not fed else _FED_PLANS.get(model, {}).get(fed)
     if plan is None:
         if not model.evaluable:
             raise KpiError([f for f in model.findings if f.is_error] or model.findings,
                            "the model has errors and cannot be evaluated")
-        plan = _PLANS[model] = _Lowering(model).plan()
+        plan = _Lowering(model, fed).plan()
+        if fed:
+            _FED_PLANS.setdefault(model, {})[fed] = plan
+        else:
+            _PLANS[model] = plan
     return plan
 
 
@@ -174,17 +192,29 @@ def _has_formula_levels(ind) -> bool:
     return bool(ind.target.formulas) or ind.baseline_formula is not None or ind.stretch_formula is not None
 
 
+def _level_count(ind) -> int:
+    """How many levels the indicator's target has (the band's two ends, a baseline, a stretch)."""
+    t = ind.target
+    return (2 if t.op == ".." else 1) + (ind.baseline is not None or ind.baseline_formula is not None) + (
+        ind.stretch is not None or ind.stretch_formula is not None)
+
+
 class _Lowering:
     """Builds the steps of one model's plan."""
 
-    def __init__(self, model: Model):
+    def __init__(self, model: Model, fed: frozenset = frozenset()):
         self.model = model
         self.slots = {name: i for i, name in enumerate(model.indicators)}
+        self.fed_names = fed = frozenset(n for n in fed if model.indicators[n].target is not None)
         # named registers past the fields: each level written as a formula, and one order condition
-        # per indicator that has such levels
+        # per indicator that has such levels; each level of a fed indicator, and its order condition
         extra = sum(len(ind.target.formulas) + (ind.baseline_formula is not None)
                     + (ind.stretch_formula is not None) + 1
-                    for ind in model.indicators.values() if ind.target is not None and _has_formula_levels(ind))
+                    for ind in model.indicators.values() if ind.target is not None and _has_formula_levels(ind)
+                    and ind.name not in fed)
+        extra += sum(_level_count(model.indicators[n]) + 1 for n in fed) + len(model.lags)
+        self.bounds: dict[str, dict[str, Operand]] = {}
+        self.fed: dict[str, dict[str, int]] = {}
         self.next_named = len(FIELDS) * len(self.slots)
         # and per graded indicator its grade (and coefficient); per indicator with a deadline its
         # overdue condition, and the as-of date once
@@ -194,7 +224,9 @@ class _Lowering:
                     if n in due and _graded(ind) and ind.target is not None}
         extra += len(self.graded) * (1 + coefficients(model.grades)) + len(self.due) + bool(self.due)
         extra += sum(1 for ind in model.indicators.values() if ind.adjustments)
-        self.temps_from = self.next_named + extra
+        #: ``previous(NAME)`` and ``year_ago(NAME)``: registers the caller fills (unknown when not)
+        self.lags: dict[tuple[str, str], int] = {key: self.named() for key in model.lags}
+        self.temps_from = len(FIELDS) * len(self.slots) + extra
         self.next = self.temps_from
         self.steps: list[Step] = []
         self.paths: dict[str, float] = {}  # path weights, see path_weight
@@ -228,20 +260,22 @@ class _Lowering:
         main = tuple(self.steps)
         expects = {}
         for sc in model.scenarios.values():
-            lines = []
-            for exp in sc.expects:
-                self.steps = []
-                result = self.formula(exp.condition)
-                lines.append((exp, tuple(self.steps), result))
-            if lines:
-                expects[sc.name] = tuple(lines)
+            # a scenario's own lines; a period's under ``(scenario, period)``
+            for key, exps in ((sc.name, sc.expects), *(((sc.name, p), e) for p, e in sc.period_expects.items())):
+                lines = []
+                for exp in exps:
+                    self.steps = []
+                    result = self.formula(exp.condition)
+                    lines.append((exp, tuple(self.steps), result))
+                if lines:
+                    expects[key] = tuple(lines)
         read = set().union(*model.uses.values(), *model.bound_uses.values())
         needed = tuple(n for n, ind in model.indicators.items()  # scored from drivers: not needed
                        if ind.formula is None and ind.kind != "metric"
                        and (n in read or (ind.target is not None and ind.kind != "input"
                                           and (not ind.children or ind.own_score))))
         return Plan(self.slots, main, expects, needed, self.temps_from, self.next, self.levels, self.grades,
-                    self.overdue, self.adjusted_points, self.as_of)
+                    self.overdue, self.adjusted_points, self.as_of, self.bounds, self.fed, self.lags)
 
     # formulas -------------------------------------------------------------------------------------
 
@@ -290,6 +324,8 @@ class _Lowering:
             return self.emit("and" if t is syntax.AndOp else "or", *args)
         if t is syntax.Call:
             func = node.func.text
+            if func in ("previous", "year_ago"):  # read from a register the caller fills; no steps
+                return self.lags[func, node.args.items[0].name.text]
             if func == "if":
                 return self.emit("if_cond" if _is_condition(node.args.items[1]) else "if_num", *args)
             return self.emit(func, *args)
@@ -360,8 +396,19 @@ class _Lowering:
         else:
             self.emit("copy", src, out=out)
 
-    def level(self, constant: float | None, formula) -> Operand | None:
-        """A level as an operand: its number, or its formula computed into a named register."""
+    def level(self, constant: float | None, formula, name: str = "", key: str = "") -> Operand | None:
+        """A level as an operand: its number, or its formula computed into a named register; for a
+        fed indicator, the named register the caller fills (see ``plan_of``)."""
+        if constant is None and formula is None:
+            return None
+        if name in self.fed_names:
+            out = self.fed.setdefault(name, {})[key] = self.named()
+            self.bounds.setdefault(name, {})[key] = out
+            return out
+        if name:
+            got = self.level(constant, formula)
+            self.bounds.setdefault(name, {})[key] = got
+            return got
         if formula is not None:
             out = self.named()
             self.emit("fin", self.formula(formula), out=out)
@@ -379,22 +426,24 @@ class _Lowering:
         formulas are computed per scenario; where they run out of order, the achievement is unknown."""
         t = ind.target
         op = t.op
+        name = ind.name
+        varies = _has_formula_levels(ind) or name in self.fed_names  # levels known only when run
         if op == "..":
-            low, high = self.level(t.low, t.low_formula), self.level(t.high, t.high_formula)
+            low, high = self.level(t.low, t.low_formula, name, "low"), self.level(t.high, t.high_formula, name, "high")
             self.emit("and", self.emit("ge", value, low), self.emit("le", value, high), out=met)
-            if t.formulas:  # a band that runs backwards in a scenario: nothing can meet it
+            if varies:  # a band that runs backwards in a scenario: nothing can meet it
                 raw = self.emit("if_num", met, 1.0, 0.0)
                 self.order(ind.name, {"low": low, "high": high}, [("le", low, high)], "low ≤ high", raw, ach)
             else:
                 self.emit("if_num", met, 1.0, 0.0, out=ach)
             return
-        bound = self.level(t.value, t.value_formula)
+        bound = self.level(t.value, t.value_formula, name, "target")
         self.emit(_CMP[op], value, bound, out=met)
         if op == "==":
             self.emit("if_num", met, 1.0, 0.0, out=ach)
             return
-        base = self.level(ind.baseline, ind.baseline_formula)
-        stretch = self.level(ind.stretch, ind.stretch_formula)
+        base = self.level(ind.baseline, ind.baseline_formula, name, "baseline")
+        stretch = self.level(ind.stretch, ind.stretch_formula, name, "stretch")
         above = op == ">="
         if stretch is None:
             yes: Operand = 1.0
@@ -420,7 +469,7 @@ class _Lowering:
             else:
                 both = self.emit("and", positive, self.emit("exceeds", value, 0.0))
                 no = self.emit("pick", both, self.emit("div", bound, value), 0.0)
-        if not _has_formula_levels(ind):
+        if not varies:
             self.emit("if_num", met, yes, no, out=ach)
         else:
             raw = self.emit("if_num", met, yes, no)

@@ -182,17 +182,20 @@ def _num(x: float) -> float | None:
 
 
 def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario", label: str | None = None,
-             allow_missing: bool = False, expects: str | None = None,
-             as_of: datetime.date | None = None) -> Evaluation:
+             allow_missing: bool = False, expects: str | tuple | None = None,
+             as_of: datetime.date | None = None, plan: Plan | None = None,
+             fed: Mapping[int, float] | None = None, keep: list | None = None) -> Evaluation:
     """Evaluate one scenario's ``values`` (name → number) against ``model``.
 
     Raises ``KpiError`` when the model has errors or a name is unknown or computed, and
     ``MissingValues`` when needed values are absent (unless ``allow_missing``: then they are unknown).
-    ``expects`` names the in-file scenario whose ``expect`` lines are checked. ``as_of`` is the day
-    the numbers stand at (past an indicator's deadline, a target not met is overdue); by default,
-    that of the in-file scenario ``name`` (``kpidsl.compiler.asof.scenario_as_of``).
+    ``expects`` names the in-file scenario (or ``(scenario, period)``) whose ``expect`` lines are
+    checked. ``as_of`` is the day the numbers stand at (past an indicator's deadline, a target not met
+    is overdue); by default, that of the in-file scenario ``name`` (``kpidsl.compiler.asof.scenario_as_of``).
+    ``plan`` (``plan_of(model)`` when None) may be one with fed levels, whose registers ``fed`` fills;
+    ``keep``, when given, receives the registers after the run.
     """
-    plan = plan_of(model)
+    plan = plan_of(model) if plan is None else plan
     with paused_gc():  # results are acyclic; collections over a large model's heap would dominate
         prog = program(plan)
         n = len(plan.slots)
@@ -207,7 +210,12 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
         missing = [nm for nm in plan.needed if nm not in values]
         if missing and not allow_missing:
             raise MissingValues(name, missing)
+        if fed:
+            for reg, x in fed.items():
+                r[reg] = x
         prog.run(r, None)
+        if keep is not None:
+            keep.append(r)
         results = {}
         grades = plan.grades and [g.name for g in model.grades]
         for nm in model.order:

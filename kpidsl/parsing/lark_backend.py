@@ -22,7 +22,7 @@ from ..gcpause import paused_gc
 from .grammar_gen import grammar_text
 from .scanning import split_comment
 from .sources import lines_of
-from .syntax import Ident
+from .syntax import Ident, String
 
 #: Deeper nesting than this is reported instead of risking Python's recursion limit.
 MAX_DEPTH = 500
@@ -271,6 +271,11 @@ def _describe(exc: UnexpectedInput, text: str) -> tuple[Span, str]:
         message = f"found a second comparison {found}; comparisons do not chain: write `a < b and b < c`"
     elif isinstance(prev, Ident) and "COLON" in exc.expected:
         message = f"found {found} after `{prev.text}`; expected `:` (entries are written `key: value`)"
+    elif (type(prev) is String and len(stack) > 1 and isinstance(stack[-2], Ident) and stack[-2].text != "period"
+          and "LBRACE" in exc.expected):  # `owner "me"`: a string after a key, not a period block's
+        span = prev.span
+        message = (f"found `{prev.raw if len(prev.raw) <= 30 else prev.raw[:27] + '...'}` after `{stack[-2].text}`; expected `:` (entries are written "
+                   "`key: value`)")
     elif tok.type in _DECL_STARTS and "RBRACE" in exc.expected:
         message += "; is a `}` missing before it?"
     elif tok.type == "RBRACE" and "LBRACE" not in exc.expected:

@@ -345,6 +345,25 @@ class Expect:
 
 
 @node
+class PeriodBlock:
+    """``period "2025-07" { … }`` inside a scenario: the values (and ``expect`` lines) of one period."""
+
+    keyword: Ident
+    period: String
+    body: "Block"
+    span: Span
+    problem_code = "E001"
+
+    @property
+    def problem(self) -> str | None:
+        """An item ``NAME "text" { … }`` is only valid when NAME is ``period``."""
+        if self.keyword.text == "period":
+            return None
+        return (f"found `{self.keyword.text}` followed by a string; expected `:` after an entry's key "
+                "(`key: value`), or `period` before a quoted period and its block (`period \"2025-07\" { … }`)")
+
+
+@node
 class Block:
     """The ``{ … }`` body of a declaration: entries, expects and nested declarations."""
 

@@ -411,6 +411,8 @@ class _Printer:
 
     @staticmethod
     def _header(decl) -> str:
+        if type(decl) is syntax.PeriodBlock:
+            return f"{decl.keyword.text} {decl.period.raw}"
         if isinstance(decl, syntax.ModelDecl):
             parts = ["model"]
         elif isinstance(decl, syntax.ScenarioDecl):
