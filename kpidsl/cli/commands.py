@@ -24,7 +24,8 @@ from . import cache
 from ..parsing import sources
 from ..checking.config import FAIL_ON, ConfigError, codes_of, with_overrides
 from ..checking.config import for_file as config_for_file
-from ..render.findings import github_findings, json_findings, plain, sarif_findings, statistics, summary, text_finding
+from ..render.findings import (github_line, json_findings_pieces, plain, sarif_pieces, statistics, summary,
+                               text_finding)
 from ..render.text import clean
 from ..checking.rules import RULES
 
@@ -71,6 +72,25 @@ def _compile(path: str, data: bytes | None = None) -> tuple[Model | None, list[F
     if text is None:
         return None, sink.items
     return api.compile_text(text, path)
+
+
+#: Characters of output gathered before a write: output made in pieces is written as it is made,
+#: never held whole (a report of 100,000 findings is tens of megabytes), in writes of this size.
+_WRITE_SIZE = 1 << 16
+
+
+def _write_pieces(pieces, end: str = "\n") -> None:
+    """Write the text ``pieces`` make, then ``end``, to standard output, as they are made."""
+    held: list[str] = []
+    size = 0
+    for piece in pieces:
+        held.append(piece)
+        size += len(piece)
+        if size >= _WRITE_SIZE:
+            click.echo("".join(held), nl=False)
+            held, size = [], 0
+    held.append(end)
+    click.echo("".join(held), nl=False)
 
 
 def _print_findings(findings: list[Finding], err: bool = False) -> None:
@@ -182,6 +202,7 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
             model, found = _compile(shown, data)
             if model is not None:
                 found = api.check(model, config)
+            model = None  # only the findings are kept: the model goes before the next file or the output
             if k:
                 cache.store(k, path, found)
         else:
@@ -189,12 +210,11 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
         failing = failing or any(map(config.fails, found))
         findings += found
     if fmt == "json":
-        click.echo(json_findings(findings))
+        _write_pieces(json_findings_pieces(findings))
     elif fmt == "sarif":
-        click.echo(sarif_findings(findings, __version__))
+        _write_pieces(sarif_pieces(findings, __version__))
     elif fmt == "github":
-        if findings:
-            click.echo(github_findings(findings))
+        _write_pieces((line + "\n" for line in map(github_line, findings)), end="")
     else:
         _print_findings(findings)
         if show_stats and findings:

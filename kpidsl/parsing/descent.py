@@ -649,11 +649,21 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                 exc.resume = (last[-4], last[-3], tuple(decls), found[:last_reported])
             else:
                 exc.resume = (L[start], C[start], (), found[:reported])
+            _drop(T, L, C)
             raise
         decls.append(decl)
         last_reported = reported
         count = BATCH_LINES
+    _drop(T, L, C)
     if not decls:
         return new(syntax.File, ((), 1, 1, 1, 1)), found
     a, b = decls[0], decls[-1]
     return new(syntax.File, (tuple(decls), a[-4], a[-3], b[-2], b[-1])), found
+
+
+def _drop(*token_lists: list) -> None:
+    """Empty the token lists of a parse: the parser's closures refer to one another, so the lists
+    would otherwise be freed only when the cyclic collector next runs (a batch's tokens are several
+    times the size of its text)."""
+    for items in token_lists:
+        items.clear()
