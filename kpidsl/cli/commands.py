@@ -79,18 +79,40 @@ def _compile(path: str, data: bytes | None = None) -> tuple[Model | None, list[F
 _WRITE_SIZE = 1 << 16
 
 
+class _Batched:
+    """Standard output written in batches of ``_WRITE_SIZE`` characters as pieces of text come."""
+
+    def __init__(self) -> None:
+        self.held: list[str] = []
+        self.size = 0
+
+    def write(self, piece: str) -> None:
+        self.held.append(piece)
+        self.size += len(piece)
+        if self.size >= _WRITE_SIZE:
+            click.echo("".join(self.held), nl=False)
+            self.held, self.size = [], 0
+
+    def close(self, end: str = "\n") -> None:
+        """Write what is held, then ``end``."""
+        self.held.append(end)
+        click.echo("".join(self.held), nl=False)
+        self.held, self.size = [], 0
+
+
 def _write_pieces(pieces, end: str = "\n") -> None:
     """Write the text ``pieces`` make, then ``end``, to standard output, as they are made."""
-    held: list[str] = []
-    size = 0
+    out = _Batched()
     for piece in pieces:
-        held.append(piece)
-        size += len(piece)
-        if size >= _WRITE_SIZE:
-            click.echo("".join(held), nl=False)
-            held, size = [], 0
-    held.append(end)
-    click.echo("".join(held), nl=False)
+        out.write(piece)
+    out.close(end)
+
+
+def _write_text(text: str) -> None:
+    """Write ``text`` and a line end unless it ends with one, a slice at a time: ``click.echo`` would
+    add the line end to a copy of it, and the stream encode all of it at once."""
+    _write_pieces((text[i:i + _WRITE_SIZE] for i in range(0, len(text), _WRITE_SIZE)),
+                  "" if text.endswith("\n") else "\n")
 
 
 def _print_findings(findings: list[Finding], err: bool = False) -> None:
@@ -301,8 +323,11 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
         _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
     style = _style_for(sys.stdout)
     if fmt == "json":
-        text = render_eval.to_json(model, evals, drag_parents)
-    elif fmt == "csv":
+        out = _Batched()
+        render_eval.to_json(model, evals, drag_parents, write=out.write)
+        out.close()
+        return
+    if fmt == "csv":
         for ev in evals:
             for problem in ev.problems:
                 _say(f"scenario `{ev.name}`: {problem}")
@@ -311,7 +336,7 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
         text = render_eval.to_tree(model, evals, style, drags, drag_parents, owners, inputs)
     else:
         text = render_eval.to_table(model, evals, style, drags, drag_parents)
-    click.echo(text, nl=not text.endswith("\n"))
+    _write_text(text)
 
 
 @cli.command()
@@ -424,7 +449,7 @@ def tree(model_path: str, fmt: str, scenario: str | None, owners: bool, inputs: 
         text = render_eval.to_tree(model, [evaluation], style, drags, drag_parents, owners, inputs)
     else:
         text = render_tree.render(model, fmt, evaluation, style, owners=owners, inputs=inputs)
-    click.echo(text, nl=not text.endswith("\n"))
+    _write_text(text)
 
 
 def _format_bytes(data: bytes, path: str) -> tuple[bytes | None, list[Finding]]:

@@ -56,10 +56,11 @@ def _finite(x):
     return x if x is None or math.isfinite(x) else None
 
 
-def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str:
+def to_json(model: Model, evals: list[Evaluation], parents: bool = False, write=None) -> str:
     """One object: the model's label, owner and path, and per scenario every indicator (label, owner,
     unit, bounds, value, met, achievement, score, status) and the drags (see ``drags_of``); always
-    valid JSON (a result that is not a finite number is ``null``)."""
+    valid JSON (a result that is not a finite number is ``null``). With ``write``, the text is given
+    to it in pieces as it is made (``json_text``), and the result is empty."""
     inds = model.indicators
     owner_of = {n: owner for n, (owner, _) in effective_owners(model).items()}
 
@@ -81,7 +82,8 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
                     "problems": list(ev.problems), "indicators": (row(name, r) for name, r in ev.results.items()),
                     "drags": drags})
     settings = model.settings
-    return json_text({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out})
+    return json_text({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out},
+                     write)
 
 
 def to_csv(model: Model, evals: list[Evaluation]) -> str:
