@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .plan import CONSTANTS, INLINE, PRIMITIVES, Operand, Plan, Step
 
@@ -74,11 +74,12 @@ def _lines(steps: Iterable[Step], temps_from: int, result: Operand | None = None
 UNIT = 1000
 
 
-def _parts(steps: tuple[Step, ...], temps_from: int) -> list[tuple[Step, ...]]:
-    """``steps`` cut into runs of at least ``UNIT`` steps (the last may be shorter), each cut where
-    no temporary written before it is read after it."""
+def _parts(steps: Sequence[Step], temps_from: int) -> list[range]:
+    """The positions of ``steps`` cut into runs of at least ``UNIT`` steps (the last may be shorter),
+    each cut where no temporary written before it is read after it. Positions, not steps: the
+    plan's steps are held compactly and made one part at a time."""
     if len(steps) <= UNIT:
-        return [steps]
+        return [range(len(steps))]
     last_read: dict[int, int] = {}
     for i, s in enumerate(steps):
         for a in s.args:
@@ -89,10 +90,10 @@ def _parts(steps: tuple[Step, ...], temps_from: int) -> list[tuple[Step, ...]]:
         if s.out >= temps_from:
             reach = max(reach, last_read.get(s.out, i))
         if i + 1 - start >= UNIT and reach <= i:
-            parts.append(steps[start:i + 1])
+            parts.append(range(start, i + 1))
             start = i + 1
     if start < len(steps):
-        parts.append(steps[start:])
+        parts.append(range(start, len(steps)))
     return parts
 
 
@@ -100,9 +101,9 @@ def _functions(plan: Plan) -> Iterator[tuple[str, list[str]]]:
     """Each generated function's name and source lines: ``run`` (or ``run_0``, ``run_1``, … when
     the main steps are split), then ``expect_<scenario index>_<line index>``."""
     parts = _parts(plan.steps, plan.temps_from)
-    for k, steps in enumerate(parts):
+    for k, part in enumerate(parts):
         name = "run" if len(parts) == 1 else f"run_{k}"
-        yield name, [f"def {name}(r, n):", *_lines(steps, plan.temps_from)]
+        yield name, [f"def {name}(r, n):", *_lines(plan.steps[part.start:part.stop], plan.temps_from)]
     for i, lines in enumerate(plan.expects.values()):
         for j, (_, steps, result) in enumerate(lines):
             name = f"expect_{i}_{j}"
