@@ -84,6 +84,15 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
     return evaluate_one(model, values, name=name, label=label, allow_missing=allow_missing, expects=expects)
 
 
+def release_plan(model: Model) -> None:
+    """Free the evaluation plan of ``model`` and the code compiled from it, which the next evaluation
+    builds again: for a caller that has evaluated what it needs, before it renders the results (a
+    large model's plan and code take more memory than its syntax tree)."""
+    from .evaluation.plan import forget
+
+    forget(model)
+
+
 def run_expects(model: Model) -> tuple[int, list]:
     """``kpi test`` for one model: evaluate every in-file scenario and check its ``expect`` lines; the
     number of checks that held and the failures (``kpidsl.evaluation.expect.Failure``)."""
@@ -100,5 +109,5 @@ def evaluate_batch(model: Model, columns: Mapping, n: int):
     return evaluate_columns(model, dict(columns), n)
 
 
-__all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "evaluate_batch", "run_expects",
-           "read_source", "Model", "Span", "MissingValues"]
+__all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "evaluate_batch", "release_plan",
+           "run_expects", "read_source", "Model", "Span", "MissingValues"]

@@ -313,6 +313,7 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
             evals.append(attrs.evolve(ev, source=tuple(sc.source)))
         except MissingValues as exc:
             missing.append(exc)
+    api.release_plan(model)  # the results are all that rendering needs
     skipped = left_out(model, chosen) if data_files and not scenarios else []
     if skipped:
         _say(f"the scenarios of {model_path} not named by the data were not evaluated: "

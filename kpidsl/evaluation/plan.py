@@ -126,6 +126,11 @@ def plan_of(model: Model) -> Plan:
     return plan
 
 
+def forget(model: Model) -> None:
+    """Drop the plan of ``model``, and so the programs compiled from it (built again on next use)."""
+    _PLANS.pop(model, None)
+
+
 # --------------------------------------------------------------------------------------------------
 # lowering
 

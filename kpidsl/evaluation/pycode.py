@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from array import array
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .plan import CONSTANTS, INLINE, PRIMITIVES, Operand, Plan, Step
@@ -74,21 +75,21 @@ def _lines(steps: Iterable[Step], temps_from: int, result: Operand | None = None
 UNIT = 1000
 
 
-def _parts(steps: Sequence[Step], temps_from: int) -> list[range]:
-    """The positions of ``steps`` cut into runs of at least ``UNIT`` steps (the last may be shorter),
-    each cut where no temporary written before it is read after it. Positions, not steps: the
-    plan's steps are held compactly and made one part at a time."""
+def _parts(steps: Sequence[Step], temps_from: int, size: int) -> list[range]:
+    """The positions of ``steps`` (over ``size`` registers) cut into runs of at least ``UNIT`` steps
+    (the last may be shorter), each cut where no temporary written before it is read after it.
+    Positions, not steps: the plan's steps are held compactly and made one part at a time."""
     if len(steps) <= UNIT:
         return [range(len(steps))]
-    last_read: dict[int, int] = {}
+    last_read = array("q", bytes(8 * (size - temps_from)))  # per temporary (0: never read; a dict took 100 bytes)
     for i, s in enumerate(steps):
         for a in s.args:
             if type(a) is int and a >= temps_from:
-                last_read[a] = i
+                last_read[a - temps_from] = i
     parts, start, reach = [], 0, 0  # reach: the last step that reads a temporary written so far
     for i, s in enumerate(steps):
         if s.out >= temps_from:
-            reach = max(reach, last_read.get(s.out, i))
+            reach = max(reach, last_read[s.out - temps_from] or i)
         if i + 1 - start >= UNIT and reach <= i:
             parts.append(range(start, i + 1))
             start = i + 1
@@ -100,7 +101,7 @@ def _parts(steps: Sequence[Step], temps_from: int) -> list[range]:
 def _functions(plan: Plan) -> Iterator[tuple[str, list[str]]]:
     """Each generated function's name and source lines: ``run`` (or ``run_0``, ``run_1``, … when
     the main steps are split), then ``expect_<scenario index>_<line index>``."""
-    parts = _parts(plan.steps, plan.temps_from)
+    parts = _parts(plan.steps, plan.temps_from, plan.size)
     for k, part in enumerate(parts):
         name = "run" if len(parts) == 1 else f"run_{k}"
         yield name, [f"def {name}(r, n):", *_lines(plan.steps[part.start:part.stop], plan.temps_from)]
