@@ -13,7 +13,7 @@ import attrs
 from . import formulas as expressions
 from .context import Context
 from ..parsing import syntax
-from ..errors import FindingSink, closest
+from ..errors import BY_POSITION, FindingSink, closest
 from ..gcpause import paused_gc
 from .model import KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TYPES, Indicator, Model, Scenario, Target
 
@@ -984,6 +984,6 @@ def compile_tree(tree: syntax.File, text: str, sink: FindingSink) -> Model:
                 pass_(ctx)
     finally:
         sys.setrecursionlimit(limit)
-    model.findings = sorted(sink.items, key=lambda f: (f.span, f.code))
+    model.findings = sorted(sink.items, key=BY_POSITION)
     return model
 
