@@ -85,23 +85,27 @@ class _Batched:
     def __init__(self) -> None:
         self.held: list[str] = []
         self.size = 0
+        self.last = ""  # the last piece that was not empty
 
     def write(self, piece: str) -> None:
-        self.held.append(piece)
-        self.size += len(piece)
+        if piece:
+            self.held.append(piece)
+            self.size += len(piece)
+            self.last = piece
         if self.size >= _WRITE_SIZE:
             click.echo("".join(self.held), nl=False)
             self.held, self.size = [], 0
 
-    def close(self, end: str = "\n") -> None:
-        """Write what is held, then ``end``."""
-        self.held.append(end)
+    def close(self, end: str | None = None) -> None:
+        """Write what is held, then ``end``: by default a line end unless the text ends with one."""
+        self.held.append(("" if self.last.endswith("\n") else "\n") if end is None else end)
         click.echo("".join(self.held), nl=False)
         self.held, self.size = [], 0
 
 
-def _write_pieces(pieces, end: str = "\n") -> None:
-    """Write the text ``pieces`` make, then ``end``, to standard output, as they are made."""
+def _write_pieces(pieces, end: str | None = None) -> None:
+    """Write the text ``pieces`` make to standard output as they are made, then ``end`` (by default
+    a line end unless the text ends with one)."""
     out = _Batched()
     for piece in pieces:
         out.write(piece)
@@ -111,8 +115,7 @@ def _write_pieces(pieces, end: str = "\n") -> None:
 def _write_text(text: str) -> None:
     """Write ``text`` and a line end unless it ends with one, a slice at a time: ``click.echo`` would
     add the line end to a copy of it, and the stream encode all of it at once."""
-    _write_pieces((text[i:i + _WRITE_SIZE] for i in range(0, len(text), _WRITE_SIZE)),
-                  "" if text.endswith("\n") else "\n")
+    _write_pieces(text[i:i + _WRITE_SIZE] for i in range(0, len(text), _WRITE_SIZE))
 
 
 def _print_findings(findings: list[Finding], err: bool = False) -> None:
@@ -332,8 +335,11 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
         for ev in evals:
             for problem in ev.problems:
                 _say(f"scenario `{ev.name}`: {problem}")
-        text = render_eval.to_csv(model, evals)
-    elif fmt == "tree":
+        out = _Batched()
+        render_eval.to_csv(model, evals, write=out.write)
+        out.close()
+        return
+    if fmt == "tree":
         text = render_eval.to_tree(model, evals, style, drags, drag_parents, owners, inputs)
     else:
         text = render_eval.to_table(model, evals, style, drags, drag_parents)

@@ -86,11 +86,12 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False, write=
                      write)
 
 
-def to_csv(model: Model, evals: list[Evaluation]) -> str:
-    """One row per scenario and declaration (``kpidsl.data.RESULT_COLUMNS``), as the batch path writes."""
+def to_csv(model: Model, evals: list[Evaluation], write=None) -> str:
+    """One row per scenario and declaration (``kpidsl.data.RESULT_COLUMNS``), as the batch path writes.
+    With ``write``, the text is given to it in pieces as it is made, and the result is empty."""
     import numpy as np
 
-    from ..data import results_csv
+    from ..data import iter_results_csv, results_csv
     from ..evaluation.plan import STATUSES
 
     codes = {s: i for i, s in enumerate(STATUSES)}
@@ -102,7 +103,11 @@ def to_csv(model: Model, evals: list[Evaluation]) -> str:
                 num([r.achievement for r in rs]), num([r.score for r in rs]),
                 np.array([codes[r.status] for r in rs], dtype=np.int8))
 
-    return results_csv(model, [ev.name for ev in evals], fields)
+    if write is None:
+        return results_csv(model, [ev.name for ev in evals], fields)
+    for piece in iter_results_csv(model, [ev.name for ev in evals], fields):
+        write(piece)
+    return ""
 
 
 def _status(status: str | None, style: Style) -> str:
