@@ -22,6 +22,8 @@ class Step(NamedTuple):
     args: tuple
 
 
+_new = tuple.__new__
+
 #: How an operand is kept: a register (an int) or a number (a float) as its value in ``Steps._values``,
 #: anything else (a named constant) as its index in ``Steps._others``.
 _REGISTER, _NUMBER, _OTHER = 0, 1, 2
@@ -110,12 +112,11 @@ class Steps:
         return map(self._step, range(len(self)))
 
     def _step(self, i: int) -> Step:
-        kinds, values, others = self._kinds, self._values, self._others
-        args = []
-        for k in range(self._starts[i], self._starts[i + 1]):
-            kind, v = kinds[k], values[k]
-            args.append(int(v) if kind == _REGISTER else v if kind == _NUMBER else others[int(v)])
-        return Step(self._names[self._ops[i]], self._outs[i], tuple(args))
+        a, b = self._starts[i], self._starts[i + 1]
+        others = self._others
+        args = tuple([int(v) if kind == _REGISTER else v if kind == _NUMBER else others[int(v)]
+                      for kind, v in zip(self._kinds[a:b], self._values[a:b])])
+        return _new(Step, (self._names[self._ops[i]], self._outs[i], args))
 
     def __getitem__(self, i):
         if isinstance(i, slice):
