@@ -1,4 +1,4 @@
-"""Running a plan's steps one by one gives what its compiled code gives, and frees its memory."""
+"""Running a plan's steps one by one gives what its compiled code gives."""
 
 from __future__ import annotations
 
@@ -73,12 +73,3 @@ def test_a_plan_run_often_is_compiled_and_gives_the_same(monkeypatch):
         outs.append(prog.run(r, None))
     assert prog._compiled is not None
     assert all(_same(a, b) for a, b in zip(outs[0], outs[-1]))
-
-
-def test_a_released_plan_makes_its_steps_again():
-    model = kpidsl.load_text(EDGES)
-    plan = plan_of(model)
-    before = list(plan.steps)
-    pycode.Program(plan, scalar.PRIMITIVES, scalar.CONSTANTS, "scalar")  # compiled: the steps are freed
-    assert plan.steps._released
-    assert list(plan.steps) == before and not plan.steps._released

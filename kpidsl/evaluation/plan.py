@@ -123,13 +123,7 @@ def plan_of(model: Model) -> Plan:
             raise KpiError([f for f in model.findings if f.is_error] or model.findings,
                            "the model has errors and cannot be evaluated")
         plan = _PLANS[model] = _Lowering(model).plan()
-        plan.steps.rebuild = _rebuilder(weakref.ref(model))  # see Steps.release
     return plan
-
-
-def _rebuilder(model: "weakref.ref[Model]"):
-    """A function that lowers the model again and gives its main steps (the plan holds the model weakly)."""
-    return lambda: _Lowering(model()).plan().steps
 
 
 def forget(model: Model) -> None:

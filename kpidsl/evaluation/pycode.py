@@ -141,7 +141,6 @@ class Program:
         namespace.update(constants, INF=math.inf)
         for unit in _units(plan):  # see the module docstring
             exec(compile(unit, f"<kpidsl {label} plan>", "exec"), namespace)
-        plan.steps.release()  # the code holds them now; a dense model's steps are a third of the code's size
         parts, k = [], 0
         while f"run_{k}" in namespace:
             parts.append(namespace[f"run_{k}"])

@@ -20,7 +20,7 @@ from array import array
 from typing import Callable, Iterable
 
 from .plan import CONSTANTS, PRIMITIVES, Operand, Plan
-from .pycode import Program
+from .pycode import Program, source
 
 #: Runs of a plan after which ``Adaptive`` compiles its code: compiling costs about five runs of the
 #: steps one by one, and a compiled run about a tenth of one, so a plan run many times costs at most
@@ -94,6 +94,11 @@ class Adaptive:
 
     def _expect(self, steps, result) -> Callable:
         return lambda r, n: run_steps(steps, self._plan().temps_from, r, n, self._functions, self._args[1], result)
+
+    @property
+    def source(self) -> str:
+        """The source of the code it compiles (``pycode.source``)."""
+        return source(self._plan())
 
     def run(self, r: list, n) -> list:
         """Run the main steps over ``r``."""

@@ -4,8 +4,7 @@ A ``Step(op, out, args)`` sets register ``out`` to primitive ``op`` of ``args`` 
 says what operands are). The plan of a large model has hundreds of thousands of them: as objects,
 each with its tuple of operands and its own register numbers, they took about 140 bytes each,
 more than the syntax tree they come from. ``Steps`` keeps them in arrays, about 35 bytes a step,
-and gives them back as ``Step`` objects one at a time: when indexed, sliced or iterated. Once a
-runtime has compiled them, ``release`` frees them, and they are made again if asked for.
+and gives them back as ``Step`` objects one at a time: when indexed, sliced or iterated.
 """
 
 from __future__ import annotations
@@ -33,13 +32,9 @@ class Steps:
     """A sequence of ``Step``: ``append``, ``len``, iteration, indexing and slicing (a slice is a
     tuple of steps), and replacing the last step (``steps[-1] = step``)."""
 
-    __slots__ = ("_ops", "_outs", "_starts", "_kinds", "_values", "_names", "_codes", "_others", "_known",
-                 "rebuild", "_released")
+    __slots__ = ("_ops", "_outs", "_starts", "_kinds", "_values", "_names", "_codes", "_others", "_known")
 
     def __init__(self, steps=()) -> None:
-        #: None, or a function that makes the same steps again, which lets ``release`` free them.
-        self.rebuild = None
-        self._released = False
         self._ops = array("H")  # per step: its op's code, an index into _names
         self._outs = array("q")  # per step: its register
         self._starts = array("q", [0])  # per step: where its operands start in _kinds and _values; then the end
@@ -52,25 +47,7 @@ class Steps:
         for step in steps:
             self.append(step)
 
-    def release(self) -> None:
-        """Free the steps until they are next asked for, when ``rebuild`` makes them again (nothing
-        without ``rebuild``): once a runtime has compiled them, they are rarely needed again."""
-        if self.rebuild is not None:
-            self._released = True
-            self._fill(Steps())
-
-    def _fill(self, other: "Steps") -> None:
-        for name in ("_ops", "_outs", "_starts", "_kinds", "_values", "_names", "_codes", "_others", "_known"):
-            setattr(self, name, getattr(other, name))
-
-    def _made(self) -> None:
-        """The steps made again after ``release``."""
-        self._released = False
-        self._fill(self.rebuild())
-
     def append(self, step: Step) -> None:
-        if self._released:
-            self._made()
         op, out, args = step
         code = self._codes.get(op)
         if code is None:
@@ -104,8 +81,6 @@ class Steps:
         return index
 
     def __len__(self) -> int:
-        if self._released:
-            self._made()
         return len(self._outs)
 
     def __iter__(self) -> Iterator[Step]:
