@@ -32,7 +32,7 @@ class Finding(tuple):
 
     ``Finding(path, span, code, message)``. A tuple of the path, the span's four numbers, the code
     and the message: one object per finding (a file may have one for every few bytes), where an
-    instance with a ``Span`` of its own took two. Findings are equal when all of these are, and
+    instance with a ``Span`` of its own would be two. Findings are equal when all of these are, and
     order by path, span and code (not message)."""
 
     __slots__ = ()
@@ -93,7 +93,7 @@ class Finding(tuple):
 
 
 #: The key that sorts the findings of one file by position: a finding's span and code, as one tuple
-#: made in C (a ``Span`` and a tuple for each finding took twice the memory while a file's were sorted).
+#: made in C (half the memory of a ``Span`` and a tuple for each finding).
 BY_POSITION = operator.itemgetter(slice(1, 6))
 
 

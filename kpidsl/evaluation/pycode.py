@@ -81,7 +81,7 @@ def _parts(steps: Sequence[Step], temps_from: int, size: int) -> list[range]:
     Positions, not steps: the plan's steps are held compactly and made one part at a time."""
     if len(steps) <= UNIT:
         return [range(len(steps))]
-    last_read = array("q", bytes(8 * (size - temps_from)))  # per temporary (0: never read; a dict took 100 bytes)
+    last_read = array("q", bytes(8 * (size - temps_from)))  # per temporary: the last step that reads it (0: none)
     for i, s in enumerate(steps):
         for a in s.args:
             if type(a) is int and a >= temps_from:

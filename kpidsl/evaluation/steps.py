@@ -2,7 +2,7 @@
 
 A ``Step(op, out, args)`` sets register ``out`` to primitive ``op`` of ``args`` (``kpidsl.evaluation.plan``
 says what operands are). The plan of a large model has hundreds of thousands of them: as objects,
-each with its tuple of operands and its own register numbers, they took about 140 bytes each,
+each with its tuple of operands and its own register numbers, they take about 140 bytes each,
 more than the syntax tree they come from. ``Steps`` keeps them in arrays, about 35 bytes a step,
 and gives them back as ``Step`` objects one at a time: when indexed, sliced or iterated.
 """

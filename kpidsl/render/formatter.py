@@ -231,7 +231,7 @@ class _Container:
 
 class _Holders(dict):
     """``id(node)`` -> its ``_Attached`` or ``_Container``, made when the first comment is given to
-    it (``own``): most nodes have no comment, and a holder for each took more memory than the
+    it (``own``): most nodes have no comment, and a holder for each would take more memory than the
     syntax tree. Reading a node that has none gives one shared empty holder, never written to."""
 
     def __init__(self, make):
