@@ -249,6 +249,10 @@ class _Holders(dict):
         return got
 
 
+#: Lines printed before they are joined (``_Printer._compact``).
+_COMPACT_LINES = 4096
+
+
 def _start(node) -> tuple[int, int]:
     return (node.span.line, node.span.column)
 
@@ -275,7 +279,8 @@ class _Printer:
         self.noqa = _noqa_comments(self.comments)
         self.items: _Holders = _Holders(_Attached)
         self.containers: _Holders = _Holders(_Container)
-        self.out: list[str] = []
+        self.out: list[str] = []  # the lines printed since the last ``_compact`` (at least the last one)
+        self.done: list[str] = []  # the lines printed before it, joined a few thousand at a time
 
     # -- comment attachment ---------------------------------------------------------------------
 
@@ -478,6 +483,8 @@ class _Printer:
         # the item at ``index`` and queues the rest; ("close", decl, depth) closes a block.
         work: list = [("items", tree, tree.decls, 0, 0)]
         while work:
+            if len(self.out) > _COMPACT_LINES:
+                self._compact()
             task = work.pop()
             if task[0] == "close":
                 _, decl, depth = task
@@ -553,7 +560,13 @@ class _Printer:
         if not self.out:
             return ""
         self.out.append("")  # the last line end, without a second copy of the text to add it
-        return "\n".join(self.out)
+        return "\n".join([*self.done, *self.out])
+
+    def _compact(self) -> None:
+        """Join the lines printed so far, but the last, into one string: a list of a file's short
+        lines takes several times the memory of their text."""
+        self.done.append("\n".join(self.out[:-1]))
+        del self.out[:-1]
 
     def _dangling(self, container, last_line: int, indent: str, blank_first: bool = True) -> None:
         """Comments after the last item of a block (before its ``}``) or of the file."""
