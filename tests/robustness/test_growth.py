@@ -280,7 +280,7 @@ MEMORY = [
     *[(declarations, 1_000_000, args, 60) for args in EVALS],
     (unknown_names, 1_000_000, FMT, 40), (orphans, 1_000_000, FMT, 40), (unknown_names, 1_000_000, EVAL[0], 60),
     # a finding every 33 to 40 bytes (eval reports the errors among them)
-    (unknown_names, 1_000_000, CHECK, 58), *[(orphans, 1_000_000, args, 65) for args in CHECKS + EVAL],
+    (unknown_names, 1_000_000, CHECK, 58), *[(orphans, 1_000_000, args, 66) for args in CHECKS + EVAL],
     # a finding every 11 bytes; fmt of it takes 38 to 41
     *[(findings_on_one_line, 1_000_000, args, 76) for args in CHECKS], (findings_on_one_line, 1_000_000, EVAL[0], 68),
     (findings_on_one_line, 1_000_000, FMT, 42),
