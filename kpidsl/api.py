@@ -88,6 +88,15 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
                         as_of=as_of)
 
 
+def release_plan(model: Model) -> None:
+    """Free the evaluation plan of ``model`` and the code compiled from it, which the next evaluation
+    builds again: for a caller that has evaluated what it needs, before it renders the results (a
+    large model's plan and code take more memory than its syntax tree)."""
+    from .evaluation.plan import forget
+
+    forget(model)
+
+
 def run_expects(model: Model) -> tuple[int, list]:
     """``kpi test`` for one model: evaluate every in-file scenario and check its ``expect`` lines; the
     number of checks that held and the failures (``kpidsl.evaluation.expect.Failure``)."""
@@ -179,6 +188,6 @@ def scenario_periods(model: Model, name: str) -> dict[str, dict[str, float]]:
     return {} if series is None else {p.text: dict(v) for p, v in series.periods}
 
 
-__all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "evaluate_batch", "run_expects",
-           "evaluate_series", "evaluate_rows", "scenario_periods", "read_source", "occurrences", "declarations",
-           "vocabulary", "Model", "Span", "MissingValues"]
+__all__ = ["parse", "load", "load_text", "compile_text", "check", "evaluate", "evaluate_batch", "release_plan",
+           "run_expects", "evaluate_series", "evaluate_rows", "scenario_periods", "read_source", "occurrences",
+           "declarations", "vocabulary", "Model", "Span", "MissingValues"]

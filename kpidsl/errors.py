@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import collections
-
-import attrs
+import operator
 
 
 class Span(collections.namedtuple("Span", "line column end_line end_column")):
@@ -28,14 +27,45 @@ class Span(collections.namedtuple("Span", "line column end_line end_column")):
 UNKNOWN_SPAN = Span(1, 1, 1, 1)
 
 
-@attrs.frozen(order=True)
-class Finding:
-    """One problem found in a file: a rule code, where it starts and ends, and a message."""
+class Finding(tuple):
+    """One problem found in a file: a rule code, where it starts and ends, and a message.
 
-    path: str = attrs.field(order=True)
-    span: Span = attrs.field(order=True)
-    code: str = attrs.field(order=True)
-    message: str = attrs.field(order=False)
+    ``Finding(path, span, code, message)``. A tuple of the path, the span's four numbers, the code
+    and the message: one object per finding (a file may have one for every few bytes), where an
+    instance with a ``Span`` of its own would be two. Findings are equal when all of these are, and
+    order by path, span and code (not message)."""
+
+    __slots__ = ()
+
+    def __new__(cls, path: str, span: Span, code: str, message: str) -> "Finding":
+        return tuple.__new__(cls, (path, *span, code, message))
+
+    def __getnewargs__(self) -> tuple:
+        return self.path, self.span, self.code, self.message
+
+    path = property(operator.itemgetter(0), doc="The file's path, as it was named.")
+    code = property(operator.itemgetter(5), doc="The rule code (one of ``kpidsl.checking.rules.RULES``).")
+    message = property(operator.itemgetter(6), doc="What was found, what was expected, and the fix.")
+
+    @property
+    def span(self) -> Span:
+        """Where it starts and ends."""
+        return tuple.__new__(Span, self[1:5])
+
+    def __lt__(self, other: tuple) -> bool:
+        return self[:6] < other[:6] if isinstance(other, Finding) else NotImplemented
+
+    def __le__(self, other: tuple) -> bool:
+        return self[:6] <= other[:6] if isinstance(other, Finding) else NotImplemented
+
+    def __gt__(self, other: tuple) -> bool:
+        return self[:6] > other[:6] if isinstance(other, Finding) else NotImplemented
+
+    def __ge__(self, other: tuple) -> bool:
+        return self[:6] >= other[:6] if isinstance(other, Finding) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Finding(path={self.path!r}, span={self.span!r}, code={self.code!r}, message={self.message!r})"
 
     @property
     def severity(self) -> str:
@@ -60,6 +90,11 @@ class Finding:
             "severity": self.severity,
             "message": self.message,
         }
+
+
+#: The key that sorts the findings of one file by position: a finding's span and code, as one tuple
+#: made in C (half the memory of a ``Span`` and a tuple for each finding).
+BY_POSITION = operator.itemgetter(slice(1, 6))
 
 
 #: Names a file's suggestions may be compared with in all (a tenth of a second's work): a file with

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
 import kpidsl
+from kpidsl.render import formatter
 from kpidsl.render.formatter import format_source
 from kpidsl.parsing.grammar_gen import grammar_text
 from kpidsl.parsing.syntax import iter_nodes
@@ -626,3 +627,11 @@ def respaced_example(draw):
 @given(respaced_example())
 def test_respaced_examples_format_faithfully(text):
     assert_formats_faithfully(text, evaluate=True)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_lines_joined_while_printing_give_the_same_text(path, monkeypatch):
+    text = path.read_text(encoding="utf-8")
+    whole = format_source(text)
+    monkeypatch.setattr(formatter, "_COMPACT_LINES", 3)
+    assert format_source(text) == whole

@@ -11,7 +11,7 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
-from ..errors import Finding, FindingSink
+from ..errors import BY_POSITION, Finding, FindingSink
 from ..gcpause import paused_gc
 from ..compiler.model import Model
 from ..parsing.scanning import split_comment
@@ -78,5 +78,5 @@ def lint(model: Model, config: Config | None = None) -> list[Finding]:
     max_children = DEFAULT_MAX_CHILDREN if config is None else config.max_children
     with paused_gc():  # the model is acyclic; a collection would walk every node of a large tree
         findings = list(model.findings) + practice_findings(model, max_children)
-        findings.sort(key=lambda f: (f.span, f.code))
+        findings.sort(key=BY_POSITION)
         return suppress(findings, model.lines if findings else None, config)  # no split of a clean file

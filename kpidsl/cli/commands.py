@@ -24,7 +24,8 @@ from . import cache
 from ..parsing import sources
 from ..checking.config import FAIL_ON, ConfigError, codes_of, with_overrides
 from ..checking.config import for_file as config_for_file
-from ..render.findings import github_findings, json_findings, plain, sarif_findings, statistics, summary, text_finding
+from ..render.findings import (github_line, json_findings_pieces, plain, sarif_pieces, statistics, summary,
+                               text_finding)
 from ..render.text import clean
 from ..checking.rules import RULES
 
@@ -71,6 +72,50 @@ def _compile(path: str, data: bytes | None = None) -> tuple[Model | None, list[F
     if text is None:
         return None, sink.items
     return api.compile_text(text, path)
+
+
+#: Characters of output gathered before a write: output made in pieces is written as it is made,
+#: never held whole (a report of 100,000 findings is tens of megabytes), in writes of this size.
+_WRITE_SIZE = 1 << 16
+
+
+class _Batched:
+    """Standard output written in batches of ``_WRITE_SIZE`` characters as pieces of text come."""
+
+    def __init__(self) -> None:
+        self.held: list[str] = []
+        self.size = 0
+        self.last = ""  # the last piece that was not empty
+
+    def write(self, piece: str) -> None:
+        if piece:
+            self.held.append(piece)
+            self.size += len(piece)
+            self.last = piece
+        if self.size >= _WRITE_SIZE:
+            click.echo("".join(self.held), nl=False)
+            self.held, self.size = [], 0
+
+    def close(self, end: str | None = None) -> None:
+        """Write what is held, then ``end``: by default a line end unless the text ends with one."""
+        self.held.append(("" if self.last.endswith("\n") else "\n") if end is None else end)
+        click.echo("".join(self.held), nl=False)
+        self.held, self.size = [], 0
+
+
+def _write_pieces(pieces, end: str | None = None) -> None:
+    """Write the text ``pieces`` make to standard output as they are made, then ``end`` (by default
+    a line end unless the text ends with one)."""
+    out = _Batched()
+    for piece in pieces:
+        out.write(piece)
+    out.close(end)
+
+
+def _write_text(text: str) -> None:
+    """Write ``text`` and a line end unless it ends with one, a slice at a time: ``click.echo`` would
+    add the line end to a copy of it, and the stream encode all of it at once."""
+    _write_pieces(text[i:i + _WRITE_SIZE] for i in range(0, len(text), _WRITE_SIZE))
 
 
 def _print_findings(findings: list[Finding], err: bool = False) -> None:
@@ -182,6 +227,7 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
             model, found = _compile(shown, data)
             if model is not None:
                 found = api.check(model, config)
+            model = None  # only the findings are kept: the model goes before the next file or the output
             if k:
                 cache.store(k, path, found)
         else:
@@ -189,12 +235,11 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
         failing = failing or any(map(config.fails, found))
         findings += found
     if fmt == "json":
-        click.echo(json_findings(findings))
+        _write_pieces(json_findings_pieces(findings))
     elif fmt == "sarif":
-        click.echo(sarif_findings(findings, __version__))
+        _write_pieces(sarif_pieces(findings, __version__))
     elif fmt == "github":
-        if findings:
-            click.echo(github_findings(findings))
+        _write_pieces((line + "\n" for line in map(github_line, findings)), end="")
     else:
         _print_findings(findings)
         if show_stats and findings:
@@ -300,6 +345,7 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
             evals.append(attrs.evolve(ev, source=tuple(sc.source)))
         except MissingValues as exc:
             missing.append(exc)
+    api.release_plan(model)  # the results are all that rendering needs
     skipped = left_out(model, chosen) if data_files and not scenarios else []
     if skipped:
         _say(f"the scenarios of {model_path} not named by the data were not evaluated: "
@@ -310,17 +356,23 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
         _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
     style = _style_for(sys.stdout)
     if fmt == "json":
-        text = render_eval.to_json(model, evals, drag_parents)
-    elif fmt == "csv":
+        out = _Batched()
+        render_eval.to_json(model, evals, drag_parents, write=out.write)
+        out.close()
+        return
+    if fmt == "csv":
         for ev in evals:
             for problem in ev.problems:
                 _say(f"scenario `{ev.name}`: {problem}")
-        text = render_eval.to_csv(model, evals)
-    elif fmt == "tree":
+        out = _Batched()
+        render_eval.to_csv(model, evals, write=out.write)
+        out.close()
+        return
+    if fmt == "tree":
         text = render_eval.to_tree(model, evals, style, drags, drag_parents, owners, inputs)
     else:
         text = render_eval.to_table(model, evals, style, drags, drag_parents)
-    click.echo(text, nl=not text.endswith("\n"))
+    _write_text(text)
 
 
 @cli.command()
@@ -436,7 +488,7 @@ def tree(model_path: str, fmt: str, scenario: str | None, owners: bool, inputs: 
         text = render_eval.to_tree(model, [evaluation], style, drags, drag_parents, owners, inputs)
     else:
         text = render_tree.render(model, fmt, evaluation, style, owners=owners, inputs=inputs)
-    click.echo(text, nl=not text.endswith("\n"))
+    _write_text(text)
 
 
 def _format_bytes(data: bytes, path: str) -> tuple[bytes | None, list[Finding]]:

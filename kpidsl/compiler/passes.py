@@ -14,7 +14,7 @@ from . import formulas as expressions
 from . import adjustments, asof, grades, periods
 from .context import Context
 from ..parsing import syntax
-from ..errors import FindingSink, closest
+from ..errors import BY_POSITION, FindingSink, closest
 from ..gcpause import paused_gc
 from .model import ACCUMULATE, KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TO_DATE, TYPES, Indicator, Model, Scenario, Target
 
@@ -1030,6 +1030,6 @@ def compile_tree(tree: syntax.File, text: str, sink: FindingSink) -> Model:
                 pass_(ctx)
     finally:
         sys.setrecursionlimit(limit)
-    model.findings = sorted(sink.items, key=lambda f: (f.span, f.code))
+    model.findings = sorted(sink.items, key=BY_POSITION)
     return model
 

@@ -30,6 +30,7 @@ from ..compiler.grades import coefficients
 from ..compiler.model import Model
 from ..errors import KpiError
 from ..parsing import syntax
+from .steps import Step, Steps
 
 #: Comparisons allow for floating-point error: ``TOL * max(1, |bound|)``.
 TOL = 1e-9
@@ -73,23 +74,14 @@ PRIMITIVES = {
 Operand = Union[int, float, str]
 
 
-@attrs.frozen
-class Step:
-    """Register ``out`` := primitive (or inline operator) ``op`` of ``args``."""
-
-    op: str
-    out: int
-    args: tuple
-
-
 @attrs.frozen(eq=False)
 class Plan:
     """The evaluation of one model, as steps; built once per model by ``plan_of``."""
 
     #: Declaration name -> slot; ``reg(field, slots[name])`` is its register for ``field``.
     slots: dict[str, int]
-    #: The main steps: values, bounds, scoring, roll-up, gates, statuses, drags.
-    steps: tuple[Step, ...]
+    #: The main steps: values, bounds, scoring, roll-up, gates, statuses, drags (held compactly).
+    steps: Steps
     #: Per in-file scenario: its expect lines, each with the steps that compute it and its register.
     expects: dict[str, tuple[tuple[syntax.Expect, tuple[Step, ...], Operand], ...]]
     #: Names a scenario must supply: read by a formula, or with a target, no formula and no drivers
@@ -167,6 +159,11 @@ def plan_of(model: Model, fed: frozenset = frozenset()) -> Plan:
     return plan
 
 
+def forget(model: Model) -> None:
+    """Drop the plan of ``model``, and so the programs compiled from it (built again on next use)."""
+    _PLANS.pop(model, None)
+
+
 # --------------------------------------------------------------------------------------------------
 # lowering
 
@@ -228,7 +225,7 @@ class _Lowering:
         self.lags: dict[tuple[str, str], int] = {key: self.named() for key in model.lags}
         self.temps_from = len(FIELDS) * len(self.slots) + extra
         self.next = self.temps_from
-        self.steps: list[Step] = []
+        self.steps: Steps | list[Step] = Steps()
         self.paths: dict[str, float] = {}  # path weights, see path_weight
         self.levels: dict[str, tuple[dict[str, Operand], int, str]] = {}
         self.grades: dict[str, tuple[int, int | None]] = {}
@@ -257,7 +254,7 @@ class _Lowering:
             self.emit("fin", self.formula(model.indicators[name].formula), out=self.reg(VALUE, name))
         for name in reversed(model.order):  # children before parents
             self.score(name)
-        main = tuple(self.steps)
+        main = self.steps
         expects = {}
         for sc in model.scenarios.values():
             # a scenario's own lines; a period's under ``(scenario, period)``

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import weakref
-from typing import Callable, Iterable, Iterator
+from array import array
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .plan import CONSTANTS, INLINE, PRIMITIVES, Operand, Plan, Step
 
@@ -74,35 +75,36 @@ def _lines(steps: Iterable[Step], temps_from: int, result: Operand | None = None
 UNIT = 1000
 
 
-def _parts(steps: tuple[Step, ...], temps_from: int) -> list[tuple[Step, ...]]:
-    """``steps`` cut into runs of at least ``UNIT`` steps (the last may be shorter), each cut where
-    no temporary written before it is read after it."""
+def _parts(steps: Sequence[Step], temps_from: int, size: int) -> list[range]:
+    """The positions of ``steps`` (over ``size`` registers) cut into runs of at least ``UNIT`` steps
+    (the last may be shorter), each cut where no temporary written before it is read after it.
+    Positions, not steps: the plan's steps are held compactly and made one part at a time."""
     if len(steps) <= UNIT:
-        return [steps]
-    last_read: dict[int, int] = {}
+        return [range(len(steps))]
+    last_read = array("q", bytes(8 * (size - temps_from)))  # per temporary: the last step that reads it (0: none)
     for i, s in enumerate(steps):
         for a in s.args:
             if type(a) is int and a >= temps_from:
-                last_read[a] = i
+                last_read[a - temps_from] = i
     parts, start, reach = [], 0, 0  # reach: the last step that reads a temporary written so far
     for i, s in enumerate(steps):
         if s.out >= temps_from:
-            reach = max(reach, last_read.get(s.out, i))
+            reach = max(reach, last_read[s.out - temps_from] or i)
         if i + 1 - start >= UNIT and reach <= i:
-            parts.append(steps[start:i + 1])
+            parts.append(range(start, i + 1))
             start = i + 1
     if start < len(steps):
-        parts.append(steps[start:])
+        parts.append(range(start, len(steps)))
     return parts
 
 
 def _functions(plan: Plan) -> Iterator[tuple[str, list[str]]]:
     """Each generated function's name and source lines: ``run`` (or ``run_0``, ``run_1``, … when
     the main steps are split), then ``expect_<scenario index>_<line index>``."""
-    parts = _parts(plan.steps, plan.temps_from)
-    for k, steps in enumerate(parts):
+    parts = _parts(plan.steps, plan.temps_from, plan.size)
+    for k, part in enumerate(parts):
         name = "run" if len(parts) == 1 else f"run_{k}"
-        yield name, [f"def {name}(r, n):", *_lines(steps, plan.temps_from)]
+        yield name, [f"def {name}(r, n):", *_lines(plan.steps[part.start:part.stop], plan.temps_from)]
     for i, lines in enumerate(plan.expects.values()):
         for j, (_, steps, result) in enumerate(lines):
             name = f"expect_{i}_{j}"

@@ -18,7 +18,7 @@ from ..compiler.model import Model
 from ..gcpause import paused_gc
 from .plan import (ACHIEVEMENT, CODES, DRAG, MET, SCORE, STATUS, STATUSES, TOL, Plan, assignable, levels_problem,
                    plan_of)
-from .pycode import Program
+from .stepper import Adaptive
 from .results import Evaluation, ExpectResult, IndicatorResult, MissingValues
 
 NAN = math.nan
@@ -166,14 +166,15 @@ PRIMITIVES = {
 }
 CONSTANTS = {"TRUE": True, "FALSE": False, "NAN": NAN, **CODES}
 
-_PROGRAMS: "weakref.WeakKeyDictionary[Plan, Program]" = weakref.WeakKeyDictionary()
+_PROGRAMS: "weakref.WeakKeyDictionary[Plan, Adaptive]" = weakref.WeakKeyDictionary()
 
 
-def program(plan: Plan) -> Program:
-    """The plan compiled for Python floats, once per plan."""
+def program(plan: Plan) -> Adaptive:
+    """The plan for Python floats, once per plan: its steps run one by one, then (from its
+    ``COMPILE_AFTER``-th run on) its compiled code."""
     prog = _PROGRAMS.get(plan)
     if prog is None:
-        prog = _PROGRAMS[plan] = Program(plan, PRIMITIVES, CONSTANTS, "scalar")
+        prog = _PROGRAMS[plan] = Adaptive(plan, PRIMITIVES, CONSTANTS, "scalar")
     return prog
 
 

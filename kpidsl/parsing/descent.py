@@ -146,8 +146,8 @@ def scanner(text: str):
     source = lines_of(text)
     end_col = len(text) - text.rfind("\n")
     match = TOKENS.match
-    plain = set(_PLAIN_SEED)
-    is_plain = plain.issuperset
+    plain = {chunk: chunk for chunk in _PLAIN_SEED}  # each as its first string: a spelling's tokens share one
+    is_plain = plain.__contains__
     edge = _EDGE
     done = 0  # lines scanned
 
@@ -157,7 +157,7 @@ def scanner(text: str):
                 m = match(chunk)
                 if m[1] or m[2] != chunk or chunk[0] == '"' and _open(chunk):
                     return False
-                plain.add(chunk)
+                plain[chunk] = chunk
         return True
 
     def more(toks: list[str], lines: list[int], cols: list[int], count: int | None) -> bool:
@@ -175,13 +175,13 @@ def scanner(text: str):
             body = body.rstrip(edge)
             chunks = body.split(" ")
             n = len(toks)
-            if is_plain(chunks) or one_token_each(chunks):
+            if all(map(is_plain, chunks)) or one_token_each(chunks):
                 for chunk in chunks:
                     if chunk:
-                        add_tok(chunk)
+                        add_tok(plain[chunk])
                         add_col(col)
                     col += len(chunk) + 1
-            elif not ('"' in body and _quoted(body, col, one_token_each, add_tok, add_col)):
+            elif not ('"' in body and _quoted(body, col, one_token_each, add_tok, add_col, plain)):
                 _regex_line(text_of_line, add_tok, add_col)
             lines += repeat(line, len(toks) - n)
         done = stop
@@ -189,14 +189,18 @@ def scanner(text: str):
             add_tok(END)
             lines.append(max(line, 1))
             add_col(end_col)
-        return done < len(source)
+        if done < len(source):
+            return True
+        plain.clear()  # the text is read: what it holds would otherwise wait for the collector
+        return False
 
     return more
 
 
-def _quoted(body: str, col: int, one_token_each, add_tok, add_col) -> bool:
+def _quoted(body: str, col: int, one_token_each, add_tok, add_col, plain: dict[str, str]) -> bool:
     """The tokens of a line (``body``, from column ``col``) whose strings hold no backslash and
-    whose other parts are plain chunks; False (and nothing added) for any other line."""
+    whose other parts are plain chunks; False (and nothing added) for any other line. Tokens are
+    taken from ``plain`` (and short strings kept there), so that those of one spelling share one string."""
     pieces = body.split('"')
     if not len(pieces) & 1 or "\\" in body or "\r" in body:  # a string left open, an escape, a CR
         return False
@@ -207,15 +211,15 @@ def _quoted(body: str, col: int, one_token_each, add_tok, add_col) -> bool:
     for k, chunks in enumerate(code):
         for chunk in chunks:
             if chunk:
-                add_tok(chunk)
+                add_tok(plain[chunk])
                 add_col(col)
             col += len(chunk) + 1
         col -= 1  # no space after the last chunk: a quote
         if k < len(strings):
-            string = strings[k]
-            add_tok('"' + string + '"')
+            string = '"' + strings[k] + '"'
+            add_tok(plain.setdefault(string, string) if len(string) <= 34 else string)
             add_col(col)
-            col += len(string) + 2
+            col += len(string)
     return True
 
 
@@ -669,11 +673,21 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                 exc.resume = (last[-4], last[-3], tuple(decls), found[:last_reported])
             else:
                 exc.resume = (L[start], C[start], (), found[:reported])
+            _drop(T, L, C)
             raise
         decls.append(decl)
         last_reported = reported
         count = BATCH_LINES
+    _drop(T, L, C)
     if not decls:
         return new(syntax.File, ((), 1, 1, 1, 1)), found
     a, b = decls[0], decls[-1]
     return new(syntax.File, (tuple(decls), a[-4], a[-3], b[-2], b[-1])), found
+
+
+def _drop(*token_lists: list) -> None:
+    """Empty the token lists of a parse: the parser's closures refer to one another, so the lists
+    would otherwise be freed only when the cyclic collector next runs (a batch's tokens are several
+    times the size of its text)."""
+    for items in token_lists:
+        items.clear()

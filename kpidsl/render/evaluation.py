@@ -66,10 +66,11 @@ def _finite(x):
     return x if x is None or math.isfinite(x) else None
 
 
-def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str:
+def to_json(model: Model, evals: list[Evaluation], parents: bool = False, write=None) -> str:
     """One object: the model's label, owner and path, and per scenario every indicator (label, owner,
     unit, bounds, value, met, achievement, score, status) and the drags (see ``drags_of``); always
-    valid JSON (a result that is not a finite number is ``null``)."""
+    valid JSON (a result that is not a finite number is ``null``). With ``write``, the text is given
+    to it in pieces as it is made (``json_text``), and the result is empty."""
     inds = model.indicators
     owner_of = {n: owner for n, (owner, _) in effective_owners(model).items()}
 
@@ -98,14 +99,16 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False) -> str
                     "problems": list(ev.problems), "indicators": (row(name, r) for name, r in ev.results.items()),
                     "drags": drags})
     settings = model.settings
-    return json_text({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out})
+    return json_text({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out},
+                     write)
 
 
-def to_csv(model: Model, evals: list[Evaluation]) -> str:
-    """One row per scenario and declaration (``kpidsl.data.RESULT_COLUMNS``), as the batch path writes."""
+def to_csv(model: Model, evals: list[Evaluation], write=None) -> str:
+    """One row per scenario and declaration (``kpidsl.data.RESULT_COLUMNS``), as the batch path writes.
+    With ``write``, the text is given to it in pieces as it is made, and the result is empty."""
     import numpy as np
 
-    from ..data import results_csv
+    from ..data import iter_results_csv, results_csv
     from ..evaluation.plan import STATUSES
 
     codes = {s: i for i, s in enumerate(STATUSES)}
@@ -121,7 +124,11 @@ def to_csv(model: Model, evals: list[Evaluation]) -> str:
             out += (num([None if r.grade is None else grades[r.grade] for r in rs]), num([r.coefficient for r in rs]))
         return out
 
-    return results_csv(model, [ev.name for ev in evals], fields)
+    if write is None:
+        return results_csv(model, [ev.name for ev in evals], fields)
+    for piece in iter_results_csv(model, [ev.name for ev in evals], fields):
+        write(piece)
+    return ""
 
 
 def _status(status: str | None, style: Style) -> str:

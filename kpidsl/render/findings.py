@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from ..errors import Finding
 from .text import clean, width
@@ -76,54 +76,70 @@ def statistics(findings: Iterable[Finding]) -> str:
 
 def json_findings(findings: Iterable[Finding]) -> str:
     """The JSON array of findings of ``kpi check --format json``."""
-    return _json_text(f.to_json() for f in findings)
+    return "".join(json_findings_pieces(findings))
 
 
-def _json_text(value) -> str:
-    """JSON of ``value``, readable (not ASCII-escaped) and always valid UTF-8: a byte of a file name
-    that is not UTF-8 (Python keeps it as a lone surrogate) becomes the escape ``\\udcff``."""
+def json_findings_pieces(findings: Iterable[Finding]) -> Iterator[str]:
+    """``json_findings`` in pieces, each finding encoded as it is reached (see ``json_pieces``)."""
+    return _safe(json_pieces(f.to_json() for f in findings))
+
+
+def _safe(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces of a JSON text, readable (not ASCII-escaped) and always valid UTF-8: a byte of a
+    file name that is not UTF-8 (Python keeps it as a lone surrogate) becomes the escape ``\\udcff``."""
     import re
 
-    text = json_text(value)
-    if text.isascii() or not re.search("[\ud800-\udfff]", text):
-        return text
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    surrogate = re.compile("[\ud800-\udfff]").search
+    for piece in pieces:
+        if not piece.isascii() and surrogate(piece):
+            piece = piece.encode("utf-8", "backslashreplace").decode("utf-8")
+        yield piece
 
 
-def json_text(value) -> str:
+def json_text(value, write: Callable[[str], object] | None = None) -> str:
     """``json.dumps(value, ensure_ascii=False, indent=1)``, byte for byte, where ``value`` may hold,
-    besides what ``json`` takes, iterables that are not lists (generators): arrays whose items are
-    made and encoded one at a time, each by ``json.dumps``. ``json.dumps`` with an indent holds
-    every token of the output at once (tens of millions of strings for 100,000 findings), and the
-    values it encodes must all exist at once; here a large array's items need not, and the pieces
-    are joined once."""
+    besides what ``json`` takes, iterables that are not lists (generators): see ``json_pieces``.
+    With ``write``, the text is given to it in pieces as it is made, and the result is empty."""
+    if write is None:
+        return "".join(json_pieces(value))
+    for piece in json_pieces(value):
+        write(piece)
+    return ""
+
+
+def json_pieces(value) -> Iterator[str]:
+    """The text of ``json_text(value)`` in pieces. ``json.dumps`` with an indent holds every token
+    of the output at once (tens of millions of strings for 100,000 findings), and the values it
+    encodes must all exist at once; here the items of an array given as a generator are made and
+    encoded one at a time, each by ``json.dumps``, and given out as they are, so that neither the
+    values nor the text need ever be held whole."""
     import json  # here, not at the top: text output starts without it
 
-    out: list[str] = []
     encode = json.JSONEncoder(ensure_ascii=False, indent=1).encode
     key_text = json.encoder.encode_basestring
 
-    def write(value, newline: str) -> None:
+    def write(value, newline: str) -> Iterator[str]:
         inner = newline + " "
         if isinstance(value, (str, int, float)) or value is None:
-            out.append(encode(value))
+            yield encode(value)
             return
         is_dict = isinstance(value, dict)
         opening, closing = ("{", "}") if is_dict else ("[", "]")
-        start = len(out)
+        first = True
         for item in value.items() if is_dict else value:
-            out.append(("," if len(out) > start else opening) + inner)
+            head = (opening if first else ",") + inner
+            first = False
             if is_dict:
-                out[-1] += key_text(item[0]) + ": "
-                write(item[1], inner)
+                yield head + key_text(item[0]) + ": "
+                yield from write(item[1], inner)
             elif isinstance(value, (list, tuple)):
-                write(item, inner)
+                yield head
+                yield from write(item, inner)
             else:  # an item of a generator: its own lines, indented where it stands
-                out.append(encode(item).replace("\n", inner))
-        out.append(newline + closing if len(out) > start else opening + closing)
+                yield head + encode(item).replace("\n", inner)
+        yield opening + closing if first else newline + closing
 
-    write(value, "\n")
-    return "".join(out)
+    return write(value, "\n")
 
 
 def _github_data(text: str) -> str:
@@ -136,17 +152,24 @@ def _github_property(text: str) -> str:
 
 def github_findings(findings: Iterable[Finding]) -> str:
     """GitHub Actions workflow commands: ``::error file=…,line=…::message``, escaped as GitHub requires."""
-    out = []
-    for f in findings:
-        s = f.span
-        props = (f"file={_github_property(f.path)},line={s.line},col={s.column},endLine={s.end_line},"
-                 f"endColumn={s.end_column},title={_github_property(f.code)}")
-        out.append(f"::{'error' if f.is_error else 'warning'} {props}::{_github_data(f.message)}")
-    return "\n".join(out)
+    return "\n".join(map(github_line, findings))
+
+
+def github_line(f: Finding) -> str:
+    """The workflow command of one finding (a line of ``github_findings``)."""
+    s = f.span
+    props = (f"file={_github_property(f.path)},line={s.line},col={s.column},endLine={s.end_line},"
+             f"endColumn={s.end_column},title={_github_property(f.code)}")
+    return f"::{'error' if f.is_error else 'warning'} {props}::{_github_data(f.message)}"
 
 
 def sarif_findings(findings: Iterable[Finding], version: str) -> str:
     """A SARIF 2.1.0 log with every rule in ``tool.driver.rules`` and relative artifact URIs."""
+    return "".join(sarif_pieces(findings, version))
+
+
+def sarif_pieces(findings: Iterable[Finding], version: str) -> Iterator[str]:
+    """``sarif_findings`` in pieces, each result made and encoded as it is reached (``json_pieces``)."""
     import os
     from pathlib import PurePath
     from urllib.parse import quote
@@ -202,4 +225,4 @@ def sarif_findings(findings: Iterable[Finding], version: str) -> str:
             "results": results,
         }],
     }
-    return _json_text(log)
+    return _safe(json_pieces(log))

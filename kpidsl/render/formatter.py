@@ -28,7 +28,7 @@ from typing import Iterable
 
 from ..parsing import grammar, parser, syntax
 from ..parsing.scanning import split_comment
-from ..parsing.sources import without_bom
+from ..parsing.sources import lines_of, without_bom
 from ..errors import FindingSink, KpiError
 from ..gcpause import paused_gc
 from .text import width
@@ -229,6 +229,30 @@ class _Container:
         self.dangling: list[_Comment] = []  # after the last item, before ``}`` / the end of file
 
 
+class _Holders(dict):
+    """``id(node)`` -> its ``_Attached`` or ``_Container``, made when the first comment is given to
+    it (``own``): most nodes have no comment, and a holder for each would take more memory than the
+    syntax tree. Reading a node that has none gives one shared empty holder, never written to."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make, self.empty = make, make()
+
+    def __missing__(self, key: int):
+        return self.empty
+
+    def own(self, key: int):
+        """The holder of ``key``, made now if it has none."""
+        got = self.get(key)
+        if got is None:
+            got = self[key] = self.make()
+        return got
+
+
+#: Lines printed before they are joined (``_Printer._compact``).
+_COMPACT_LINES = 4096
+
+
 def _start(node) -> tuple[int, int]:
     return (node.span.line, node.span.column)
 
@@ -244,7 +268,7 @@ def _end(node) -> tuple[int, int]:
 class _Printer:
     def __init__(self, text: str, tree: syntax.File):
         self.tree = tree
-        lines = text.split("\n")
+        lines = lines_of(text)  # the parser's split of the same text
         self.blank_before = [0] * (len(lines) + 2)  # blank lines among lines 1..i
         for i, ln in enumerate(lines, start=1):
             self.blank_before[i] = self.blank_before[i - 1] + (_BLANK.fullmatch(ln) is not None)
@@ -253,9 +277,10 @@ class _Printer:
         self.positions = [c.pos for c in self.comments]
         self.lines = lines
         self.noqa = _noqa_comments(self.comments)
-        self.items: dict[int, _Attached] = {}
-        self.containers: dict[int, _Container] = {}
-        self.out: list[str] = []
+        self.items: _Holders = _Holders(_Attached)
+        self.containers: _Holders = _Holders(_Container)
+        self.out: list[str] = []  # the lines printed since the last ``_compact`` (at least the last one)
+        self.done: list[str] = []  # the lines printed before it, joined a few thousand at a time
 
     # -- comment attachment ---------------------------------------------------------------------
 
@@ -266,19 +291,19 @@ class _Printer:
 
     def _attach(self, container_key, items, comments: list[_Comment], has_open: bool) -> None:
         """Share ``comments`` (all within one file or block) among ``items`` and the container."""
-        cont = self.containers.setdefault(container_key, _Container())
+        if not comments:
+            return
+        cont = self.containers.own(container_key)
+        own = self.items.own
         starts = [_start(it) for it in items]
-        for it in items:
-            self.items.setdefault(id(it), _Attached())
         for c in comments:
             k = bisect_left(starts, c.pos)  # items[k] is the first item starting after the comment
             prev = items[k - 1] if k else None
             if prev is not None and c.pos < _end(prev):
-                att = self.items[id(prev)]
                 body = getattr(prev, "body", None)
                 if body is not None and c.pos > _start(body):
                     continue  # inside a nested block: attached when that block is visited
-                att.inner.append(c)
+                own(id(prev)).inner.append(c)
             elif not c.own_line:
                 # after code on its line: it trails that line, unless an own-line comment came
                 # between (after a `)` on a later line): then it follows that comment
@@ -286,15 +311,15 @@ class _Printer:
                 if later:
                     later.append(c)
                 elif prev is not None:
-                    self.items[id(prev)].trailing.append(c)
+                    own(id(prev)).trailing.append(c)
                 elif has_open:
                     cont.opening.append(c)
                 elif k < len(items):
-                    self.items[id(items[k])].leading.append(c)
+                    own(id(items[k])).leading.append(c)
                 else:
                     cont.dangling.append(c)
             elif k < len(items):
-                self.items[id(items[k])].leading.append(c)
+                own(id(items[k])).leading.append(c)
             else:
                 cont.dangling.append(c)
 
@@ -460,6 +485,8 @@ class _Printer:
         # the item at ``index`` and queues the rest; ("close", decl, depth) closes a block.
         work: list = [("items", tree, tree.decls, 0, 0)]
         while work:
+            if len(self.out) > _COMPACT_LINES:
+                self._compact()
             task = work.pop()
             if task[0] == "close":
                 _, decl, depth = task
@@ -532,7 +559,16 @@ class _Printer:
                 work.append(("items", block, block.items, 0, depth + 1))
             if top:
                 prev_one_line = one is not None
-        return "\n".join(self.out) + "\n" if self.out else ""
+        if not self.out:
+            return ""
+        self.out.append("")  # the last line end, without a second copy of the text to add it
+        return "\n".join([*self.done, *self.out])
+
+    def _compact(self) -> None:
+        """Join the lines printed so far, but the last, into one string: a list of a file's short
+        lines takes several times the memory of their text."""
+        self.done.append("\n".join(self.out[:-1]))
+        del self.out[:-1]
 
     def _dangling(self, container, last_line: int, indent: str, blank_first: bool = True) -> None:
         """Comments after the last item of a block (before its ``}``) or of the file."""
