@@ -59,9 +59,13 @@ def _decl(decl, out: list[Occurrence]) -> None:
         out.append(Occurrence(decl.name.text, decl.name.span, "scenario"))
         if decl.extends is not None:
             out.append(Occurrence(decl.extends.text, decl.extends.span, "extends"))
-    scenario = t is syntax.ScenarioDecl
     body = getattr(decl, "body", None)  # (a declaration of a kind this module does not know yet: its block)
-    for item in body.items if body is not None else ():
+    _items(body.items if body is not None else (), t is syntax.ScenarioDecl, out)
+
+
+def _items(items, scenario: bool, out: list[Occurrence]) -> None:
+    """The names of a block's items; a scenario's keys, in its period blocks too."""
+    for item in items:
         ti = type(item)
         if ti is syntax.IndicatorDecl:
             _decl(item, out)
@@ -71,6 +75,8 @@ def _decl(decl, out: list[Occurrence]) -> None:
             _uses(item.value, out)
         elif ti is syntax.Expect:
             _uses(item.condition, out)
+        elif ti is syntax.PeriodBlock and scenario:
+            _items(item.body.items, True, out)
 
 
 def _uses(node, out: list[Occurrence]) -> None:
