@@ -158,7 +158,7 @@ def _grades(model: Model, ev: Evaluation) -> list[dict]:
 
 def _scenario_view(model: Model, ev: Evaluation, vid: str, owners) -> dict:
     nodes, closes, metrics, anchors = _tree(model, ev, vid, owners)
-    return {"id": vid, "title": ev.name, "entity": None, "label": ev.label, "subtitle": None, "nodes": nodes,
+    return {"id": vid, "key": ev.name, "title": ev.name, "entity": None, "label": ev.label, "subtitle": None, "nodes": nodes,
             "closes": closes, "metrics": metrics, "drags": _drags(model, ev, anchors), "notes": _notes(ev),
             "grades": _grades(model, ev), "series": False, "source": list(ev.source)}
 
@@ -184,18 +184,15 @@ def _series_view(model: Model, sev: SeriesEvaluation, vid: str, owners, summed, 
     span = pes[0].period.text if len(pes) == 1 else f"{pes[0].period.text} … {last.period.text}"
     notes = [f"{pe.period.text}{basis}: {note}" for pe in pes
              for basis, e in (("", pe.own), (" to date", pe.to_date)) for note in _notes(e)]
-    return {"id": vid, "title": sev.name, "entity": sev.entity, "label": sev.label,
+    return {"id": vid, "key": ev.name, "title": sev.name, "entity": sev.entity, "label": sev.label,
             "subtitle": f"to date {last.period.text} ({span}, {len(pes)} period{'s' if len(pes) != 1 else ''})",
             "nodes": nodes, "closes": closes, "metrics": metrics, "drags": _drags(model, ev, anchors), "notes": notes,
             "grades": _grades(model, ev), "series": True, "source": list(sev.source)}
 
 
-def _ranking(model: Model, sevs: list[SeriesEvaluation], ids: dict[int, str]):
-    order, table = ranked(model, sevs)
-    if table is None:
-        return None
-    head, _, _ = table
-    top = head[3].removesuffix(" to date")
+def _ranking(model: Model, order: list[SeriesEvaluation], ids: dict[int, str]):
+    """The ranking table's rows, from ``ranked``'s order (best first)."""
+    top = next(n for n in model.order if model.indicators[n].kind == "kgi")
     rows = []
     for rank, sev in enumerate(order, 1):
         r = sev.last.to_date.results[top]
@@ -213,11 +210,16 @@ def _made(made_at: datetime.datetime) -> str:
 
 def to_html(model: Model, items: Sequence[Item], made_at: datetime.datetime, period: str | None = None) -> str:
     """The page of ``items`` (evaluations of scenarios, and series of scenarios with periods, in the
-    order shown; a series is shown to date at ``period``, by default its last), made at ``made_at``."""
+    order shown, except that the series of several entities come first, best first; a series is shown
+    to date at ``period``, by default its last), made at ``made_at``."""
     import jinja2
 
     owners = effective_owners(model)
     summed = additive(model)
+    sevs = [it for it in items if isinstance(it, SeriesEvaluation)]
+    order, table = ranked(model, sevs) if sevs else (sevs, None)
+    if table is not None:  # the entities best first, as the ranking has them
+        items = order + [it for it in items if not isinstance(it, SeriesEvaluation)]
     views, ids = [], {}
     for i, item in enumerate(items):
         vid = f"v{i}"
@@ -226,7 +228,6 @@ def to_html(model: Model, items: Sequence[Item], made_at: datetime.datetime, per
             views.append(_series_view(model, item, vid, owners, summed, period))
         else:
             views.append(_scenario_view(model, item, vid, owners))
-    sevs = [it for it in items if isinstance(it, SeriesEvaluation)]
     sources = list(dict.fromkeys(s for v in views for s in v["source"]))
     script = (TEMPLATES / "report.js").read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
@@ -234,7 +235,7 @@ def to_html(model: Model, items: Sequence[Item], made_at: datetime.datetime, per
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     page = env.get_template("report.html.j2").render(
         model=model.settings.label or model.path, owner=model.settings.owner, path=model.path, views=views,
-        ranking=_ranking(model, sevs, ids) if sevs else None, sources=sources, made=_made(made_at),
+        ranking=_ranking(model, order, ids) if table is not None else None, sources=sources, made=_made(made_at),
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"), script=script, script_hash=digest)
     return page
 
