@@ -144,3 +144,15 @@ def test_jinja2_is_imported_by_report_only():
     done = subprocess.run([sys.executable, "-c", code, str(ROOT / "examples" / "ecommerce.kpi")],
                           capture_output=True, text=True, env=source_env(), timeout=60)
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
+
+
+def test_docs_report_commands_run(tmp_path):
+    """docs/report.md's `kpi report` commands work as written (their output into a temporary folder)."""
+    text = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+    commands = [line for line in text.splitlines() if line.startswith("kpi report ")]
+    assert len(commands) >= 3
+    for line in commands:
+        args = line.split()[1:]
+        args[args.index("-o") + 1] = str(tmp_path / args[args.index("-o") + 1])
+        code, said = run(*[str(ROOT / a) if a.startswith("examples/") else a for a in args])
+        assert code == 0, (line, said)
