@@ -66,10 +66,10 @@ def report(name: str, out: Path) -> str:
     return out.read_text(encoding="utf-8")
 
 
-def expected(name: str) -> dict[str, list[tuple[str, str, float | None]]]:
-    """Per view (by the scenario's name in `kpi eval --format json`), ``(name, status, score)`` of each
-    node, sorted."""
-    args, extra = EXAMPLES[name]
+def expected(name: str, args: list[str] | None = None) -> dict[str, list[tuple[str, str, float | None]]]:
+    """Per view (by the scenario's name in `kpi eval --format json` of example ``name``, or of
+    ``args``), ``(name, status, score)`` of each node, sorted."""
+    args, extra = EXAMPLES[name] if args is None else (args, [])
     code, text = run("eval", *args, *extra, "--format", "json")
     assert code == 0, text
     return {sc["name"]: sorted((i["name"], i["status"] or "", i["score"]) for i in sc["indicators"]

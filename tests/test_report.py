@@ -78,7 +78,21 @@ def test_page_shows_what_a_review_needs(tmp_path):
         if f'status st-{status}"' in ecommerce:
             assert f'status st-{status}">{icon} {status}<' in ecommerce
     plant = report("plant", tmp_path / "p.html")
-    assert "veto fired" in plant or "vetoed by" in plant or "pass" in plant
+    assert plant.count("<h3>Metrics</h3>") == 3 and 'data-name="availability"' in plant  # metrics after the tree
+
+
+def test_grades_adjustments_and_vetoes_show_where_they_apply(tmp_path):
+    review = str(ROOT / "tests" / "data" / "review.kpi")
+    code, said = run("report", review, "-o", str(tmp_path / "r.html"))
+    assert code == 0, said
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    page = Nodes(text)
+    want = expected("", [review])
+    assert sorted(page.views) == sorted(want) and all(same(page.views[k], want[k]) for k in want)
+    assert '<p class="grades"><b>sales</b> grade C ×0.8</p>' in text and 'class="grade">grade B ×1<' in text
+    assert 'class="adjusted">adjusted -2.0 pts<' in text and 'class="adjusted">adjusted +5.0 pts<' in text
+    vetoed = report("ecommerce", tmp_path / "e.html").split('data-view="audit_finding"')[1]
+    assert "⛔ veto fired" in vetoed and "⛔ vetoed by compliance" in vetoed
 
 
 def test_page_is_reproducible_with_source_date_epoch(tmp_path):
