@@ -69,6 +69,7 @@ def test_page_shows_what_a_review_needs(tmp_path):
     text = report("monthly", tmp_path / "r.html")
     assert text.count('class="spark"') == 4 * 3  # a sparkline per indicator of each rep
     assert "to date 1,319" in text and "run rate" not in text  # the year is complete: no projection
+    assert "target &gt;= 40 (480 to date)" in text  # the level to date beside the target as written
     assert 'id="ranking"' in text and text.index("sato") < text.index("chen")  # best first
     assert "sales_monthly.csv" in text and "2025-12-01 00:00 UTC" in text
     assert "<details open>" in text and "@media print" in text and "break-inside: avoid" in text
@@ -132,6 +133,10 @@ def test_missing_values_and_unwritable_output(tmp_path):
     assert code == 2 and said.startswith("kpi: cannot write")
     code, said = run("report", str(model), "--allow-missing", "-o", "-")
     assert code == 0 and said.startswith("<!DOCTYPE html>")
+    model.write_text('model "M" { owner: "o"  period: yearly }\ninput a { }\nkgi g { value: a  target: >= 1 }\n',
+                     encoding="utf-8")
+    code, said = run("report", str(model), "-o", str(tmp_path / "r.html"))
+    assert code == 1 and "has no scenarios to report" in said
 
 
 @pytest.mark.parametrize("values, levels", [

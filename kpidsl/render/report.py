@@ -177,8 +177,13 @@ def _series_view(model: Model, sev: SeriesEvaluation, vid: str, owners, summed, 
             if p.value is not None:
                 run = {"value": value_text(model, name, p.value), "status": p.status or "",
                        "icon": ICONS.get(p.status or "", ""), "year": last.period.year}
+        level = last.bounds.get("to_date", {}).get(name)
+        if type(level) is tuple:
+            level = None if None in level else " .. ".join(value_text(model, name, x) for x in level)
+        elif level is not None:
+            level = value_text(model, name, level)
         return {"spark": sparkline(values, levels), "first": pes[0].period.text, "last": last.period.text,
-                "run": run, "to_date": True}
+                "run": run, "to_date": True, "level": level}
 
     nodes, closes, metrics, anchors = _tree(model, ev, vid, owners, extra)
     span = pes[0].period.text if len(pes) == 1 else f"{pes[0].period.text} … {last.period.text}"
@@ -234,7 +239,7 @@ def to_html(model: Model, items: Sequence[Item], made_at: datetime.datetime, per
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     page = env.get_template("report.html.j2").render(
-        model=model.settings.label or model.path, owner=model.settings.owner, path=model.path, views=views,
+        model=model.settings.label or model.path, green=model.settings.green, amber=model.settings.amber, owner=model.settings.owner, path=model.path, views=views,
         ranking=_ranking(model, order, ids) if table is not None else None, sources=sources, made=_made(made_at),
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"), script=script, script_hash=digest)
     return page
