@@ -234,14 +234,14 @@ def to_html(model: Model, items: Sequence[Item], made_at: datetime.datetime, per
         else:
             views.append(_scenario_view(model, item, vid, owners))
     sources = list(dict.fromkeys(s for v in views for s in v["source"]))
-    script = (TEMPLATES / "report.js").read_text(encoding="utf-8")
-    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    css, script = (env.loader.get_source(env, name)[0] for name in ("report.css", "report.js"))
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     page = env.get_template("report.html.j2").render(
         model=model.settings.label or model.path, green=model.settings.green, amber=model.settings.amber, owner=model.settings.owner, path=model.path, views=views,
         ranking=_ranking(model, order, ids) if table is not None else None, sources=sources, made=_made(made_at),
-        css=(TEMPLATES / "report.css").read_text(encoding="utf-8"), script=script, script_hash=digest)
+        css=css, script=script, script_hash=digest)
     return page
 
 
