@@ -108,6 +108,8 @@ def test_period_chooses_the_date_shown(tmp_path):
     text = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "to date 2025-03 (2025-01 … 2025-03, 3 periods)" in text
     assert "run rate 2025:" in text  # the year projected from its first quarter
+    ranking = re.findall(r'<td><a href="#v\d+">(\w+)</a></td>', text)
+    assert ranking == ["sato", "chen", "okafor", "garcia"]  # ranked at March, not at the last month
     code, said = run("report", *args, "--period", "2031-01", "-o", str(tmp_path / "r.html"))
     assert code == 2 and "no scenario has the period `2031-01`" in said
 

@@ -30,7 +30,7 @@ from ..compiler.periods import additive
 from ..evaluation.drags import drags_of, points_text
 from ..evaluation.periods import SeriesEvaluation
 from ..evaluation.results import Evaluation
-from .periods import at_period, ranked
+from .periods import at_period
 from .text import fmt_pct, score_text, value_text
 from .tree import effective_owners, grade_text, layout
 
@@ -165,7 +165,7 @@ def _scenario_view(model: Model, ev: Evaluation, vid: str, owners) -> dict:
 
 def _series_view(model: Model, sev: SeriesEvaluation, vid: str, owners, summed, period: str | None) -> dict:
     [ev] = at_period([sev], period, True)
-    last = sev.last if period is None else sev.at(period)
+    last = _at(sev, period)
     pes = list(sev.periods[: sev.periods.index(last) + 1])
 
     def extra(name: str) -> dict:
@@ -195,12 +195,31 @@ def _series_view(model: Model, sev: SeriesEvaluation, vid: str, owners, summed, 
             "grades": _grades(model, ev), "series": True, "source": list(sev.source)}
 
 
-def _ranking(model: Model, order: list[SeriesEvaluation], ids: dict[int, str]):
-    """The ranking table's rows, from ``ranked``'s order (best first)."""
+def _ranked(model: Model, sevs: list[SeriesEvaluation], period: str | None) -> list | None:
+    """The series of several entities by the first kgi's score to date at ``period`` (each one's last
+    when None), best first, ties in the order of the data, as ``kpi eval``'s ranking has them
+    (``kpidsl.render.periods.ranked``); None when the series are not of several entities."""
+    top = next((n for n in model.order if model.indicators[n].kind == "kgi"), None)
+    if top is None or len({s.entity for s in sevs if s.entity is not None}) < 2:
+        return None
+
+    def score(sev):
+        x = _at(sev, period).to_date.results[top].score
+        return -math.inf if x is None else x
+
+    return sorted(sevs, key=score, reverse=True)
+
+
+def _at(sev: SeriesEvaluation, period: str | None):
+    return sev.last if period is None else sev.at(period)
+
+
+def _ranking(model: Model, order: list[SeriesEvaluation], ids: dict[int, str], period: str | None) -> dict:
+    """The ranking table's rows, best first."""
     top = next(n for n in model.order if model.indicators[n].kind == "kgi")
     rows = []
     for rank, sev in enumerate(order, 1):
-        r = sev.last.to_date.results[top]
+        r = _at(sev, period).to_date.results[top]
         rows.append({"rank": rank, "entity": sev.entity or "—", "scenario": sev.name, "anchor": ids[id(sev)],
                      "value": value_text(model, top, r.value), "value_key": repr(r.value) if _finite(r.value) else "",
                      "score": score_text(model, r) if r.status else "",
@@ -222,8 +241,8 @@ def to_html(model: Model, items: Sequence[Item], made_at: datetime.datetime, per
     owners = effective_owners(model)
     summed = additive(model)
     sevs = [it for it in items if isinstance(it, SeriesEvaluation)]
-    order, table = ranked(model, sevs) if sevs else (sevs, None)
-    if table is not None:  # the entities best first, as the ranking has them
+    order = _ranked(model, sevs, period)
+    if order is not None:  # the entities best first, as the ranking has them
         items = order + [it for it in items if not isinstance(it, SeriesEvaluation)]
     views, ids = [], {}
     for i, item in enumerate(items):
@@ -240,7 +259,7 @@ def to_html(model: Model, items: Sequence[Item], made_at: datetime.datetime, per
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     page = env.get_template("report.html.j2").render(
         model=model.settings.label or model.path, green=model.settings.green, amber=model.settings.amber, owner=model.settings.owner, path=model.path, views=views,
-        ranking=_ranking(model, order, ids) if table is not None else None, sources=sources, made=_made(made_at),
+        ranking=_ranking(model, order, ids, period) if order is not None else None, sources=sources, made=_made(made_at),
         css=css, script=script, script_hash=digest)
     return page
 
