@@ -24,11 +24,10 @@ try:
 except ImportError:  # pragma: no cover - the `test` extra installs it
     sync_playwright = None
 
-if sync_playwright is None or not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-    reason = ("Playwright's Python package is not installed (pip install -e '.[test]')" if sync_playwright is None
-              else f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    print(f"\ntests/test_report_browser.py skipped: {reason}")
-    pytest.skip(reason, allow_module_level=True)
+REASON = ("Playwright's Python package is not installed (pip install -e '.[test]')" if sync_playwright is None
+          else None if os.path.exists(CHROMIUM) or shutil.which("chromium")
+          else f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 
 
 @pytest.fixture(scope="module")
