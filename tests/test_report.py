@@ -65,6 +65,18 @@ def test_every_user_text_is_escaped(tmp_path):
         assert html.escape(raw, quote=False) in text, raw
 
 
+def test_control_and_bidi_characters_show_as_escapes(tmp_path):
+    model = tmp_path / "m.kpi"
+    model.write_text('model "M" { owner: "o"  period: yearly }\ninput a { }\n'
+                     'kgi g "evil\u202etxt.exe" { value: a  target: >= 1  owner: "x\u0007y" }\nscenario s { a: 2 }\n',
+                     encoding="utf-8")
+    code, said = run("report", str(model), "-o", str(tmp_path / "r.html"))
+    assert code == 0, said
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "\u202e" not in text and "\u0007" not in text
+    assert "evil\\u202etxt.exe" in text and "x\\u0007y" in text
+
+
 def test_page_shows_what_a_review_needs(tmp_path):
     text = report("monthly", tmp_path / "r.html")
     assert text.count('class="spark"') == 4 * 3  # a sparkline per indicator of each rep

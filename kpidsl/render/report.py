@@ -11,7 +11,8 @@ The page makes no request of any kind: its CSS and its one small script are inli
 inline SVG whose every attribute is a number computed here (never user text), and its
 Content-Security-Policy forbids anything else (the script is allowed by its hash, so no inline
 event handler can run). Every user text (names, labels, owners, units, scenario and entity names,
-file names) goes through Jinja2's autoescaping. Jinja2 is imported only here, by ``kpi report``.
+file names) goes through Jinja2's autoescaping, after ``clean`` (control and bidirectional
+characters shown as escapes, as in the terminal). Jinja2 is imported only here, by ``kpi report``.
 Every node of the tree carries ``data-name``, ``data-status`` and ``data-score`` (the score as a
 number), the same facts ``kpi eval --format json`` gives.
 """
@@ -31,7 +32,7 @@ from ..evaluation.drags import drags_of, points_text
 from ..evaluation.periods import SeriesEvaluation
 from ..evaluation.results import Evaluation
 from .periods import at_period
-from .text import fmt_pct, score_text, value_text
+from .text import clean, fmt_pct, score_text, value_text
 from .tree import effective_owners, grade_text, layout
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -232,6 +233,12 @@ def _made(made_at: datetime.datetime) -> str:
     return made_at.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _shown(x):
+    """Text as the page shows it: control and bidirectional characters as escapes (``clean``), so
+    that a label cannot reorder what a reader sees; the package's own CSS and script as they are."""
+    return clean(x) if type(x) is str else x
+
+
 def to_html(model: Model, items: Sequence[Item], made_at: datetime.datetime, period: str | None = None) -> str:
     """The page of ``items`` (evaluations of scenarios, and series of scenarios with periods, in the
     order shown, except that the series of several entities come first, best first; a series is shown
@@ -254,7 +261,7 @@ def to_html(model: Model, items: Sequence[Item], made_at: datetime.datetime, per
             views.append(_scenario_view(model, item, vid, owners))
     sources = list(dict.fromkeys(s for v in views for s in v["source"]))
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
-                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+                             lstrip_blocks=True, undefined=jinja2.StrictUndefined, finalize=_shown)
     css, script = (env.loader.get_source(env, name)[0] for name in ("report.css", "report.js"))
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     page = env.get_template("report.html.j2").render(
