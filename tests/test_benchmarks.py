@@ -87,3 +87,8 @@ def test_to_date_agrees_with_pandas():
     done = _run("to_date.py", "--entities", "20", "--months", "14", "--runs", "1")
     assert "agree to 1e-9" in done.stdout, done.stdout
 
+
+
+def test_report_benchmark_runs():
+    done = _run("report.py", "--indicators", "40", "--months", "3", "--repeat", "1")
+    assert done.stdout.startswith("R1 report:") and " MB;" in done.stdout

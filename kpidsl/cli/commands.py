@@ -679,6 +679,37 @@ class _Output:
         return self._call("flush")
 
 
+@cli.command()
+@click.argument("model_path", metavar="MODEL")
+@click.option("--scenario", "scenarios", multiple=True, metavar="NAME", help="Report this scenario (repeatable).")
+@click.option("--data", "data_files", multiple=True, metavar="FILE",
+              help="Scenario values from a .toml, .json, .yaml or .csv file (repeatable).")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a value in every scenario.")
+@click.option("--allow-missing", is_flag=True, help="Evaluate missing values as unknown instead of failing.")
+@click.option("--as-of", "as_of", metavar="DATE", callback=_as_of_date,
+              help="The day the numbers stand at, for every scenario (past a `due`, a target not met is overdue).")
+@click.option("--period", metavar="PERIOD", help="Scenarios with periods: show them to date at this period "
+              "(default: each one's last).")
+@click.option("-o", "--output", "output", required=True, metavar="FILE",
+              help="The HTML file to write (`-`: standard output).")
+def report(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
+           allow_missing: bool, as_of, period: str | None, output: str) -> None:
+    """Write one self-contained HTML page of the scenarios: the tree by status, grades, drags, trends.
+
+    The time in its footer is now, or SOURCE_DATE_EPOCH's."""
+    from . import report as reporting
+
+    model = _load_for_eval(model_path)
+    html = reporting.page(model, model_path, scenarios, data_files, sets, allow_missing, period, as_of, _say, _fail)
+    if output == "-":
+        click.echo(html, nl=False)
+        return
+    try:
+        Path(output).write_text(html, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command line with a last-resort guard around it.
 
