@@ -1,0 +1,222 @@
+"""DuckDB, the embedded engine: the plan's query over a Parquet file, a CSV file or a DuckDB table,
+its results streamed to a file by ``COPY`` (never all held in memory), then summarised.
+
+Paths reach DuckDB as arguments of its Python API or as string literals built by sqlglot; names as
+identifiers quoted by sqlglot.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from ..compiler.model import Model
+from ..evaluation import sqlplan
+from ..evaluation.plan import plan_of
+from .report import Progress, Summary, summary_columns, summary_queries
+from .tables import Source, WarehouseError, columns_of
+
+#: The view the source is read through.
+VIEW = "_kpi_source"
+
+
+class NotHere(Exception):
+    """This CSV file is for the NumPy path: cells DuckDB does not read as numbers (``75%``, ``1_000``),
+    or scenario names that repeat or name in-file scenarios (rows that must be merged)."""
+
+
+def _duckdb():
+    import duckdb
+
+    return duckdb
+
+
+def _sql(e) -> str:
+    return e.sql(dialect="duckdb")
+
+
+def connect(source: Source | None = None):
+    """A connection: to the database of a ``duckdb`` source (read only), else in memory."""
+    duckdb = _duckdb()
+    if source is not None and source.kind == "duckdb":
+        import os
+
+        if not os.path.exists(source.path):
+            raise WarehouseError(f"no such DuckDB database: {source.path}")
+        try:
+            return duckdb.connect(source.path, read_only=True)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"{source.path}: cannot open it as a DuckDB database: {_first_line(exc)}") from None
+    return duckdb.connect()
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def open_source(con, source: Source, model: Model) -> tuple[str, list[str], list[str]]:
+    """The table to query (a view of the file, or the database's table), its value columns and its key
+    columns. A CSV file without a ``scenario`` column gets one: ``row1``, ``row2``, … as in the NumPy path."""
+    duckdb = _duckdb()
+    try:
+        if source.kind == "duckdb":
+            rel = con.table(source.table)
+            table = source.table
+        elif source.kind == "parquet":
+            rel = con.read_parquet(source.path)
+            table = VIEW
+        else:
+            rel = con.read_csv(source.path, header=True)
+            table = VIEW
+        names = list(rel.columns)
+    except duckdb.CatalogException:
+        have = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        raise WarehouseError(f"{source.path} has no table `{source.table}` (there are: "
+                             + (", ".join(f"`{t}`" for t in have) or "none") + ")") from None
+    except (duckdb.IOException, duckdb.InvalidInputException, duckdb.Error) as exc:
+        raise WarehouseError(f"{source.path}: cannot read it: {_first_line(exc)}") from None
+    values, keys = columns_of(model, names, source.label, source.kind == "csv")
+    if source.kind == "csv":
+        dtype = {n: "DOUBLE" for n in values}
+        if keys:
+            dtype[keys[0]] = "VARCHAR"
+        rel = con.read_csv(source.path, header=True, dtype=dtype)
+        if not keys:
+            rel = rel.project("'row' || CAST(row_number() OVER () AS VARCHAR) AS scenario, *")
+            keys = ["scenario"]
+    if source.kind != "duckdb":
+        rel.create_view(VIEW)
+    if source.kind == "csv":
+        _check_csv(con, model, keys)
+    return table, values, keys
+
+
+def _check_csv(con, model: Model, keys: list[str]) -> None:
+    """``NotHere`` when the CSV's cells are not all numbers DuckDB reads, or its rows must be merged."""
+    duckdb = _duckdb()
+    from sqlglot import exp
+
+    scen = exp.column(keys[0], quoted=True)
+    inner = exp.In(this=scen.copy(), expressions=[exp.Literal.string(n) for n in model.scenarios]) \
+        if model.scenarios else exp.false()
+    q = exp.select(exp.Count(this=exp.Star()), exp.Count(this=exp.Distinct(expressions=[scen])),
+                   exp.Sum(this=exp.Case().when(inner, exp.Literal.number(1)).else_(exp.Literal.number(0))))
+    try:
+        rows, distinct, named = con.execute(_sql(q.from_(VIEW))).fetchone()
+    except duckdb.ConversionException:
+        raise NotHere() from None
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot read the CSV file: {_first_line(exc)}") from None
+    if rows != distinct or named:
+        raise NotHere()
+
+
+def missing_counts(con, table: str, model: Model, values: list[str], overrides: dict) -> dict[str, int]:
+    """Name → how many rows give it no value, for each name the model needs (absent columns: all rows)."""
+    from sqlglot import exp
+
+    needed = [n for n in plan_of(model).needed if n not in overrides]
+    if not needed:
+        return {}
+    counts = []
+    for n in needed:
+        if n in values:  # NULL, NaN and infinity are no value
+            finite = exp.Anonymous(this="isfinite", expressions=[exp.cast(exp.column(n, quoted=True), "double")])
+            counts.append(exp.Sum(this=exp.Case().when(finite, exp.Literal.number(0)).else_(exp.Literal.number(1))))
+        else:
+            counts.append(exp.Count(this=exp.Star()))
+    row = con.execute(_sql(exp.select(*counts).from_(sqlplan.table_of(table)))).fetchone()
+    return {n: int(c or 0) for n, c in zip(needed, row) if c}
+
+
+def _copy(query, path: str, fmt: str):
+    from sqlglot import exp
+
+    return exp.Copy(this=exp.Subquery(this=query), kind=False, files=[exp.Literal.string(path)],
+                    params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var(fmt.upper()))])
+
+
+def run_with_progress(con, text: str, progress: Progress | None):
+    """Execute ``text`` on ``con`` in a thread, drawing ``progress`` meanwhile; the result's rows."""
+    if progress is None:
+        return con.execute(text).fetchall()
+    box: dict = {}
+
+    def work():
+        try:
+            box["rows"] = con.execute(text).fetchall()
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+    try:
+        while t.is_alive():
+            t.join(0.1)
+            progress.update(con.query_progress())
+    except KeyboardInterrupt:
+        con.interrupt()
+        t.join()
+        raise
+    finally:
+        progress.done()
+    if "error" in box:
+        raise box["error"]
+    return box["rows"]
+
+
+def evaluate(model: Model, source: Source, output: str | None, fmt: str | None, overrides: dict[str, float],
+             allow_missing: bool, progress: Progress | None = None) -> Summary:
+    """Evaluate every row of ``source``: results to ``output`` (format ``fmt``) when given, and a
+    ``Summary``. ``WarehouseError`` (code 1) when needed values are missing and not ``allow_missing``."""
+    duckdb = _duckdb()
+    from sqlglot import exp
+
+    start = time.perf_counter()
+    con = connect(source)
+    table, values, keys = open_source(con, source, model)
+    gone = missing_counts(con, table, model, values, overrides)
+    if gone and not allow_missing:
+        raise WarehouseError("; ".join(f"`{n}` has no value in {c:,} row{'s' if c != 1 else ''}" for n, c in gone.items())
+                             + ": supply the missing values, or pass --allow-missing", 1)
+    try:
+        query = sqlplan.query(model, table, "duckdb", tuple(keys), columns=set(values), overrides=overrides)
+    except sqlplan.SqlError as exc:
+        raise WarehouseError(str(exc)) from None
+    try:
+        if output is not None:
+            run_with_progress(con, _sql(_copy(query, output, fmt)), progress)
+            reader = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json"}[fmt]
+            results = exp.Table(this=exp.Anonymous(this=reader, expressions=[exp.Literal.string(output)]))
+        else:  # only what the summary reads is kept
+            cols = [exp.column(c, quoted=True) for c in (*keys, *summary_columns(model))]
+            kept = exp.select(*cols).from_(exp.Subquery(this=query, alias=exp.TableAlias(
+                this=exp.to_identifier("_kpi_results", quoted=True))))
+            run_with_progress(con, _sql(exp.Create(this=exp.to_table("_kpi_summary"), kind="TABLE", expression=kept,
+                                                   properties=exp.Properties(expressions=[exp.TemporaryProperty()]))),
+                              progress)
+            results = exp.to_table("_kpi_summary")
+        counts_q, worst_q, n_q = summary_queries(model, results, keys)
+        rows = con.execute(_sql(n_q)).fetchone()[0]
+        counts = [(n, con.execute(_sql(q)).fetchall()) for n, q in counts_q]
+        worst = con.execute(_sql(worst_q)).fetchall() if worst_q is not None else []
+    except duckdb.Error as exc:
+        raise WarehouseError(f"DuckDB could not evaluate {source.label}: {_first_line(exc)}") from None
+    finally:
+        con.close()
+    return Summary(model, source.label, "duckdb", rows, counts, worst, keys, time.perf_counter() - start, output)
+
+
+def evaluate_columns(model: Model, columns: dict, n: int) -> list[dict]:
+    """The query run over NumPy columns (name → float64 array, NaN unknown): one dict of output
+    columns per row, in row order (for tests and the differential checks)."""
+    import numpy as np
+
+    con = _duckdb().connect()
+    try:
+        con.register("data", {"_row": np.zeros(n), **{k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}})
+        rel = con.sql(_sql(sqlplan.query(model, "data", "duckdb", columns=set(columns))))
+        names = [d[0] for d in rel.description]
+        return [dict(zip(names, r)) for r in rel.fetchall()]
+    finally:
+        con.close()
