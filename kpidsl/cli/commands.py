@@ -247,8 +247,14 @@ def _drag_count(ctx, param, value: str) -> int | None:
               help="Tree: leave out each node's owner.")
 @click.option("--no-inputs", "inputs", is_flag=True, flag_value=False, default=True,
               help="Tree: leave out the inputs and metrics each formula reads.")
+@click.option("--engine", type=click.Choice(["auto", "numpy", "duckdb", "spark"]), default="auto", show_default=True,
+              help="What evaluates a --data file of many rows: auto picks DuckDB for Parquet, DuckDB tables "
+                   "and large CSV files (docs/warehouse.md).")
+@click.option("--output", metavar="FILE", help="Write every row's results to FILE (.csv, .parquet or .jsonl) "
+              "and print a summary.")
 def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
-          fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool, owners: bool, inputs: bool) -> None:
+          fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool, owners: bool, inputs: bool,
+          engine: str = "auto", output: str | None = None) -> None:
     """Evaluate scenarios of a model side by side."""
     from .. import api
     from ..render import evaluation as render_eval
@@ -256,6 +262,8 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     from ..data import DataError, left_out, select
 
     model = _load_for_eval(model_path)
+    if engine != "auto" or output is not None or (fmt == "table" and not scenarios and len(data_files) == 1):
+        _eval_engine(model, scenarios, data_files, sets, allow_missing, engine, output)
     if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv"):
         _eval_csv_batch(model, data_files[0], sets, allow_missing)
     try:
@@ -369,6 +377,48 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
     for piece in iter_results_csv(model, names, result.fields):
         sys.stdout.write(piece)
     sys.exit(0)
+
+
+def _eval_engine(model: Model, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
+                 allow_missing: bool, engine: str, output: str | None) -> None:
+    """``kpi eval`` on a warehouse engine (docs/warehouse.md): a summary, results to ``--output``.
+    Returns when the data is for the other paths (a small CSV file, TOML, JSON, YAML)."""
+    from ..warehouse.report import Progress
+    from ..warehouse.run import evaluate
+    from ..warehouse.tables import WarehouseError
+
+    if engine != "auto" or output is not None:
+        if scenarios or len(data_files) != 1:
+            _fail("--engine and --output evaluate the rows of one --data file; leave out --scenario")
+    try:
+        summary = evaluate(model, data_files[0], engine, output, sets, allow_missing, Progress.for_stream(sys.stderr))
+    except WarehouseError as exc:
+        _fail(str(exc), exc.code)
+    if summary is None:
+        return
+    click.echo(summary.text(), nl=False)
+    sys.exit(0)
+
+
+@cli.command()
+@click.argument("model_path", metavar="MODEL")
+@click.option("--dialect", type=click.Choice(["duckdb", "postgres", "spark", "bigquery", "snowflake", "databricks",
+                                              "trino"]), default="duckdb", show_default=True,
+              help="The SQL dialect to write.")
+@click.option("--table", required=True, metavar="TABLE",
+              help="The table of scenarios: one row each, one column per input (SCHEMA.TABLE allowed).")
+@click.option("--key", "keys", multiple=True, metavar="COLUMN", help="Carry this column to every output row "
+              "(repeatable), e.g. --key store --key month.")
+def sql(model_path: str, dialect: str, table: str, keys: tuple[str, ...]) -> None:
+    """Print the SQL query that evaluates every row of a table (docs/warehouse.md)."""
+    from ..warehouse.tables import WarehouseError, sql_text
+
+    model = _load_for_eval(model_path)
+    try:
+        text = sql_text(model, table, dialect, keys)
+    except WarehouseError as exc:
+        _fail(str(exc), exc.code)
+    click.echo(text, nl=False)
 
 
 @cli.command()

@@ -186,10 +186,32 @@ class Sql:
                             *[a.copy() for a in args])
 
     def sum(self, *args):
-        s = args[0]
-        for a in args[1:]:
-            s = _bin(exp.Add, s, a)
-        return s if len(args) == 1 or sum(not self.finite(a) for a in args) < 2 else self.nan_free(s)
+        """``math.fsum``: the left-to-right sum plus the rounding error of each addition (Knuth's
+        two-sum), unknown where finite operands overflow. Each partial sum is written out where it is
+        used, so ``n`` operands take O(n²) nodes (formulas have a handful)."""
+        if len(args) == 1:
+            return args[0]
+
+        def partial(k):  # x1 + … + xk
+            e = args[0].copy()
+            for a in args[1:k]:
+                e = _bin(exp.Add, e, a.copy())
+            return e
+
+        errors = []
+        for k in range(2, len(args) + 1):
+            s, t, x = partial(k - 1), partial(k), args[k - 1]
+            bv = _bin(exp.Sub, t, s)
+            av = _bin(exp.Sub, t.copy(), bv.copy())
+            errors.append(_bin(exp.Add, _bin(exp.Sub, s.copy(), av), _bin(exp.Sub, x.copy(), bv)))
+        total = partial(len(args))
+        err = errors[0]
+        for e in errors[1:]:
+            err = _bin(exp.Add, err, e)
+        case = exp.Case().when(self.is_finite(total.copy()), _bin(exp.Add, total.copy(), err))
+        inputs = [self.is_finite(a.copy()) for a in args if not self.finite(a)]
+        case = case.when(exp.and_(*inputs) if inputs else exp.true(), exp.null())  # an overflow
+        return case.else_(self.nan_free(total))
 
     def avg(self, *args):
         return _bin(exp.Div, self.sum(*args), number(float(len(args))))

@@ -76,48 +76,25 @@ def open_source(con, source: Source, model: Model) -> tuple[str, list[str], list
     except (duckdb.IOException, duckdb.InvalidInputException, duckdb.Error) as exc:
         raise WarehouseError(f"{source.path}: cannot read it: {_first_line(exc)}") from None
     values, keys = columns_of(model, names, source.label, source.kind == "csv")
-    if source.kind == "csv":
+    if source.kind == "csv":  # read again with the value columns as numbers
         dtype = {n: "DOUBLE" for n in values}
         if keys:
             dtype[keys[0]] = "VARCHAR"
         rel = con.read_csv(source.path, header=True, dtype=dtype)
-        if not keys:
-            rel = rel.project("'row' || CAST(row_number() OVER () AS VARCHAR) AS scenario, *")
-            keys = ["scenario"]
     if source.kind != "duckdb":
         rel.create_view(VIEW)
-    if source.kind == "csv":
-        _check_csv(con, model, keys)
     return table, values, keys
 
 
-def _check_csv(con, model: Model, keys: list[str]) -> None:
-    """``NotHere`` when the CSV's cells are not all numbers DuckDB reads, or its rows must be merged."""
+def profile(con, table: str, model: Model, values: list[str], keys: list[str], overrides: dict,
+            csv: bool) -> dict[str, int]:
+    """Name → how many rows give it no value, for each name the model needs (absent columns: all
+    rows). For a CSV file, ``NotHere`` when a cell is not a number DuckDB reads or when scenario rows
+    must be merged (a name twice, or the name of an in-file scenario), as the NumPy path merges them."""
     duckdb = _duckdb()
     from sqlglot import exp
 
-    scen = exp.column(keys[0], quoted=True)
-    inner = exp.In(this=scen.copy(), expressions=[exp.Literal.string(n) for n in model.scenarios]) \
-        if model.scenarios else exp.false()
-    q = exp.select(exp.Count(this=exp.Star()), exp.Count(this=exp.Distinct(expressions=[scen])),
-                   exp.Sum(this=exp.Case().when(inner, exp.Literal.number(1)).else_(exp.Literal.number(0))))
-    try:
-        rows, distinct, named = con.execute(_sql(q.from_(VIEW))).fetchone()
-    except duckdb.ConversionException:
-        raise NotHere() from None
-    except duckdb.Error as exc:
-        raise WarehouseError(f"cannot read the CSV file: {_first_line(exc)}") from None
-    if rows != distinct or named:
-        raise NotHere()
-
-
-def missing_counts(con, table: str, model: Model, values: list[str], overrides: dict) -> dict[str, int]:
-    """Name → how many rows give it no value, for each name the model needs (absent columns: all rows)."""
-    from sqlglot import exp
-
     needed = [n for n in plan_of(model).needed if n not in overrides]
-    if not needed:
-        return {}
     counts = []
     for n in needed:
         if n in values:  # NULL, NaN and infinity are no value
@@ -125,7 +102,26 @@ def missing_counts(con, table: str, model: Model, values: list[str], overrides: 
             counts.append(exp.Sum(this=exp.Case().when(finite, exp.Literal.number(0)).else_(exp.Literal.number(1))))
         else:
             counts.append(exp.Count(this=exp.Star()))
-    row = con.execute(_sql(exp.select(*counts).from_(sqlplan.table_of(table)))).fetchone()
+    if csv:  # every value column is read, so that a cell that is not a number shows here
+        counts += [exp.Count(this=exp.column(n, quoted=True)) for n in values]
+    if csv and keys:
+        scen = exp.column(keys[0], quoted=True)
+        inner = exp.In(this=scen.copy(), expressions=[exp.Literal.string(n) for n in model.scenarios]) \
+            if model.scenarios else exp.false()
+        counts += [exp.Count(this=exp.Star()), exp.Count(this=exp.Distinct(expressions=[scen])),
+                   exp.Sum(this=exp.Case().when(inner, exp.Literal.number(1)).else_(exp.Literal.number(0)))]
+    if not counts:
+        return {}
+    try:
+        row = con.execute(_sql(exp.select(*counts).from_(sqlplan.table_of(table)))).fetchone()
+    except duckdb.ConversionException:
+        if csv:
+            raise NotHere() from None
+        raise
+    if csv and keys:
+        rows, distinct, named = row[-3:]
+        if rows != distinct or named:
+            raise NotHere()
     return {n: int(c or 0) for n, c in zip(needed, row) if c}
 
 
@@ -174,37 +170,95 @@ def evaluate(model: Model, source: Source, output: str | None, fmt: str | None, 
 
     start = time.perf_counter()
     con = connect(source)
-    table, values, keys = open_source(con, source, model)
-    gone = missing_counts(con, table, model, values, overrides)
+    try:
+        table, values, keys = open_source(con, source, model)
+        gone = profile(con, table, model, values, keys, overrides, source.kind == "csv")
+    except BaseException:
+        con.close()
+        raise
     if gone and not allow_missing:
+        con.close()
         raise WarehouseError("; ".join(f"`{n}` has no value in {c:,} row{'s' if c != 1 else ''}" for n, c in gone.items())
                              + ": supply the missing values, or pass --allow-missing", 1)
     try:
         query = sqlplan.query(model, table, "duckdb", tuple(keys), columns=set(values), overrides=overrides)
-    except sqlplan.SqlError as exc:
-        raise WarehouseError(str(exc)) from None
-    try:
         if output is not None:
             run_with_progress(con, _sql(_copy(query, output, fmt)), progress)
-            reader = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json"}[fmt]
-            results = exp.Table(this=exp.Anonymous(this=reader, expressions=[exp.Literal.string(output)]))
-        else:  # only what the summary reads is kept
-            cols = [exp.column(c, quoted=True) for c in (*keys, *summary_columns(model))]
-            kept = exp.select(*cols).from_(exp.Subquery(this=query, alias=exp.TableAlias(
-                this=exp.to_identifier("_kpi_results", quoted=True))))
-            run_with_progress(con, _sql(exp.Create(this=exp.to_table("_kpi_summary"), kind="TABLE", expression=kept,
-                                                   properties=exp.Properties(expressions=[exp.TemporaryProperty()]))),
-                              progress)
-            results = exp.to_table("_kpi_summary")
-        counts_q, worst_q, n_q = summary_queries(model, results, keys)
-        rows = con.execute(_sql(n_q)).fetchone()[0]
-        counts = [(n, con.execute(_sql(q)).fetchall()) for n, q in counts_q]
-        worst = con.execute(_sql(worst_q)).fetchall() if worst_q is not None else []
+        results = results_of(output, fmt) if fmt == "parquet" else exp.Subquery(this=query)
+        rows, counts, worst, shown = summarise(con, model, results, keys, progress if output is None else None)
+    except sqlplan.SqlError as exc:
+        raise WarehouseError(str(exc)) from None
     except duckdb.Error as exc:
         raise WarehouseError(f"DuckDB could not evaluate {source.label}: {_first_line(exc)}") from None
     finally:
         con.close()
-    return Summary(model, source.label, "duckdb", rows, counts, worst, keys, time.perf_counter() - start, output)
+    return Summary(model, source.label, "duckdb", rows, counts, worst, shown, time.perf_counter() - start, output)
+
+
+def results_of(output: str, fmt: str):
+    """The results file as a table to query."""
+    from sqlglot import exp
+
+    reader = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json"}[fmt]
+    return exp.Table(this=exp.Anonymous(this=reader, expressions=[exp.Literal.string(output)]))
+
+
+def summarise(con, model: Model, results, keys: list[str], progress: Progress | None = None):
+    """``(rows, status counts per top indicator, the lowest-scoring rows, the key columns they show)``
+    of ``results`` (a table or subquery): what the summary reads is kept in a temporary table first,
+    with a ``row`` number when there are no keys."""
+    from sqlglot import exp
+
+    cols = [exp.column(c, quoted=True) for c in (*keys, *summary_columns(model))]
+    if not keys:
+        cols.insert(0, exp.alias_(exp.Window(this=exp.RowNumber()), "row", quoted=True))
+        keys = ["row"]
+    alias = exp.TableAlias(this=exp.to_identifier("_kpi_results", quoted=True))
+    kept = exp.select(*cols).from_(exp.Subquery(this=results.this, alias=alias) if isinstance(results, exp.Subquery)
+                                   else results)
+    create = exp.Create(this=exp.to_table("_kpi_summary"), kind="TABLE", expression=kept,
+                        properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+    run_with_progress(con, _sql(create), progress)
+    counts_q, worst_q, n_q = summary_queries(model, exp.to_table("_kpi_summary"), keys)
+    rows = con.execute(_sql(n_q)).fetchone()[0]
+    counts = [(n, con.execute(_sql(q)).fetchall()) for n, q in counts_q]
+    worst = con.execute(_sql(worst_q)).fetchall() if worst_q is not None else []
+    return rows, counts, worst, keys
+
+
+def write_arrays(model: Model, names, arrays: dict, output: str, fmt: str, label: str, engine: str,
+                 start: float) -> Summary:
+    """Results computed elsewhere (``arrays``: output column → NumPy array, ``met`` as 1.0/0.0/NaN,
+    ``status`` as codes; ``names``: the scenario column, or None) written to ``output`` as the DuckDB
+    path writes them, and summarised."""
+    from sqlglot import exp
+
+    from ..evaluation.plan import MET, STATUS
+    from ..evaluation.sqlplan import outputs, runtime
+
+    duckdb = _duckdb()
+    con = duckdb.connect()
+    try:
+        keys = [] if names is None else ["scenario"]
+        con.register("_kpi_arrays", {**({} if names is None else {"scenario": names}), **arrays})
+        sql = runtime("duckdb")
+        cols = [exp.column(k, quoted=True) for k in keys]
+        for (nm, f), col in zip(outputs(model), arrays):
+            e = exp.column(col, quoted=True)
+            if f == MET:
+                e = exp.cast(e, "boolean")
+            elif f == STATUS:
+                e = sql.status_text(e)
+            cols.append(exp.alias_(e, col, quoted=True))
+        query = exp.select(*cols).from_("_kpi_arrays")
+        con.execute(_sql(_copy(query, output, fmt)))
+        rows, counts, worst, keys = summarise(con, model, results_of(output, fmt) if fmt == "parquet"
+                                              else exp.Subquery(this=query), keys)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot write {output}: {_first_line(exc)}") from None
+    finally:
+        con.close()
+    return Summary(model, label, engine, rows, counts, worst, keys, time.perf_counter() - start, output)
 
 
 def evaluate_columns(model: Model, columns: dict, n: int) -> list[dict]:

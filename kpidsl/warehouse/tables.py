@@ -22,6 +22,9 @@ CSV_THRESHOLD = 4_000_000
 #: The output formats, by file suffix.
 OUTPUTS = (".csv", ".parquet", ".jsonl")
 ENGINES = ("auto", "numpy", "duckdb", "spark")
+#: The dialects ``kpi sql`` writes (``kpidsl.evaluation.sqlplan.DIALECTS``, named here so that the
+#: command line lists them without importing sqlglot).
+DIALECTS = ("duckdb", "postgres", "spark", "bigquery", "snowflake", "databricks", "trino")
 
 
 class WarehouseError(Exception):
@@ -81,6 +84,17 @@ def output_format(path: str) -> str:
     return {".csv": "csv", ".parquet": "parquet", ".jsonl": "json"}[suffix]
 
 
+def sql_text(model: Model, table: str, dialect: str, keys: tuple[str, ...] = ()) -> str:
+    """The query of ``model`` over ``table`` for ``dialect`` (``kpi sql``); ``WarehouseError`` when a
+    name cannot be written for the dialect."""
+    from ..evaluation import sqlplan
+
+    try:
+        return sqlplan.render(model, table, dialect, keys) + ";\n"
+    except sqlplan.SqlError as exc:
+        raise WarehouseError(str(exc), 1) from None
+
+
 def columns_of(model: Model, names: list[str], where: str, csv: bool) -> tuple[list[str], list[str]]:
     """The table's columns split into supplied names and key columns carried to the output. A column
     named like a computed indicator is an error; so, in a CSV file, is an undeclared name other than
@@ -106,4 +120,4 @@ def columns_of(model: Model, names: list[str], where: str, csv: bool) -> tuple[l
 
 
 __all__ = ["Source", "source_of", "wants_engine", "output_format", "columns_of", "WarehouseError", "CSV_THRESHOLD",
-           "OUTPUTS", "ENGINES"]
+           "OUTPUTS", "ENGINES", "DIALECTS", "sql_text"]
