@@ -21,7 +21,7 @@ VIEW = "_kpi_source"
 
 
 class NotHere(Exception):
-    """This CSV file is for the NumPy path: cells DuckDB does not read as numbers (``75%``, ``1_000``),
+    """This CSV file is for the NumPy path: cells DuckDB does not read as numbers (``75%``, ``833万``),
     or scenario names that repeat or name in-file scenarios (rows that must be merged)."""
 
 

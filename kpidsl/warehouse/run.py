@@ -49,7 +49,7 @@ def evaluate(model: Model, spec: str, engine: str, output: str | None, sets: tup
     except duck.NotHere:
         if engine == "duckdb":
             raise WarehouseError(f"{spec}: DuckDB cannot read this CSV file as it is (cells such as `75%` or "
-                                 "`1_000`, or scenario rows to merge); use --engine numpy") from None
+                                 "`833万`, or scenario rows to merge); use --engine numpy") from None
         return numpy_path(model, source, output, fmt, sets, allow_missing) if output is not None else None
 
 
