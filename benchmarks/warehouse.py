@@ -189,6 +189,8 @@ def main() -> int:
     ap.add_argument("--csv-rows", type=int, default=1_000_000, help="CSV rows (W2)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep", metavar="DIR", help="write (once) and keep the data in DIR")
+    ap.add_argument("--threshold-rows", default="2000,20000,100000", metavar="N,N,…",
+                    help="CSV sizes timed on both engines")
     args = ap.parse_args()
     kpi = kpi_command()
     with tempfile.TemporaryDirectory() as tmp:
@@ -226,7 +228,7 @@ def main() -> int:
         w2 = p / d >= W2_GOAL and same
 
         print("CSV threshold: the size from which DuckDB is faster end to end")
-        for rows in (2_000, 20_000, 100_000):
+        for rows in map(int, args.threshold_rows.split(",")):
             small = os.path.join(tmp, f"small-{rows}.csv")
             generate(small, rows, "csv")
             times = [timed([*kpi, "eval", str(MODEL), "--data", small, "--output", os.path.join(tmp, "t.csv"),

@@ -166,6 +166,9 @@ def test_missing_values(kpi, tmp_path, parquet):
     assert code == 1 and "`csat_support` has no value in 3 rows" in out and "--allow-missing" in out
     code, out = kpi("eval", ECOMMERCE, "--data", data, "--engine", "duckdb", "--allow-missing")
     assert code == 0 and "satisfaction: 3 no-data" in out
+    code, out = kpi("eval", ECOMMERCE, "--data", data, "--engine", "duckdb", "--output", "o.parquet")
+    assert code == 1 and "`csat_support` has no value in 3 rows" in out
+    assert sorted(os.listdir(".")) == ["rows.csv", "rows.parquet"]  # nothing written, no temporary file left
     code, out = kpi("eval", ECOMMERCE, "--data", data, "--engine", "numpy", "--output", "o.csv")
     assert code == 1 and "`csat_support` has no value in 3 rows" in out
 
@@ -186,6 +189,8 @@ def test_usage_errors(kpi, tmp_path, parquet):
     assert code == 2 and "is computed by its `value` formula" in out
     code, out = kpi("eval", ECOMMERCE, "--data", str(tmp_path / "none.parquet"))
     assert code == 2 and "cannot read it" in out
+    code, out = kpi("eval", ECOMMERCE, "--data", parquet, "--output", str(tmp_path / "no" / "out.csv"))
+    assert code == 2 and "cannot write" in out and "No such file" in out
 
 
 def test_small_csv_stays_on_the_table_path(kpi, tmp_path):

@@ -14,9 +14,9 @@ dialect whose SQL differs overrides entries in a subclass (``Spark``'s ``FLOOR``
 a new primitive is one entry.
 
 The steps become a chain of CTEs, one per level of dependency: a register read once is inlined
-into its reader, a small expression into every reader, and anything else is a column of the CTE of
-its level. Each inlined expression appears once or is at most ``SMALL`` nodes, so the query grows
-linearly with the plan, however deep its chains.
+into its reader, a tiny one (``-x``) into every reader, and anything else is a column of the CTE of
+its level, named results always. Each inlined expression appears once or is at most ``SMALL`` nodes,
+so the query grows linearly with the plan, however deep its chains.
 
 sqlglot is imported here only; importing ``kpidsl`` or the other runtimes does not import it.
 """
@@ -33,8 +33,8 @@ from .plan import ACHIEVEMENT, CODES, DRAG, FIELDS, INLINE, MET, SCORE, STATUS, 
 
 #: The prefix of the query's own column names: a key column may not start with it.
 PREFIX = "_kpi_"
-#: Inline an expression into every reader when it has at most this many nodes.
-SMALL = 12
+#: Inline a temporary into every reader when it has at most this many nodes (recomputed by each).
+SMALL = 4
 #: Operators whose result is a condition (BOOLEAN); ``pick`` and ``copy`` give what they are given.
 CONDITIONS = frozenset(("ge", "le", "gt", "lt", "eq", "ne", "not", "and", "or", "if_cond", "known", "exceeds"))
 #: The output columns of an indicator, by field: ``<name>_<field>``.
@@ -210,8 +210,9 @@ class Sql:
             err = _bin(exp.Add, err, e)
         case = exp.Case().when(self.is_finite(total.copy()), _bin(exp.Add, total.copy(), err))
         inputs = [self.is_finite(a.copy()) for a in args if not self.finite(a)]
-        case = case.when(exp.and_(*inputs) if inputs else exp.true(), exp.null())  # an overflow
-        return case.else_(self.nan_free(total))
+        if not inputs:  # finite operands: a sum that is not finite overflowed
+            return case
+        return case.when(exp.and_(*inputs), exp.null()).else_(self.nan_free(total))
 
     def avg(self, *args):
         return _bin(exp.Div, self.sum(*args), number(float(len(args))))
@@ -303,9 +304,14 @@ class Postgres(Sql):
 
 
 class BigQuery(Sql):
+    """In BigQuery NaN equals nothing, itself included: NULLIF cannot find it."""
+
     DIALECT = "bigquery"
     MAX_NAME = 300
     NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+    def nan_free(self, e):
+        return exp.Case().when(exp.Anonymous(this="IS_NAN", expressions=[e]), exp.null()).else_(e.copy())
 
 
 class Snowflake(Sql):
@@ -510,10 +516,8 @@ class _Emitter:
     def place(self, reg: int, e: exp.Expression, size: int, level: int) -> None:
         """Materialise ``reg`` as a column, or keep it to inline into its readers."""
         named_output = reg < self.plan.temps_from and reg < len(FIELDS) * len(self.plan.slots)
-        if named_output:
+        if named_output:  # a column: its readers read it, never compute it again
             self.materialise(reg, e, level)
-            if size <= SMALL:
-                self.inline[reg] = (e.copy(), size, level)
         elif self.reads.get(reg, 0) <= 1 or size <= SMALL:
             self.inline[reg] = (e, size, level)
         else:
@@ -521,11 +525,13 @@ class _Emitter:
 
 
 def query(model: Model, table: str, dialect: str = "duckdb", keys: tuple[str, ...] = (),
-          columns: set[str] | None = None, overrides: dict[str, float] | None = None) -> exp.Expression:
+          columns: set[str] | None = None, overrides: dict[str, float] | None = None,
+          exact: frozenset[str] = frozenset()) -> exp.Expression:
     """The query of ``model`` over ``table`` for ``dialect``: ``keys`` (columns carried through) and
     the outputs of ``outputs(model)`` per row. ``columns``: the supplied names the table has (None:
     every name of ``supplied(model)``; the others are unknown); ``overrides``: names given one value
-    in every row (``--set``). ``SqlError`` for a name the dialect cannot hold or a key column named
+    in every row (``--set``); ``exact``: names whose columns hold no NaN or infinity (integers,
+    decimals), read without a check. ``SqlError`` for a name the dialect cannot hold or a key column named
     like an output or with the query's prefix."""
     plan = plan_of(model)
     sql = runtime(dialect)
@@ -549,7 +555,8 @@ def query(model: Model, table: str, dialect: str = "duckdb", keys: tuple[str, ..
         if n in overrides:
             em.add_input(reg, number(float(overrides[n])))
         elif columns is None or n in columns:  # a NaN or infinity in the table is unknown
-            em.add_input(reg, sql.fin(exp.cast(exp.column(n, quoted=True), "double")))
+            value = exp.cast(exp.column(n, quoted=True), "double")
+            em.add_input(reg, value if n in exact else sql.fin(value))
     for s in plan.steps:
         em.step(s)
     source = table_of(table)

@@ -7,6 +7,9 @@ identifiers quoted by sqlglot.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import threading
 import time
 
@@ -18,6 +21,9 @@ from .tables import Source, WarehouseError, columns_of
 
 #: The view the source is read through.
 VIEW = "_kpi_source"
+#: DuckDB's memory while results are written (it buffers row groups to keep rows in order: without
+#: a limit, 2 GB at 10 million rows; with it, 0.6 GB in the same time).
+MEMORY = "1GB"
 
 
 class NotHere(Exception):
@@ -39,8 +45,6 @@ def connect(source: Source | None = None):
     """A connection: to the database of a ``duckdb`` source (read only), else in memory."""
     duckdb = _duckdb()
     if source is not None and source.kind == "duckdb":
-        import os
-
         if not os.path.exists(source.path):
             raise WarehouseError(f"no such DuckDB database: {source.path}")
         try:
@@ -54,9 +58,10 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def open_source(con, source: Source, model: Model) -> tuple[str, list[str], list[str]]:
-    """The table to query (a view of the file, or the database's table), its value columns and its key
-    columns. A CSV file without a ``scenario`` column gets one: ``row1``, ``row2``, … as in the NumPy path."""
+def open_source(con, source: Source, model: Model) -> tuple[str, list[str], list[str], frozenset[str]]:
+    """The table to query (a view of the file, or the database's table), its value columns, its key
+    columns (a CSV file's are its ``scenario`` column, if it has one: see ``columns_of``), and the value
+    columns of types that hold no NaN or infinity."""
     duckdb = _duckdb()
     try:
         if source.kind == "duckdb":
@@ -69,6 +74,7 @@ def open_source(con, source: Source, model: Model) -> tuple[str, list[str], list
             rel = con.read_csv(source.path, header=True)
             table = VIEW
         names = list(rel.columns)
+        types = dict(zip(names, map(str, rel.types)))
     except duckdb.CatalogException:
         have = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
         raise WarehouseError(f"{source.path} has no table `{source.table}` (there are: "
@@ -83,46 +89,48 @@ def open_source(con, source: Source, model: Model) -> tuple[str, list[str], list
         rel = con.read_csv(source.path, header=True, dtype=dtype)
     if source.kind != "duckdb":
         rel.create_view(VIEW)
-    return table, values, keys
+    whole = frozenset(n for n in values if source.kind != "csv" and _EXACT.match(types[n]))
+    return table, values, keys, whole
 
 
-def profile(con, table: str, model: Model, values: list[str], keys: list[str], overrides: dict,
-            csv: bool) -> dict[str, int]:
-    """Name → how many rows give it no value, for each name the model needs (absent columns: all
-    rows). For a CSV file, ``NotHere`` when a cell is not a number DuckDB reads or when scenario rows
-    must be merged (a name twice, or the name of an in-file scenario), as the NumPy path merges them."""
-    duckdb = _duckdb()
+#: Column types that hold no NaN or infinity.
+_EXACT = re.compile(r"(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|DECIMAL\(.*\))$")
+
+
+def check_rows(con, model: Model, keys: list[str]) -> None:
+    """``NotHere`` when a CSV file's scenario rows must be merged (a name twice, or the name of an
+    in-file scenario, whose values the row starts from), as the NumPy path merges them."""
     from sqlglot import exp
 
-    needed = [n for n in plan_of(model).needed if n not in overrides]
-    counts = []
-    for n in needed:
-        if n in values:  # NULL, NaN and infinity are no value
-            finite = exp.Anonymous(this="isfinite", expressions=[exp.cast(exp.column(n, quoted=True), "double")])
-            counts.append(exp.Sum(this=exp.Case().when(finite, exp.Literal.number(0)).else_(exp.Literal.number(1))))
-        else:
-            counts.append(exp.Count(this=exp.Star()))
-    if csv:  # every value column is read, so that a cell that is not a number shows here
-        counts += [exp.Count(this=exp.column(n, quoted=True)) for n in values]
-    if csv and keys:
-        scen = exp.column(keys[0], quoted=True)
-        inner = exp.In(this=scen.copy(), expressions=[exp.Literal.string(n) for n in model.scenarios]) \
-            if model.scenarios else exp.false()
-        counts += [exp.Count(this=exp.Star()), exp.Count(this=exp.Distinct(expressions=[scen])),
-                   exp.Sum(this=exp.Case().when(inner, exp.Literal.number(1)).else_(exp.Literal.number(0)))]
-    if not counts:
-        return {}
+    scen = exp.column(keys[0], quoted=True)
+    inner = exp.In(this=scen.copy(), expressions=[exp.Literal.string(n) for n in model.scenarios]) \
+        if model.scenarios else exp.false()
+    q = exp.select(exp.Count(this=exp.Star()), exp.Count(this=exp.Distinct(expressions=[scen])),
+                   exp.Sum(this=exp.Case().when(inner, exp.Literal.number(1)).else_(exp.Literal.number(0))))
+    rows, distinct, named = con.execute(_sql(q.from_(VIEW))).fetchone()
+    if rows != distinct or named:
+        raise NotHere()
+
+
+def missing_columns(model: Model, overrides: dict) -> list[str]:
+    """The output columns whose NULLs are missing values: the value of each name the model needs."""
+    from ..evaluation.plan import VALUE
+
+    return [sqlplan.output_name(n, VALUE) for n in plan_of(model).needed if n not in overrides]
+
+
+def _beside(path: str) -> str:
+    """A fresh name in ``path``'s folder for the file being written."""
+    import tempfile
+
+    folder, name = os.path.split(os.path.abspath(path))
     try:
-        row = con.execute(_sql(exp.select(*counts).from_(sqlplan.table_of(table)))).fetchone()
-    except duckdb.ConversionException:
-        if csv:
-            raise NotHere() from None
-        raise
-    if csv and keys:
-        rows, distinct, named = row[-3:]
-        if rows != distinct or named:
-            raise NotHere()
-    return {n: int(c or 0) for n, c in zip(needed, row) if c}
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise WarehouseError(f"cannot write {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+    os.unlink(tmp)  # DuckDB creates it
+    return tmp
 
 
 def _copy(query, path: str, fmt: str):
@@ -170,60 +178,99 @@ def evaluate(model: Model, source: Source, output: str | None, fmt: str | None, 
 
     start = time.perf_counter()
     con = connect(source)
+    tmp = None
     try:
-        table, values, keys = open_source(con, source, model)
-        gone = profile(con, table, model, values, keys, overrides, source.kind == "csv")
-    except BaseException:
-        con.close()
-        raise
-    if gone and not allow_missing:
-        con.close()
-        raise WarehouseError("; ".join(f"`{n}` has no value in {c:,} row{'s' if c != 1 else ''}" for n, c in gone.items())
-                             + ": supply the missing values, or pass --allow-missing", 1)
-    try:
-        query = sqlplan.query(model, table, "duckdb", tuple(keys), columns=set(values), overrides=overrides)
-        if output is not None:
-            run_with_progress(con, _sql(_copy(query, output, fmt)), progress)
-        results = results_of(output, fmt) if fmt == "parquet" else exp.Subquery(this=query)
-        rows, counts, worst, shown = summarise(con, model, results, keys, progress if output is None else None)
+        table, values, keys, whole = open_source(con, source, model)
+        if source.kind == "csv" and keys:
+            check_rows(con, model, keys)
+        query = sqlplan.query(model, table, "duckdb", tuple(keys), columns=set(values), overrides=overrides,
+                              exact=whole)
+        if output is not None:  # written beside it, renamed once complete and checked
+            tmp = _beside(output)
+            con.execute(f"SET memory_limit = '{MEMORY}'")  # the writer buffers within it, in row order
+            run_with_progress(con, _sql(_copy(query, tmp, fmt)), progress)
+            con.execute("RESET memory_limit")
+        results = results_of(tmp, fmt) if fmt == "parquet" else exp.Subquery(this=query)
+        rows, counts, worst, shown, gone = summarise(con, model, results, keys, missing_columns(model, overrides),
+                                                     progress if output is None else None)
+        if gone and not allow_missing:
+            raise WarehouseError("; ".join(f"`{n}` has no value in {c:,} row{'s' if c != 1 else ''}"
+                                           for n, c in gone.items())
+                                 + ": supply the missing values, or pass --allow-missing", 1)
+        if tmp is not None:
+            os.replace(tmp, output)
+            tmp = None
     except sqlplan.SqlError as exc:
         raise WarehouseError(str(exc)) from None
+    except duckdb.ConversionException:
+        if source.kind == "csv":
+            raise NotHere() from None
+        raise
     except duckdb.Error as exc:
         raise WarehouseError(f"DuckDB could not evaluate {source.label}: {_first_line(exc)}") from None
     finally:
         con.close()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
     return Summary(model, source.label, "duckdb", rows, counts, worst, shown, time.perf_counter() - start, output)
 
 
 def results_of(output: str, fmt: str):
-    """The results file as a table to query."""
+    """The results file as a table to query (a Parquet file with its row numbers, ``file_row_number``)."""
     from sqlglot import exp
 
     reader = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json"}[fmt]
-    return exp.Table(this=exp.Anonymous(this=reader, expressions=[exp.Literal.string(output)]))
+    args = [exp.Literal.string(output)]
+    if fmt == "parquet":
+        args.append(exp.EQ(this=exp.column("file_row_number"), expression=exp.true()))
+    return exp.Table(this=exp.Anonymous(this=reader, expressions=args))
 
 
-def summarise(con, model: Model, results, keys: list[str], progress: Progress | None = None):
-    """``(rows, status counts per top indicator, the lowest-scoring rows, the key columns they show)``
-    of ``results`` (a table or subquery): what the summary reads is kept in a temporary table first,
-    with a ``row`` number when there are no keys."""
+def summarise(con, model: Model, results, keys: list[str], missing: list[str] = (),
+              progress: Progress | None = None):
+    """``(rows, status counts per top indicator, the lowest-scoring rows, the key columns they show,
+    name → rows where it is missing)`` of ``results``: a Parquet file of ``results_of`` (read as it
+    is), or a subquery whose columns the summary reads are kept in a temporary table first (``missing``:
+    the value columns whose NULLs are missing values, kept as flags). Without keys, rows are shown by
+    number."""
     from sqlglot import exp
 
     cols = [exp.column(c, quoted=True) for c in (*keys, *summary_columns(model))]
+    is_file = isinstance(results, exp.Table)
+    if is_file:
+        cols += [exp.column(c, quoted=True) for c in missing]
+    else:
+        cols += [exp.alias_(exp.Is(this=exp.column(c, quoted=True), expression=exp.null()), c, quoted=True)
+                 for c in missing]
     if not keys:
-        cols.insert(0, exp.alias_(exp.Window(this=exp.RowNumber()), "row", quoted=True))
+        number = (_bin_add(exp.column("file_row_number"), 1) if is_file
+                  else exp.Window(this=exp.RowNumber()))
+        cols.insert(0, exp.alias_(number, "row", quoted=True))
         keys = ["row"]
     alias = exp.TableAlias(this=exp.to_identifier("_kpi_results", quoted=True))
-    kept = exp.select(*cols).from_(exp.Subquery(this=results.this, alias=alias) if isinstance(results, exp.Subquery)
-                                   else results)
-    create = exp.Create(this=exp.to_table("_kpi_summary"), kind="TABLE", expression=kept,
+    kept = exp.select(*cols).from_(results if is_file else exp.Subquery(this=results.this, alias=alias))
+    create = exp.Create(this=exp.to_table("_kpi_summary"), kind="VIEW" if is_file else "TABLE", expression=kept,
                         properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
     run_with_progress(con, _sql(create), progress)
+    gone = {}
+    if missing:
+        flags = [exp.Sum(this=exp.Case().when(
+            exp.Is(this=exp.column(c, quoted=True), expression=exp.null()) if is_file else exp.column(c, quoted=True),
+            exp.Literal.number(1)).else_(exp.Literal.number(0))) for c in missing]
+        found = con.execute(_sql(exp.select(*flags).from_("_kpi_summary"))).fetchone()
+        gone = {c.rsplit("_", 1)[0]: int(k) for c, k in zip(missing, found) if k}
     counts_q, worst_q, n_q = summary_queries(model, exp.to_table("_kpi_summary"), keys)
     rows = con.execute(_sql(n_q)).fetchone()[0]
     counts = [(n, con.execute(_sql(q)).fetchall()) for n, q in counts_q]
     worst = con.execute(_sql(worst_q)).fetchall() if worst_q is not None else []
-    return rows, counts, worst, keys
+    return rows, counts, worst, keys, gone
+
+
+def _bin_add(e, k: int):
+    from sqlglot import exp
+
+    return exp.Add(this=e, expression=exp.Literal.number(k))
 
 
 def write_arrays(model: Model, names, arrays: dict, output: str, fmt: str, label: str, engine: str,
@@ -252,8 +299,8 @@ def write_arrays(model: Model, names, arrays: dict, output: str, fmt: str, label
             cols.append(exp.alias_(e, col, quoted=True))
         query = exp.select(*cols).from_("_kpi_arrays")
         con.execute(_sql(_copy(query, output, fmt)))
-        rows, counts, worst, keys = summarise(con, model, results_of(output, fmt) if fmt == "parquet"
-                                              else exp.Subquery(this=query), keys)
+        rows, counts, worst, keys, _ = summarise(con, model, results_of(output, fmt) if fmt == "parquet"
+                                                 else exp.Subquery(this=query), keys)
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot write {output}: {_first_line(exc)}") from None
     finally:
