@@ -20,13 +20,14 @@ VIEW = "_kpi_source"
 
 def available() -> str | None:
     """None when pyspark and Java can run here, else why not."""
+    import os
     import shutil
 
     try:
         import pyspark  # noqa: F401
     except ImportError:
         return "pyspark is not installed: pip install 'kpidsl[spark]'"
-    if shutil.which("java") is None and not __import__("os").environ.get("JAVA_HOME"):
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         return "Spark needs Java (17 or later), and no `java` was found"
     return None
 
