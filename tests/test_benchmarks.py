@@ -59,6 +59,7 @@ def test_warehouse_paths_agree():
                 timeout=300)
     assert "3,000 rows compared, 0 disagree" in done.stdout, done.stdout
     assert "files identical" in done.stdout and "W1 warehouse:" in done.stdout
+    assert "16,000 results compared, 0 differ" in done.stdout, done.stdout
 
 
 def test_batch_compare_finds_a_difference(tmp_path):

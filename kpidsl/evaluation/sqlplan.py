@@ -401,7 +401,6 @@ class _Emitter:
         self.inline: dict[int, tuple[exp.Expression, int, int]] = {}  # register -> (expr, size, level)
         self.columns: list[list[tuple[int, exp.Expression]]] = [[]]  # per level: (register, expr)
         self.finite: set[int] = set()
-        self.written = {s.out for s in plan.steps}
 
     def column(self, reg: int) -> exp.Expression:
         e = exp.column(f"{PREFIX}{reg}", quoted=True)
