@@ -193,6 +193,20 @@ def test_usage_errors(kpi, tmp_path, parquet):
     assert code == 2 and "cannot write" in out and "No such file" in out
 
 
+def test_parquet_summary_whatever_the_format(kpi, parquet):
+    code, out = kpi("eval", ECOMMERCE, "--data", parquet, "--format", "json")
+    assert code == 0 and "evaluated by duckdb" in out
+
+
+def test_large_csv_summary_only_for_the_table(kpi, tmp_path, monkeypatch):
+    monkeypatch.setattr(tables, "CSV_THRESHOLD", 10)
+    data = _csv(tmp_path)
+    code, out = kpi("eval", ECOMMERCE, "--data", data)
+    assert code == 0 and "3 rows of" in out and "evaluated by duckdb" in out
+    code, out = kpi("eval", ECOMMERCE, "--data", data, "--format", "csv")
+    assert code == 0 and out.startswith("scenario,indicator,label,")
+
+
 def test_small_csv_stays_on_the_table_path(kpi, tmp_path):
     data = _csv(tmp_path)
     code, out = kpi("eval", ECOMMERCE, "--data", data)

@@ -262,8 +262,8 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     from ..data import DataError, left_out, select
 
     model = _load_for_eval(model_path)
-    if engine != "auto" or output is not None or (fmt == "table" and not scenarios and len(data_files) == 1):
-        _eval_engine(model, scenarios, data_files, sets, allow_missing, engine, output)
+    if engine != "auto" or output is not None or (not scenarios and len(data_files) == 1):
+        _eval_engine(model, scenarios, data_files, sets, allow_missing, engine, output, fmt == "table")
     if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv"):
         _eval_csv_batch(model, data_files[0], sets, allow_missing)
     try:
@@ -380,9 +380,10 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
 
 
 def _eval_engine(model: Model, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
-                 allow_missing: bool, engine: str, output: str | None) -> None:
+                 allow_missing: bool, engine: str, output: str | None, large_csv: bool) -> None:
     """``kpi eval`` on a warehouse engine (docs/warehouse.md): a summary, results to ``--output``.
-    Returns when the data is for the other paths (a small CSV file, TOML, JSON, YAML)."""
+    Returns when the data is for the other paths (TOML, JSON, YAML, a small CSV file, or a large one
+    unless ``large_csv``)."""
     from ..warehouse.report import Progress
     from ..warehouse.run import evaluate
     from ..warehouse.tables import WarehouseError
@@ -391,7 +392,8 @@ def _eval_engine(model: Model, scenarios: tuple[str, ...], data_files: tuple[str
         if scenarios or len(data_files) != 1:
             _fail("--engine and --output evaluate the rows of one --data file; leave out --scenario")
     try:
-        summary = evaluate(model, data_files[0], engine, output, sets, allow_missing, Progress.for_stream(sys.stderr))
+        summary = evaluate(model, data_files[0], engine, output, sets, allow_missing, Progress.for_stream(sys.stderr),
+                           large_csv)
     except WarehouseError as exc:
         _fail(str(exc), exc.code)
     if summary is None:

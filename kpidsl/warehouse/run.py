@@ -15,10 +15,11 @@ from .tables import Source, WarehouseError, output_format, source_of, wants_engi
 
 
 def evaluate(model: Model, spec: str, engine: str, output: str | None, sets: tuple[str, ...],
-             allow_missing: bool, progress: Progress | None = None) -> Summary | None:
+             allow_missing: bool, progress: Progress | None = None, large_csv: bool = True) -> Summary | None:
     """Evaluate the data ``spec`` names on ``engine`` (``auto``: by the data), ``sets`` (``NAME=VALUE``)
-    overriding columns; None when it is for the scenario-by-scenario or CSV paths of ``kpi eval`` (a
-    small CSV file without ``--output``)."""
+    overriding columns; None when it is for the scenario-by-scenario or CSV paths of ``kpi eval``: a
+    CSV file without ``--output`` or ``--engine`` that is small, or large but not ``large_csv`` (the
+    output asked for is the side-by-side table or the long CSV)."""
     from ..data import DataError, check_names, parse_set
 
     try:
@@ -38,6 +39,8 @@ def evaluate(model: Model, spec: str, engine: str, output: str | None, sets: tup
         from . import spark
 
         return spark.evaluate(model, source, output, fmt, overrides, allow_missing)
+    if source.kind == "csv" and not explicit and not large_csv:
+        return None
     if engine == "numpy" or not wants_engine(source, engine, output):
         if source.kind != "csv":
             raise WarehouseError(f"--data {spec}: the NumPy path reads CSV files; use --engine duckdb")
