@@ -91,9 +91,11 @@ def numpy_path(model: Model, source: Source, output: str, fmt: str, sets: tuple[
 def _named(path: str) -> bool:
     """Whether a CSV file's first column is ``scenario`` (else its rows are numbered, not named)."""
     import csv
+    import io
 
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        for row in csv.reader(fh):
-            if any(c.strip() for c in row):
-                return row[0].strip() == "scenario"
+    from ..data import read_text
+
+    for row in csv.reader(io.StringIO(read_text(path))):
+        if any(c.strip() for c in row):
+            return row[0].strip() == "scenario"
     return False
