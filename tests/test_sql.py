@@ -240,6 +240,7 @@ def test_sqlglot_and_duckdb_not_imported_by_kpidsl_or_the_other_runtimes():
     import sys
 
     code = ("import sys, kpidsl; from kpidsl.evaluation import arrays, scalar; import kpidsl.cli.commands; "
+            "from kpidsl.warehouse import report, run, tables; "
             "print(sorted(m for m in ('sqlglot', 'duckdb', 'pyspark') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -384,13 +384,20 @@ def _eval_engine(model: Model, scenarios: tuple[str, ...], data_files: tuple[str
     """``kpi eval`` on a warehouse engine (docs/warehouse.md): a summary, results to ``--output``.
     Returns when the data is for the other paths (TOML, JSON, YAML, a small CSV file, or a large one
     unless ``large_csv``)."""
-    from ..warehouse.report import Progress
-    from ..warehouse.run import evaluate
-    from ..warehouse.tables import WarehouseError
+    from ..warehouse.tables import WarehouseError, source_of
 
     if engine != "auto" or output is not None:
         if scenarios or len(data_files) != 1:
             _fail("--engine and --output evaluate the rows of one --data file; leave out --scenario")
+    else:
+        try:
+            if source_of(data_files[0]) is None:  # TOML, JSON, YAML: nothing more is imported
+                return
+        except WarehouseError as exc:
+            _fail(str(exc), exc.code)
+    from ..warehouse.report import Progress
+    from ..warehouse.run import evaluate
+
     try:
         summary = evaluate(model, data_files[0], engine, output, sets, allow_missing, Progress.for_stream(sys.stderr),
                            large_csv)

@@ -1,6 +1,7 @@
 """What an engine run shows: a progress bar on standard error while it runs, and a summary after.
 
-The summary is computed in the engine from the results: rows evaluated, the count of each status of
+sqlglot is imported by the functions that build queries, once an engine runs. The summary is
+computed in the engine from the results: rows evaluated, the count of each status of
 every top indicator (a KGI or a top-level metric), and the rows with the lowest scores of the first.
 """
 
@@ -12,7 +13,6 @@ import attrs
 
 from ..compiler.model import Model
 from ..evaluation.plan import SCORE, STATUS, STATUSES
-from ..evaluation.sqlplan import output_name, outputs
 
 #: How many of the lowest-scoring rows the summary lists.
 WORST = 5
@@ -53,12 +53,16 @@ class Progress:
 
 def tops(model: Model) -> list[str]:
     """The top indicators with a status, in output order."""
+    from ..evaluation.sqlplan import outputs
+
     statuses = {n for n, f in outputs(model) if f == STATUS}
     return [n for n in model.order if model.indicators[n].parent is None and n in statuses]
 
 
 def summary_columns(model: Model) -> list[str]:
     """The output columns the summary reads."""
+    from ..evaluation.sqlplan import output_name
+
     top = tops(model)
     cols = [output_name(n, STATUS) for n in top]
     if top:
@@ -70,6 +74,8 @@ def summary_queries(model: Model, results, keys: list[str]):
     """``(per top indicator: its status counts query, the lowest-scores query or None, the row count
     query)`` over the relation ``results`` (a sqlglot table or subquery)."""
     from sqlglot import exp
+
+    from ..evaluation.sqlplan import output_name
 
     def src():
         return results.copy()
