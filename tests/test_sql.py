@@ -177,6 +177,7 @@ def test_query_size_grows_linearly(make):
 
 
 def test_deep_models_run_on_duckdb():
+    assert len(sqlplan.staged(sqlplan.query(kpidsl.load_text(_chain(60)), "t"), duck.STAGE)) > 2  # in stages
     for text in (_chain(60), _formula(40)):
         model = kpidsl.load_text(text)
         rows = [{"x": v} for v in (0.0, 0.5, 3.0, 1e6)] + [{}]

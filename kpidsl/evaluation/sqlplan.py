@@ -582,6 +582,32 @@ def query(model: Model, table: str, dialect: str = "duckdb", keys: tuple[str, ..
     return result
 
 
+def staged(q: exp.Select, most: int) -> list[exp.Expression]:
+    """``q`` (a ``query``) as statements: a temporary table after every ``most`` CTEs, each built from
+    the one before, then ``q`` over the last. DuckDB plans a chain of hundreds of CTEs in time that
+    grows with its cube; in stages it grows linearly."""
+    with_ = q.args.get("with")
+    ctes = list(with_.expressions) if with_ is not None else []
+    if len(ctes) <= most:
+        return [q]
+    out: list[exp.Expression] = []
+    start = 0
+    while len(ctes) - start > most:
+        end = start + most - 1  # the CTE that becomes a table
+        body = ctes[end].this.copy()
+        for cte in ctes[start:end]:
+            body = body.with_(cte.alias_or_name and exp.to_identifier(cte.alias, quoted=True), as_=cte.this.copy(),
+                              copy=False)
+        out.append(exp.Create(this=exp.Table(this=exp.to_identifier(ctes[end].alias, quoted=True)), kind="TABLE",
+                              expression=body, properties=exp.Properties(expressions=[exp.TemporaryProperty()])))
+        start = end + 1
+    last = q.copy()
+    last.set("with", None)
+    for cte in ctes[start:]:
+        last = last.with_(exp.to_identifier(cte.alias, quoted=True), as_=cte.this.copy(), copy=False)
+    return out + [last]
+
+
 def _cte_name(i: int) -> exp.Table:
     return exp.Table(this=exp.to_identifier(f"{PREFIX}{i}", quoted=True))
 
@@ -592,5 +618,5 @@ def render(model: Model, table: str, dialect: str = "duckdb", keys: tuple[str, .
     return query(model, table, dialect, keys, **kw).sql(dialect=runtime(dialect).DIALECT, pretty=pretty)
 
 
-__all__ = ["query", "render", "outputs", "supplied", "output_name", "DIALECTS", "PRIMITIVES", "CONSTANTS",
+__all__ = ["query", "staged", "render", "outputs", "supplied", "output_name", "DIALECTS", "PRIMITIVES", "CONSTANTS",
            "SqlError", "Sql", "number", "table_of", "PREFIX"]

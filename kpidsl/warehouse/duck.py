@@ -21,6 +21,8 @@ from .tables import Source, WarehouseError, columns_of
 
 #: The view the source is read through.
 VIEW = "_kpi_source"
+#: CTEs in one statement at most (deeper plans run in stages of temporary tables: ``sqlplan.staged``).
+STAGE = 24
 #: DuckDB's memory while results are written (it buffers row groups to keep rows in order: without
 #: a limit, 2 GB at 10 million rows; with it, 0.6 GB in the same time).
 MEMORY = "1GB"
@@ -183,8 +185,8 @@ def evaluate(model: Model, source: Source, output: str | None, fmt: str | None, 
         table, values, keys, whole = open_source(con, source, model)
         if source.kind == "csv" and keys:
             check_rows(con, model, keys)
-        query = sqlplan.query(model, table, "duckdb", tuple(keys), columns=set(values), overrides=overrides,
-                              exact=whole)
+        query = _prepare(con, sqlplan.query(model, table, "duckdb", tuple(keys), columns=set(values),
+                                            overrides=overrides, exact=whole))
         if output is not None:  # written beside it, renamed once complete and checked
             tmp = _beside(output)
             con.execute(f"SET memory_limit = '{MEMORY}'")  # the writer buffers within it, in row order
@@ -214,6 +216,14 @@ def evaluate(model: Model, source: Source, output: str | None, fmt: str | None, 
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
     return Summary(model, source.label, "duckdb", rows, counts, worst, shown, time.perf_counter() - start, output)
+
+
+def _prepare(con, query):
+    """Run the stages of a deep query (``STAGE``); the query that remains."""
+    *stages, last = sqlplan.staged(query, STAGE)
+    for statement in stages:
+        con.execute(_sql(statement))
+    return last
 
 
 def results_of(output: str, fmt: str):
@@ -316,7 +326,7 @@ def evaluate_columns(model: Model, columns: dict, n: int) -> list[dict]:
     con = _duckdb().connect()
     try:
         con.register("data", {"_row": np.zeros(n), **{k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}})
-        rel = con.sql(_sql(sqlplan.query(model, "data", "duckdb", columns=set(columns))))
+        rel = con.sql(_sql(_prepare(con, sqlplan.query(model, "data", "duckdb", columns=set(columns)))))
         names = [d[0] for d in rel.description]
         return [dict(zip(names, r)) for r in rel.fetchall()]
     finally:
