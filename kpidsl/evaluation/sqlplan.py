@@ -586,7 +586,7 @@ def staged(q: exp.Select, most: int) -> list[exp.Expression]:
     """``q`` (a ``query``) as statements: a temporary table after every ``most`` CTEs, each built from
     the one before, then ``q`` over the last. DuckDB plans a chain of hundreds of CTEs in time that
     grows with its cube; in stages it grows linearly."""
-    with_ = q.args.get("with")
+    with_ = q.args.get("with_")
     ctes = list(with_.expressions) if with_ is not None else []
     if len(ctes) <= most:
         return [q]
@@ -602,7 +602,7 @@ def staged(q: exp.Select, most: int) -> list[exp.Expression]:
                               expression=body, properties=exp.Properties(expressions=[exp.TemporaryProperty()])))
         start = end + 1
     last = q.copy()
-    last.set("with", None)
+    last.set("with_", None)
     for cte in ctes[start:]:
         last = last.with_(exp.to_identifier(cte.alias, quoted=True), as_=cte.this.copy(), copy=False)
     return out + [last]
