@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("kpidsl.parsing",),
     ("kpidsl.compiler",),
     ("kpidsl.checking", "kpidsl.evaluation"),
-    ("kpidsl.data", "kpidsl.render"),
+    ("kpidsl.data", "kpidsl.render", "kpidsl.warehouse"),
     ("kpidsl.api",),
     ("kpidsl.cli", "kpidsl.lsp"),
     ("kpidsl.__main__",),
@@ -40,7 +40,7 @@ APART = (("kpidsl.checking", "kpidsl.evaluation"), ("kpidsl.cli", "kpidsl.lsp"))
 #: the cache must not load the compiler to do so.
 FRONT_ENDS = {
     "kpidsl.cli": ("kpidsl", "kpidsl.api", "kpidsl.errors", "kpidsl.render.*", "kpidsl.data",
-                   "kpidsl.checking.config", "kpidsl.checking.rules", "kpidsl.parsing.sources"),
+                   "kpidsl.checking.config", "kpidsl.checking.rules", "kpidsl.parsing.sources", "kpidsl.warehouse.*"),
     "kpidsl.lsp": ("kpidsl", "kpidsl.api", "kpidsl.errors", "kpidsl.gcpause", "kpidsl.render.*",
                    "kpidsl.checking.config", "kpidsl.checking.rules"),
 }

@@ -53,6 +53,15 @@ def test_batch_paths_agree():
     assert "P3 batches:" in done.stdout
 
 
+def test_warehouse_paths_agree():
+    pytest.importorskip("duckdb")
+    done = _run("warehouse.py", "--rows", "3000", "--csv-rows", "1000", "--runs", "1", "--threshold-rows", "100",
+                timeout=300)
+    assert "3,000 rows compared, 0 disagree" in done.stdout, done.stdout
+    assert "files identical" in done.stdout and "W1 warehouse:" in done.stdout
+    assert "16,000 results compared, 0 differ" in done.stdout, done.stdout
+
+
 def test_batch_compare_finds_a_difference(tmp_path):
     batch = _module("batch")
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"

@@ -15,6 +15,12 @@ np = pytest.importorskip("numpy")
 from kpidsl.evaluation import arrays  # noqa: E402
 
 RUNTIMES = {"scalar": scalar, "arrays": arrays}
+try:
+    from kpidsl.evaluation import sqlplan
+except ImportError:  # sqlglot is not installed
+    pass
+else:
+    RUNTIMES["sql"] = sqlplan
 
 
 @pytest.mark.parametrize("name", RUNTIMES)

@@ -310,9 +310,15 @@ def _as_of_date(ctx, param, value: str | None):
               help="The day the numbers stand at, for every scenario (past a `due`, a target not met is overdue).")
 @click.option("--period", metavar="PERIOD", help="Scenarios with periods: show this period (e.g. 2025-07).")
 @click.option("--to-date", "to_date", is_flag=True, help="Scenarios with periods: show the results to date.")
+@click.option("--engine", type=click.Choice(["auto", "numpy", "duckdb", "spark"]), default="auto", show_default=True,
+              help="What evaluates a --data file of many rows: auto picks DuckDB for Parquet, DuckDB tables "
+                   "and large CSV files (docs/warehouse.md).")
+@click.option("--output", metavar="FILE", help="Write every row's results to FILE (.csv, .parquet or .jsonl) "
+              "and print a summary.")
 def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
           fmt: str, allow_missing: bool, drags: int | None, drag_parents: bool, owners: bool, inputs: bool,
-          as_of=None, period: str | None = None, to_date: bool = False) -> None:
+          as_of=None, period: str | None = None, to_date: bool = False, engine: str = "auto",
+          output: str | None = None) -> None:
     """Evaluate scenarios of a model side by side (scenarios with periods: period by period and to date)."""
     from .. import api
     from ..render import evaluation as render_eval
@@ -321,9 +327,16 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     from . import periods as with_periods
 
     model = _load_for_eval(model_path)
-    if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv") and not (
-            period or to_date):
-        if not with_periods.is_series_csv(data_files[0]):
+    one_csv = not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv")
+    series = one_csv and with_periods.is_series_csv(data_files[0])
+    warehouse = engine != "auto" or output is not None
+    if warehouse and (series or period or to_date or as_of):
+        _fail("--engine and --output evaluate rows without periods or an as-of date; leave them out to evaluate "
+              + ("this file's periods and entities" if series else "with --period, --to-date or --as-of"))
+    if warehouse or (not scenarios and len(data_files) == 1 and not series and not (period or to_date or as_of)):
+        _eval_engine(model, scenarios, data_files, sets, allow_missing, engine, output, fmt == "table")
+    if fmt == "csv" and one_csv and not (period or to_date):
+        if not series:
             _eval_csv_batch(model, data_files[0], sets, allow_missing, as_of)
         else:
             with_periods.csv_rows(model, data_files[0], sets, allow_missing, as_of)
@@ -450,6 +463,57 @@ def _eval_csv_batch(model: Model, path: str, sets: tuple[str, ...], allow_missin
     for piece in iter_results_csv(model, names, result.fields):
         sys.stdout.write(piece)
     sys.exit(0)
+
+
+def _eval_engine(model: Model, scenarios: tuple[str, ...], data_files: tuple[str, ...], sets: tuple[str, ...],
+                 allow_missing: bool, engine: str, output: str | None, large_csv: bool) -> None:
+    """``kpi eval`` on a warehouse engine (docs/warehouse.md): a summary, results to ``--output``.
+    Returns when the data is for the other paths (TOML, JSON, YAML, a small CSV file, or a large one
+    unless ``large_csv``)."""
+    from ..warehouse.tables import WarehouseError, source_of
+
+    if engine != "auto" or output is not None:
+        if scenarios or len(data_files) != 1:
+            _fail("--engine and --output evaluate the rows of one --data file; leave out --scenario")
+    else:
+        try:
+            if source_of(data_files[0]) is None:  # TOML, JSON, YAML: nothing more is imported
+                return
+        except WarehouseError as exc:
+            _fail(str(exc), exc.code)
+    from ..warehouse.report import Progress
+    from ..warehouse.run import evaluate
+
+    try:
+        summary = evaluate(model, data_files[0], engine, output, sets, allow_missing, Progress.for_stream(sys.stderr),
+                           large_csv)
+    except WarehouseError as exc:
+        _fail(str(exc), exc.code)
+    if summary is None:
+        return
+    click.echo(summary.text(), nl=False)
+    sys.exit(0)
+
+
+@cli.command()
+@click.argument("model_path", metavar="MODEL")
+@click.option("--dialect", type=click.Choice(["duckdb", "postgres", "spark", "bigquery", "snowflake", "databricks",
+                                              "trino"]), default="duckdb", show_default=True,
+              help="The SQL dialect to write.")
+@click.option("--table", required=True, metavar="TABLE",
+              help="The table of scenarios: one row each, one column per input (SCHEMA.TABLE allowed).")
+@click.option("--key", "keys", multiple=True, metavar="COLUMN", help="Carry this column to every output row "
+              "(repeatable), e.g. --key store --key month.")
+def sql(model_path: str, dialect: str, table: str, keys: tuple[str, ...]) -> None:
+    """Print the SQL query that evaluates every row of a table (docs/warehouse.md)."""
+    from ..warehouse.tables import WarehouseError, sql_text
+
+    model = _load_for_eval(model_path)
+    try:
+        text = sql_text(model, table, dialect, keys)
+    except WarehouseError as exc:
+        _fail(str(exc), exc.code)
+    click.echo(text, nl=False)
 
 
 @cli.command()
