@@ -504,13 +504,15 @@ def _eval_engine(model: Model, scenarios: tuple[str, ...], data_files: tuple[str
               help="The table of scenarios: one row each, one column per input (SCHEMA.TABLE allowed).")
 @click.option("--key", "keys", multiple=True, metavar="COLUMN", help="Carry this column to every output row "
               "(repeatable), e.g. --key store --key month.")
-def sql(model_path: str, dialect: str, table: str, keys: tuple[str, ...]) -> None:
+@click.option("--as-of", "as_of", metavar="DATE", callback=_as_of_date,
+              help="The day the numbers stand at (past a `due`, a target not met is overdue).")
+def sql(model_path: str, dialect: str, table: str, keys: tuple[str, ...], as_of=None) -> None:
     """Print the SQL query that evaluates every row of a table (docs/warehouse.md)."""
     from ..warehouse.tables import WarehouseError, sql_text
 
     model = _load_for_eval(model_path)
     try:
-        text = sql_text(model, table, dialect, keys)
+        text = sql_text(model, table, dialect, keys, as_of)
     except WarehouseError as exc:
         _fail(str(exc), exc.code)
     click.echo(text, nl=False)

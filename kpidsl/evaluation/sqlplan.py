@@ -365,6 +365,13 @@ def outputs(model: Model) -> list[tuple[str, int]]:
             if f == VALUE or plan.reg(f, n) in written]
 
 
+def grade_outputs(model: Model) -> list[tuple[str, str, str | None]]:
+    """``(indicator, grade column, coefficient column or None)`` of each graded indicator, in output order."""
+    plan = plan_of(model)
+    return [(n, f"{n}_grade", None if plan.grades[n][1] is None else f"{n}_coefficient")
+            for n in model.order if n in plan.grades]
+
+
 def _problems(sql: Sql, names: list[str], what: str) -> list[str]:
     out = []
     for n in names:
@@ -512,6 +519,14 @@ class _Emitter:
             _meta(template, kpi_finite=True)
         self.place(s.out, template, size, level)
 
+    def read(self, reg: int, kind: str = "n") -> exp.Expression:
+        """``reg`` as the final projection reads it: its column, its inlined expression, or unknown."""
+        if reg in self.level:
+            return self.column(reg)
+        if reg in self.inline:
+            return self.inline[reg][0].copy()
+        return self.null(kind)
+
     def place(self, reg: int, e: exp.Expression, size: int, level: int) -> None:
         """Materialise ``reg`` as a column, or keep it to inline into its readers."""
         named_output = reg < self.plan.temps_from and reg < len(FIELDS) * len(self.plan.slots)
@@ -525,12 +540,14 @@ class _Emitter:
 
 def query(model: Model, table: str, dialect: str = "duckdb", keys: tuple[str, ...] = (),
           columns: set[str] | None = None, overrides: dict[str, float] | None = None,
-          exact: frozenset[str] = frozenset()) -> exp.Expression:
+          exact: frozenset[str] = frozenset(), grades: bool = False, as_of=None) -> exp.Expression:
     """The query of ``model`` over ``table`` for ``dialect``: ``keys`` (columns carried through) and
     the outputs of ``outputs(model)`` per row. ``columns``: the supplied names the table has (None:
     every name of ``supplied(model)``; the others are unknown); ``overrides``: names given one value
     in every row (``--set``); ``exact``: names whose columns hold no NaN or infinity (integers,
-    decimals), read without a check. ``SqlError`` for a name the dialect cannot hold or a key column named
+    decimals), read without a check; ``grades``: also each graded indicator's ``<name>_grade`` (the
+    grade's name) and ``<name>_coefficient`` (``grade_outputs``); ``as_of``: the day the numbers stand
+    at (a ``datetime.date``; without it nothing is overdue). ``SqlError`` for a name the dialect cannot hold or a key column named
     like an output or with the query's prefix."""
     plan = plan_of(model)
     sql = runtime(dialect)
@@ -538,6 +555,8 @@ def query(model: Model, table: str, dialect: str = "duckdb", keys: tuple[str, ..
     outs = outputs(model)
     out_names = [output_name(n, f) for n, f in outs]
     problems = _problems(sql, [n for n in names if columns is None or n in columns], "the column")
+    if grades:
+        out_names = out_names + [c for _, g, k in grade_outputs(model) for c in (g, k) if c is not None]
     problems += _problems(sql, out_names, "the output column")
     problems += _problems(sql, list(keys), "the key column")
     taken = set(out_names)
@@ -556,6 +575,8 @@ def query(model: Model, table: str, dialect: str = "duckdb", keys: tuple[str, ..
         elif columns is None or n in columns:  # a NaN or infinity in the table is unknown
             value = exp.cast(exp.column(n, quoted=True), "double")
             em.add_input(reg, value if n in exact else sql.fin(value))
+    if as_of is not None and plan.as_of is not None:
+        em.add_input(plan.as_of, number(float(as_of.toordinal())))
     for s in plan.steps:
         em.step(s)
     source = table_of(table)
@@ -569,12 +590,21 @@ def query(model: Model, table: str, dialect: str = "duckdb", keys: tuple[str, ..
                     .from_(_cte_name(i), copy=False))
     final = []
     k = len(plan.slots)
-    for (n, f), alias in zip(outs, out_names):
+    for (n, f), alias in zip(outs, out_names[:len(outs)]):
         reg = f * k + plan.slots[n]
         e = em.column(reg) if reg in em.level else em.null("c" if f == MET else "n")
         if f == STATUS:
             e = sql.status_text(e)
         final.append(exp.alias_(e, alias, quoted=True))
+    for n, grade, coef in grade_outputs(model) if grades else ():
+        g, c = plan.grades[n]
+        code = em.read(g)
+        case = exp.Case()
+        for i, gr in enumerate(model.grades):  # a grade's name is a string literal, quoted by sqlglot
+            case = case.when(_bin(exp.EQ, code.copy(), number(float(i))), exp.Literal.string(gr.name))
+        final.append(exp.alias_(case, grade, quoted=True))
+        if coef is not None:
+            final.append(exp.alias_(em.read(c), coef, quoted=True))
     result = exp.select(*[exp.column(kk, quoted=True) for kk in keys], *final).from_(
         _cte_name(len(ctes) - 1), copy=False)
     for i, cte in enumerate(ctes):

@@ -87,13 +87,14 @@ def output_format(path: str) -> str:
     return {".csv": "csv", ".parquet": "parquet", ".jsonl": "json"}[suffix]
 
 
-def sql_text(model: Model, table: str, dialect: str, keys: tuple[str, ...] = ()) -> str:
-    """The query of ``model`` over ``table`` for ``dialect`` (``kpi sql``); ``WarehouseError`` when a
-    name cannot be written for the dialect."""
+def sql_text(model: Model, table: str, dialect: str, keys: tuple[str, ...] = (), as_of=None) -> str:
+    """The query of ``model`` over ``table`` for ``dialect`` (``kpi sql``), with each graded indicator's
+    grade and coefficient, deadlines judged at ``as_of``; ``WarehouseError`` when a name cannot be
+    written for the dialect."""
     from ..evaluation import sqlplan
 
     try:
-        return sqlplan.render(model, table, dialect, keys) + ";\n"
+        return sqlplan.render(model, table, dialect, keys, grades=True, as_of=as_of) + ";\n"
     except sqlplan.SqlError as exc:
         raise WarehouseError(str(exc), 1) from None
 

@@ -1,0 +1,48 @@
+"""The SQL runtime gives grades, coefficients and overdue statuses as the scalar runtime does."""
+import datetime
+import pathlib
+
+import pytest
+
+from kpidsl import api
+from kpidsl.evaluation import sqlplan
+
+duckdb = pytest.importorskip("duckdb")
+REVIEW = pathlib.Path(__file__).parent / "data" / "review.kpi"
+
+
+@pytest.mark.parametrize("scenario", ["h1", "fy"])
+@pytest.mark.parametrize("as_of", [None, datetime.date(2025, 7, 15), datetime.date(2026, 1, 10)])
+def test_grades_and_deadlines_agree_with_the_scalar_runtime(scenario, as_of):
+    model = api.load(str(REVIEW))
+    values = model.scenarios[scenario].values | ({} if scenario == "h1" else model.scenarios["h1"].values
+                                                  | model.scenarios[scenario].values)
+    names = sqlplan.supplied(model)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (" + ", ".join(f'"{n}" DOUBLE' for n in names) + ")")
+    con.execute("INSERT INTO t VALUES (" + ", ".join("?" for _ in names) + ")", [values.get(n) for n in names])
+    text = sqlplan.render(model, "t", "duckdb", grades=True, as_of=as_of)
+    row = con.execute(text).fetchone()
+    got = dict(zip([d[0] for d in con.description], row))
+    day = as_of or datetime.date(1, 1, 1)  # the scalar runtime's "no as-of date" is an as-of before every deadline
+    ev = api.evaluate(model, values, name=scenario, as_of=day, allow_missing=True)
+    graded = [n for n, _, _ in sqlplan.grade_outputs(model)]
+    assert graded  # the review model grades its kgi and kpis
+    for n in graded:
+        res = ev.results[n]
+        assert got[f"{n}_grade"] == res.grade, n
+        assert got[f"{n}_coefficient"] == pytest.approx(res.coefficient, abs=1e-9), n
+        assert got[f"{n}_status"] == res.status, n
+    if as_of == datetime.date(2025, 7, 15) and scenario == "h1":
+        assert got["new_clients_status"] == "overdue"
+
+
+def test_kpi_sql_prints_grade_columns_and_takes_an_as_of_date():
+    from click.testing import CliRunner
+
+    from kpidsl.cli.commands import cli
+
+    done = CliRunner().invoke(cli, ["sql", str(REVIEW), "--table", "t", "--as-of", "2025-07-15"])
+    assert done.exit_code == 0, done.output
+    assert '"sales_grade"' in done.output and '"sales_coefficient"' in done.output
+    assert "THEN 'D'" in done.output  # a grade's name is a quoted string literal
