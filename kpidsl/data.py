@@ -643,40 +643,45 @@ def read_series_columns(path: str, model: Model):
         n = len(rows)
     else:  # no cell is quoted: a cell is what stands between commas
         header = header_line.split(",")
-        flat = body.rstrip("\n").replace("\n", ",").split(",")
-        n, rest = divmod(len(flat), len(header))
-        if rest or body.rstrip("\n").count("\n") + 1 != n:
-            return None  # a ragged or blank row
-        cols = {h.strip(): flat[i::len(header)] for i, h in enumerate(header)}
+        lines = body.rstrip("\n").split("\n")
+        n = len(lines)
+        cols = _read_block(text, lines, [h.strip() for h in header])
+        if cols is None:
+            flat = ",".join(lines).split(",")
+            if len(flat) != n * len(header):
+                return None  # a ragged or blank row
+            cols = {h.strip(): flat[i::len(header)] for i, h in enumerate(header)}
     width = len(header)
     if "period" not in cols or "" in cols or len(cols) != width:
         return None
-    texts = [c.strip() for c in cols.pop("period")]
-    names = [c.strip() for c in cols.pop("scenario")] if "scenario" in cols else None
-    entities = [c.strip() for c in cols.pop("entity")] if "entity" in cols else None
+    strip = (lambda cells: [c.strip() for c in cells]) if " " in text or "\t" in text else list
+    texts = strip(cols.pop("period"))
+    names = strip(cols.pop("scenario")) if "scenario" in cols else None
+    entities = strip(cols.pop("entity")) if "entity" in cols else None
     if "" in texts or (names and "" in names) or (entities and "" in entities):
         return None
     if names and any(nm in model.scenarios for nm in set(names)):
         return None
-    key_of = {}
-    for t in set(texts):
+    code_of = {t: i for i, t in enumerate(dict.fromkeys(texts))}  # distinct texts, in order of appearance
+    code = np.fromiter(map(code_of.__getitem__, texts), dtype=np.int64, count=n)
+    distinct = []
+    for t in code_of:
         period, _ = read_period(t)
         if period is None:
             return None
-        key_of[t] = (period, period.year * 1000 + period.index)
+        distinct.append(period)
     stem = Path(path).stem
     keys = list(zip(names, entities or [None] * n)) if names else entities or [None] * n
-    ids_of: dict = {}
-    ids = np.array([ids_of.setdefault(k, len(ids_of)) for k in keys], dtype=np.int64)
+    ids_of = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    ids = np.fromiter(map(ids_of.__getitem__, keys), dtype=np.int64, count=n)
     if not names:
         ids_of = {(stem, k): i for k, i in ids_of.items()}
-    periods = [key_of[t][0] for t in texts]
-    key = np.array([key_of[t][1] for t in texts], dtype=np.int64)
+    key = np.array([p.year * 1000 + p.index for p in distinct], dtype=np.int64)[code]
     order = np.lexsort((key, ids))
-    ids, key = ids[order], key[order]
+    ids, key, code = ids[order], key[order], code[order]
     if n > 1 and bool(((ids[1:] == ids[:-1]) & (key[1:] == key[:-1])).any()):
         return None  # a period given twice
-    kinds = np.fromiter((_KIND_CODES[p.kind] for p in periods), dtype=np.int8, count=n)[order]
+    kinds = np.array([_KIND_CODES[p.kind] for p in distinct], dtype=np.int8)[code]
     if n > 1 and bool(((ids[1:] == ids[:-1]) & (kinds[1:] != kinds[:-1])).any()):
         return None  # granularities mixed in a series
     columns = {}
@@ -684,11 +689,34 @@ def read_series_columns(path: str, model: Model):
         ind = model.indicators.get(k)
         if ind is None or ind.formula is not None:
             return None
-        arr = _parse_column(cells)
+        arr = cells if isinstance(cells, np.ndarray) else _parse_column(cells)
         if arr is None:
             return None
         columns[k] = arr[order]
-    return list(ids_of), ids, [periods[i] for i in order.tolist()], columns
+    return list(ids_of), ids, list(map(distinct.__getitem__, code.tolist())), columns
+
+
+def _read_block(text: str, lines: list[str], header: list[str]) -> dict | None:
+    """The columns of an unquoted CSV body's ``lines`` read in one pass by NumPy's C reader: the
+    ``period``, ``scenario`` and ``entity`` columns as lists of strings, the others as float64
+    arrays. None where a cell might not be read as ``_parse_column`` reads it (text beyond ASCII, a
+    space, a ``.`` not between digits, an empty cell, a word, a number that is not finite) or a row
+    is ragged or blank: the caller then splits the cells in Python and reads them one by one."""
+    import numpy as np
+
+    if len(set(header)) != len(header) or not text.isascii() or " " in text or "\t" in text or not _dots_ok(text):
+        return None
+    words = ("period", "scenario", "entity")
+    dtype = [(f"c{i}", object if h in words else np.float64) for i, h in enumerate(header)]
+    try:
+        block = np.loadtxt(lines, delimiter=",", dtype=dtype, comments=None, ndmin=1)
+    except ValueError:
+        return None
+    if len(block) != len(lines):
+        return None  # loadtxt skips a blank line
+    cols = {h: block[f"c{i}"].tolist() if h in words else block[f"c{i}"] for i, h in enumerate(header)}
+    return cols if all(np.isfinite(x).all() for h, x in cols.items() if h not in words) else None
+
 
 
 _KIND_CODES = {kind: i for i, kind in enumerate(PERIOD_KINDS)}

@@ -284,10 +284,12 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
             out[reg] = np.full(n, NAN) if col is None else np.where(rows >= 0, np.asarray(col)[rows], NAN)
         return out
 
+    distinct = list(dict.fromkeys(periods))  # what depends on the period alone is computed once for each
+    code = np.fromiter(map({p: i for i, p in enumerate(distinct)}.__getitem__, periods), dtype=np.int64, count=n)
     days = None
     if plan.as_of is not None:  # a deadline somewhere: each row's as-of day
-        days = as_of if as_of is not None else np.fromiter(
-            (float(period_end(p).toordinal()) for p in periods), dtype=np.float64, count=n)
+        days = as_of if as_of is not None else np.array(
+            [float(period_end(p).toordinal()) for p in distinct], dtype=np.float64)[code]
     keep: list = []
     # the rows on their own: asked for, or where an additive indicator's levels are formulas (their
     # levels to date are the sums of what those give in each period)
@@ -296,7 +298,7 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
         r = keep[0]
     else:
         own, r = None, None
-    year = np.array([p.year for p in periods], dtype=np.int64)
+    year = np.array([p.year for p in distinct], dtype=np.int64)[code]
     start = np.ones(n, dtype=bool)
     if n > 1:
         start[1:] = series[1:] != series[:-1]
@@ -326,9 +328,7 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
     with np.errstate(all="ignore"):
         to_date = evaluate_columns(model, agg, n, days, plan=to_date_plan, fed={**fed_cols, **lag_cols}, keep=keep_td)
         if model.settings.to_date != "series":
-            counts: dict = {}  # per (kind, year), computed once
-            total = np.array([counts.get((p.kind, p.year)) or counts.setdefault((p.kind, p.year), per_year(p.kind, p.year))
-                              for p in periods], dtype=np.float64)
+            total = np.array([per_year(p.kind, p.year) for p in distinct], dtype=np.float64)[code]
         else:
             ends = np.flatnonzero(np.append(series[1:] != series[:-1], True)) if n else np.array([], dtype=np.int64)
             sizes = np.diff(np.append(-1, ends))
