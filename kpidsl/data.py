@@ -364,7 +364,7 @@ def results_csv(model: Model, scenario_names, fields) -> str:
     return "".join(iter_results_csv(model, scenario_names, fields))
 
 
-def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096):
+def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096, targets=None):
     """The CSV of evaluation results in pieces: the header, then blocks of rows.
 
     ``fields(name)`` gives the declaration's ``(value, met, achievement, score, status)`` over the
@@ -373,7 +373,9 @@ def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096):
     as the value rounded to 12 significant digits (``0.75``, not ``0.7499999999999997``); unknown
     and non-finite values, and statuses an indicator does not have, are empty cells. When the model
     declares grades, ``fields`` gives two more arrays, the grade (an index into ``model.grades``, NaN
-    for none) and its coefficient, written as the columns of ``GRADE_COLUMNS``.
+    for none) and its coefficient, written as the columns of ``GRADE_COLUMNS``. ``targets(name)``,
+    when given, is the ``target`` cell's text for each scenario (the level its score was computed
+    against); else the cell is the target as written.
     """
     import numpy as np
 
@@ -384,9 +386,9 @@ def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096):
     grade_names = np.array(["", *(csv_text(g.name) for g in model.grades)], dtype=object)
     names = list(model.order)
     inds = model.indicators
-    prefix = {nm: ",".join((csv_text(nm), csv_text(inds[nm].label), inds[nm].kind, csv_text(inds[nm].unit),
-                            csv_text(inds[nm].target.text if inds[nm].target else None)))
-              for nm in names}
+    base = {nm: ",".join((csv_text(nm), csv_text(inds[nm].label), inds[nm].kind, csv_text(inds[nm].unit)))
+            for nm in names}
+    prefix = {nm: f"{base[nm]},{csv_text(inds[nm].target.text if inds[nm].target else None)}" for nm in names}
     status_text = np.array([s or "" for s in STATUSES], dtype=object)
     met_text = {1.0: "true", 0.0: "false"}
     quoted = [csv_text(nm) for nm in scenario_names]
@@ -397,8 +399,9 @@ def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096):
             rows = []
             for nm in names:
                 value, met, ach, score, status = (c[lo:hi] for c in cols[nm][:5])
-                head = prefix[nm]
-                row = [f"{head},{v},{m},{a},{s},{st}" for v, m, a, s, st in zip(
+                heads = [prefix[nm]] * (hi - lo) if targets is None else [
+                    f"{base[nm]},{csv_text(t)}" for t in targets(nm)[lo:hi]]
+                row = [f"{head},{v},{m},{a},{s},{st}" for head, v, m, a, s, st in zip(heads,
                     _number_texts(value), [met_text.get(x, "") for x in met.tolist()], _number_texts(ach),
                     _number_texts(score), status_text[status].tolist())]
                 if graded:

@@ -142,7 +142,8 @@ def at_period(sevs: list[SeriesEvaluation], period: str | None, to_date: bool) -
         ev = pe.to_date if to_date else pe.own
         who = sev.name if sev.entity is None else f"{sev.name} · {sev.entity}"
         name = f"{who} {'to date ' if to_date else ''}{pe.period.text}"
-        out.append(Evaluation(name, ev.label, ev.results, ev.missing, ev.drags, ev.expects, sev.source, ev.problems))
+        out.append(Evaluation(name, ev.label, ev.results, ev.missing, ev.drags, ev.expects, sev.source, ev.problems,
+                              pe.bounds.get("to_date", {}) if to_date else None))
     return out
 
 
