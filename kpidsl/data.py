@@ -16,6 +16,7 @@ are written as CSV here too (``iter_results_csv``), whichever runtime computed t
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import math
 import re
@@ -26,7 +27,7 @@ import attrs
 from .parsing import documents
 from .errors import closest
 from .parsing import sources
-from .parsing.literals import read_signed_number, show
+from .parsing.literals import read_date, read_signed_number, show
 from .parsing.periods import KINDS as PERIOD_KINDS, read_period
 from .compiler.model import Model
 
@@ -51,6 +52,25 @@ class DataScenario:
     where: str
     periods: dict[str, dict[str, float]] = attrs.Factory(dict)
     entity: str | None = None
+    #: The day the values stand at (``as_of``), if the data gives one.
+    as_of: datetime.date | None = None
+
+
+#: The key (TOML, JSON, YAML) or column (CSV) of a scenario's as-of date, and the key of its entities.
+AS_OF, ENTITIES = "as_of", "entities"
+
+
+def _date(raw, where: str) -> datetime.date:
+    """An ``as_of`` value: a date (TOML, YAML) or a ``YYYY-MM-DD`` string (JSON, CSV)."""
+    if isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime):
+        return raw
+    if isinstance(raw, str) and len(raw.strip()) == 10 and raw.strip()[4::3] == "--":
+        day, problem = read_date(raw.strip())
+        if day is None:
+            raise DataError(f"{where}: {problem}")
+        return day
+    raise DataError(f"{where}: `as_of` is the day the values stand at: expected a date such as 2025-06-30, "
+                    f"found `{show(str(raw), 40)}`")
 
 
 def _value(raw, where: str) -> float:
@@ -90,33 +110,62 @@ def _from_mapping(data, path: str) -> list[DataScenario]:
     if not data:
         raise DataError(f"{path}: the file holds no values")
     nested = [k for k, v in data.items() if isinstance(v, dict)]
-    if nested and len(nested) != len(data):
+    if not nested:
+        as_of = _date(data[AS_OF], f"{path}: `{AS_OF}`") if AS_OF in data else None
+        return [DataScenario(Path(path).stem, {str(k): _value(v, f"{path}: `{_key(k)}`") for k, v in data.items()
+                                               if k != AS_OF}, path, as_of=as_of)]
+    if all(read_period(str(k))[0] is not None or k == ENTITIES for k in nested) and all(
+            k == AS_OF for k in data if k not in nested):
+        data = {Path(path).stem: data}  # the periods, entities and as-of date of one scenario, named after the file
+    elif len(nested) != len(data):
         flat = next(k for k, v in data.items() if not isinstance(v, dict))
         raise DataError(f"{path}: `{_key(flat)}` is a value but `{_key(nested[0])}` is a scenario; either every key "
                         "names a scenario (with a mapping of values) or every key names a value")
-    if not nested:
-        return [DataScenario(Path(path).stem, {str(k): _value(v, f"{path}: `{_key(k)}`") for k, v in data.items()},
-                             path)]
-    if all(read_period(str(k))[0] is not None for k in data):  # periods of one scenario, named after the file
-        data = {Path(path).stem: data}
     out = []
     for sname, values in data.items():
-        vals, periods = {}, {}
-        for k, v in values.items():
-            if isinstance(v, dict):  # a period's values
-                period, problem = read_period(str(k))
-                if period is None:
-                    raise DataError(f"{path}: scenario `{_key(sname)}`: a nested mapping is a period's values, "
-                                    f"but {problem}")
-                where = f"{path}: scenario `{_key(sname)}`, period `{period.text}`"
-                if period.text in periods:
-                    raise DataError(f"{where}: the period is given twice; merge its values")
-                periods[period.text] = {str(n): _value(x, f"{where}, `{_key(n)}`") for n, x in v.items()}
-                continue
-            vals[str(k)] = _value(v, f"{path}: scenario `{_key(sname)}`, `{_key(k)}`")
-        _one_granularity(periods, f"{path}: scenario `{_key(sname)}`")
-        out.append(DataScenario(str(sname), vals, f"{path}: scenario `{_key(sname)}`", periods))
+        where = f"{path}: scenario `{_key(sname)}`"
+        base = _scenario(values, str(sname), where)
+        entities = values.get(ENTITIES)
+        if entities is None:
+            out.append(base)
+            continue
+        for ename, evalues in entities.items():
+            at = f"{where}, entity `{_key(ename)}`"
+            if not isinstance(evalues, dict):
+                raise DataError(f"{at}: an entity's values are a mapping (its values, periods and `as_of`)")
+            if ENTITIES in evalues:
+                raise DataError(f"{at}: entities do not nest; give each entity its own table under `{ENTITIES}`")
+            own = _scenario(evalues, str(sname), at)
+            periods = {t: {**base.periods.get(t, {}), **own.periods.get(t, {})}
+                       for t in dict.fromkeys([*base.periods, *own.periods])}
+            _one_granularity(periods, at)
+            out.append(DataScenario(str(sname), {**base.values, **own.values}, at, periods, str(ename),
+                                    own.as_of or base.as_of))
     return out
+
+
+def _scenario(values: dict, sname: str, where: str) -> DataScenario:
+    """One scenario's (or entity's) table: its values, its periods' tables and its ``as_of``; its
+    ``entities`` are left to the caller."""
+    vals, periods, as_of = {}, {}, None
+    for k, v in values.items():
+        if k == AS_OF:
+            as_of = _date(v, f"{where}, `{AS_OF}`")
+        elif k == ENTITIES and isinstance(v, dict):
+            continue
+        elif isinstance(v, dict):  # a period's values
+            period, problem = read_period(str(k))
+            if period is None:
+                raise DataError(f"{where}: a nested mapping is a period's values, but {problem} (an entity's "
+                                f"values go in the scenario's `{ENTITIES}` table)")
+            at = f"{where}, period `{period.text}`"
+            if period.text in periods:
+                raise DataError(f"{at}: the period is given twice; merge its values")
+            periods[period.text] = {str(n): _value(x, f"{at}, `{_key(n)}`") for n, x in v.items()}
+        else:
+            vals[str(k)] = _value(v, f"{where}, `{_key(k)}`")
+    _one_granularity(periods, where)
+    return DataScenario(sname, vals, where, periods, as_of=as_of)
 
 
 def _one_granularity(periods, where: str) -> None:
@@ -165,8 +214,10 @@ def _read_csv(text: str, path: str) -> list[DataScenario]:
         name = cells.pop("scenario") if named else f"row{len(out) + 1}"
         if not name:
             raise DataError(f"{path}:{line}: the `scenario` cell is empty")
+        day = cells.pop(AS_OF, "")
         values = {k: _value(c, f"{path}:{line}: column `{_key(k)}`") for k, c in cells.items() if c != ""}
-        out.append(DataScenario(name, values, f"{path}:{line}"))
+        out.append(DataScenario(name, values, f"{path}:{line}",
+                                as_of=_date(day, f"{path}:{line}: column `{AS_OF}`") if day else None))
     return out
 
 
@@ -190,10 +241,13 @@ def _read_csv_series(header: list[str], body, path: str) -> list[DataScenario]:
         for column, cell in (("scenario", name), ("entity", entity)):
             if cell == "":
                 raise DataError(f"{path}:{line}: the `{column}` cell is empty")
+        day = cells.pop(AS_OF, "")
         values = {k: _value(c, f"{path}:{line}: column `{_key(k)}`") for k, c in cells.items() if c != ""}
         ds = out.get((name, entity))
         if ds is None:
             ds = out[name, entity] = DataScenario(name, {}, f"{path}:{line}", entity=entity)
+        if day:
+            ds.as_of = _series_as_of(ds, _date(day, f"{path}:{line}: column `{AS_OF}`"), f"{path}:{line}")
         if raw == "":
             ds.values.update(values)
             continue
@@ -208,6 +262,14 @@ def _read_csv_series(header: list[str], body, path: str) -> list[DataScenario]:
         who = f"{path}: scenario `{_key(ds.name)}`" + (f", entity `{_key(ds.entity)}`" if ds.entity is not None else "")
         _one_granularity(ds.periods, who)
     return list(out.values())
+
+
+def _series_as_of(ds: DataScenario, day: datetime.date, where: str) -> datetime.date:
+    """The as-of date of a series that a row gives: one date per scenario and entity."""
+    if ds.as_of is not None and ds.as_of != day:
+        raise DataError(f"{where}: column `{AS_OF}`: {day} differs from {ds.as_of} on an earlier row of the same "
+                        "scenario and entity; a series' values stand at one date")
+    return day
 
 
 def read_text(path: str) -> str:
@@ -274,6 +336,8 @@ class Selected:
     #: Each period's values (by its text) from data files, and the entity they are of, if any.
     periods: dict[str, dict[str, float]] = attrs.Factory(dict)
     entity: str | None = None
+    #: The day the values stand at, from the data (None: the in-file scenario's, or each period's end).
+    as_of: datetime.date | None = None
 
 
 def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...] = (),
@@ -297,6 +361,7 @@ def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...
             sc = available[key]
             sc.values.update(ds.values)
             sc.entity = ds.entity
+            sc.as_of = ds.as_of or sc.as_of
             for text, values in ds.periods.items():
                 sc.periods.setdefault(text, {}).update(values)
             if path not in sc.source:

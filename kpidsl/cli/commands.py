@@ -317,12 +317,12 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     from .. import api
     from ..render import evaluation as render_eval
     from ..api import MissingValues
-    from ..data import DataError, left_out, select
+    from ..data import AS_OF, DataError, left_out, select
     from . import periods as with_periods
 
     model = _load_for_eval(model_path)
     if fmt == "csv" and not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv") and not (
-            period or to_date):
+            period or to_date) and not with_periods.has_column(data_files[0], AS_OF):  # as-of dates: row by row
         if not with_periods.is_series_csv(data_files[0]):
             _eval_csv_batch(model, data_files[0], sets, allow_missing, as_of)
         else:
@@ -341,7 +341,7 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     for sc in chosen:
         try:
             ev = api.evaluate(model, sc.values, name=sc.name, label=sc.label, allow_missing=allow_missing,
-                              as_of=as_of)
+                              as_of=as_of or sc.as_of)
             evals.append(attrs.evolve(ev, source=tuple(sc.source)))
         except MissingValues as exc:
             missing.append(exc)
@@ -479,7 +479,8 @@ def tree(model_path: str, fmt: str, scenario: str | None, owners: bool, inputs: 
             (chosen,) = select(model, (scenario,))
         except DataError as exc:
             _fail(str(exc))
-        evaluation = api.evaluate(model, chosen.values, name=chosen.name, label=chosen.label, allow_missing=True)
+        evaluation = api.evaluate(model, chosen.values, name=chosen.name, label=chosen.label, allow_missing=True,
+                                  as_of=chosen.as_of)
         from . import periods as with_periods  # a scenario with periods: its last period to date
 
         evaluation = with_periods.last_to_date(model, chosen) or evaluation
