@@ -238,8 +238,11 @@ def evaluate_series(model: Model, series: Series, *, allow_missing: bool = False
         fed_values = {to_date_plan.fed[n][key]: x for (n, key), x in sums.items()}
         fed_values.update(_lags(to_date_plan, period, history, 1))
         keep_td: list = []
+        checked = [] if expects is None else [series.expects] if last else []
+        if expects is not None and period.text in expects.to_date_expects:
+            checked.append((series.expects, period.text, "to date"))
         to_date = evaluate(model, agg, name=series.name, label=series.label, allow_missing=allow_missing,
-                           expects=series.expects if last and expects is not None else None, plan=to_date_plan,
+                           expects=checked or None, plan=to_date_plan,
                            fed=fed_values, keep=keep_td, as_of=day)
         bounds = {"own": bounds_of(plan, r), "to_date": bounds_of(to_date_plan, keep_td[0])}
         total = per_year(period.kind, period.year) if by_year else len(periods)
