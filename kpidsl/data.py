@@ -119,6 +119,9 @@ def _from_mapping(data, path: str) -> list[DataScenario]:
         data = {Path(path).stem: data}  # the periods, entities and as-of date of one scenario, named after the file
     elif len(nested) != len(data):
         flat = next(k for k, v in data.items() if not isinstance(v, dict))
+        if flat == AS_OF:
+            raise DataError(f"{path}: `{AS_OF}` beside scenarios: a scenario's as-of date goes in its own table "
+                            f"(`{_key(nested[0])}`), as its values do")
         raise DataError(f"{path}: `{_key(flat)}` is a value but `{_key(nested[0])}` is a scenario; either every key "
                         "names a scenario (with a mapping of values) or every key names a value")
     out = []

@@ -83,6 +83,8 @@ def test_as_of_of_a_scenario_without_periods(tmp_path, name, text):
     ("e.csv", "entity,period,orders,as_of\nn,2025-01,1,2025-03-01\nn,2025-02,1,2025-04-01\n",
      "e.csv:3: column `as_of`: 2025-04-01 differs from 2025-03-01"),
     ("e.csv", "scenario,orders,as_of\na,1,March\n", "e.csv:2: column `as_of`: `as_of` is the day"),
+    ("e.json", '{"a": {"orders": 1}, "as_of": "2025-01-01"}', "e.json: `as_of` beside scenarios: a scenario's "
+     "as-of date goes in its own table (`a`)"),
 ])
 def test_bad_entities_and_dates(tmp_path, name, text, words):
     (tmp_path / name).write_text(text, encoding="utf-8")
