@@ -16,6 +16,7 @@ are written as CSV here too (``iter_results_csv``), whichever runtime computed t
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import math
 import re
@@ -26,7 +27,7 @@ import attrs
 from .parsing import documents
 from .errors import closest
 from .parsing import sources
-from .parsing.literals import read_signed_number, show
+from .parsing.literals import read_date, read_signed_number, show
 from .parsing.periods import KINDS as PERIOD_KINDS, read_period
 from .compiler.model import Model
 
@@ -51,6 +52,25 @@ class DataScenario:
     where: str
     periods: dict[str, dict[str, float]] = attrs.Factory(dict)
     entity: str | None = None
+    #: The day the values stand at (``as_of``), if the data gives one.
+    as_of: datetime.date | None = None
+
+
+#: The key (TOML, JSON, YAML) or column (CSV) of a scenario's as-of date, and the key of its entities.
+AS_OF, ENTITIES = "as_of", "entities"
+
+
+def _date(raw, where: str) -> datetime.date:
+    """An ``as_of`` value: a date (TOML, YAML) or a ``YYYY-MM-DD`` string (JSON, CSV)."""
+    if isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime):
+        return raw
+    if isinstance(raw, str) and len(raw.strip()) == 10 and raw.strip()[4::3] == "--":
+        day, problem = read_date(raw.strip())
+        if day is None:
+            raise DataError(f"{where}: {problem}")
+        return day
+    raise DataError(f"{where}: `as_of` is the day the values stand at: expected a date such as 2025-06-30, "
+                    f"found `{show(str(raw), 40)}`")
 
 
 def _value(raw, where: str) -> float:
@@ -90,33 +110,65 @@ def _from_mapping(data, path: str) -> list[DataScenario]:
     if not data:
         raise DataError(f"{path}: the file holds no values")
     nested = [k for k, v in data.items() if isinstance(v, dict)]
-    if nested and len(nested) != len(data):
+    if not nested:
+        as_of = _date(data[AS_OF], f"{path}: `{AS_OF}`") if AS_OF in data else None
+        return [DataScenario(Path(path).stem, {str(k): _value(v, f"{path}: `{_key(k)}`") for k, v in data.items()
+                                               if k != AS_OF}, path, as_of=as_of)]
+    if all(read_period(str(k))[0] is not None or k == ENTITIES for k in nested) and all(
+            k == AS_OF for k in data if k not in nested):
+        data = {Path(path).stem: data}  # the periods, entities and as-of date of one scenario, named after the file
+    elif len(nested) != len(data):
         flat = next(k for k, v in data.items() if not isinstance(v, dict))
+        if flat == AS_OF:
+            raise DataError(f"{path}: `{AS_OF}` beside scenarios: a scenario's as-of date goes in its own table "
+                            f"(`{_key(nested[0])}`), as its values do")
         raise DataError(f"{path}: `{_key(flat)}` is a value but `{_key(nested[0])}` is a scenario; either every key "
                         "names a scenario (with a mapping of values) or every key names a value")
-    if not nested:
-        return [DataScenario(Path(path).stem, {str(k): _value(v, f"{path}: `{_key(k)}`") for k, v in data.items()},
-                             path)]
-    if all(read_period(str(k))[0] is not None for k in data):  # periods of one scenario, named after the file
-        data = {Path(path).stem: data}
     out = []
     for sname, values in data.items():
-        vals, periods = {}, {}
-        for k, v in values.items():
-            if isinstance(v, dict):  # a period's values
-                period, problem = read_period(str(k))
-                if period is None:
-                    raise DataError(f"{path}: scenario `{_key(sname)}`: a nested mapping is a period's values, "
-                                    f"but {problem}")
-                where = f"{path}: scenario `{_key(sname)}`, period `{period.text}`"
-                if period.text in periods:
-                    raise DataError(f"{where}: the period is given twice; merge its values")
-                periods[period.text] = {str(n): _value(x, f"{where}, `{_key(n)}`") for n, x in v.items()}
-                continue
-            vals[str(k)] = _value(v, f"{path}: scenario `{_key(sname)}`, `{_key(k)}`")
-        _one_granularity(periods, f"{path}: scenario `{_key(sname)}`")
-        out.append(DataScenario(str(sname), vals, f"{path}: scenario `{_key(sname)}`", periods))
+        where = f"{path}: scenario `{_key(sname)}`"
+        base = _scenario(values, str(sname), where)
+        entities = values.get(ENTITIES)
+        if entities is None:
+            out.append(base)
+            continue
+        for ename, evalues in entities.items():
+            at = f"{where}, entity `{_key(ename)}`"
+            if not isinstance(evalues, dict):
+                raise DataError(f"{at}: an entity's values are a mapping (its values, periods and `as_of`)")
+            if ENTITIES in evalues:
+                raise DataError(f"{at}: entities do not nest; give each entity its own table under `{ENTITIES}`")
+            own = _scenario(evalues, str(sname), at)
+            periods = {t: {**base.periods.get(t, {}), **own.periods.get(t, {})}
+                       for t in dict.fromkeys([*base.periods, *own.periods])}
+            _one_granularity(periods, at)
+            out.append(DataScenario(str(sname), {**base.values, **own.values}, at, periods, str(ename),
+                                    own.as_of or base.as_of))
     return out
+
+
+def _scenario(values: dict, sname: str, where: str) -> DataScenario:
+    """One scenario's (or entity's) table: its values, its periods' tables and its ``as_of``; its
+    ``entities`` are left to the caller."""
+    vals, periods, as_of = {}, {}, None
+    for k, v in values.items():
+        if k == AS_OF:
+            as_of = _date(v, f"{where}, `{AS_OF}`")
+        elif k == ENTITIES and isinstance(v, dict):
+            continue
+        elif isinstance(v, dict):  # a period's values
+            period, problem = read_period(str(k))
+            if period is None:
+                raise DataError(f"{where}: a nested mapping is a period's values, but {problem} (an entity's "
+                                f"values go in the scenario's `{ENTITIES}` table)")
+            at = f"{where}, period `{period.text}`"
+            if period.text in periods:
+                raise DataError(f"{at}: the period is given twice; merge its values")
+            periods[period.text] = {str(n): _value(x, f"{at}, `{_key(n)}`") for n, x in v.items()}
+        else:
+            vals[str(k)] = _value(v, f"{where}, `{_key(k)}`")
+    _one_granularity(periods, where)
+    return DataScenario(sname, vals, where, periods, as_of=as_of)
 
 
 def _one_granularity(periods, where: str) -> None:
@@ -165,8 +217,10 @@ def _read_csv(text: str, path: str) -> list[DataScenario]:
         name = cells.pop("scenario") if named else f"row{len(out) + 1}"
         if not name:
             raise DataError(f"{path}:{line}: the `scenario` cell is empty")
+        day = cells.pop(AS_OF, "")
         values = {k: _value(c, f"{path}:{line}: column `{_key(k)}`") for k, c in cells.items() if c != ""}
-        out.append(DataScenario(name, values, f"{path}:{line}"))
+        out.append(DataScenario(name, values, f"{path}:{line}",
+                                as_of=_date(day, f"{path}:{line}: column `{AS_OF}`") if day else None))
     return out
 
 
@@ -190,10 +244,13 @@ def _read_csv_series(header: list[str], body, path: str) -> list[DataScenario]:
         for column, cell in (("scenario", name), ("entity", entity)):
             if cell == "":
                 raise DataError(f"{path}:{line}: the `{column}` cell is empty")
+        day = cells.pop(AS_OF, "")
         values = {k: _value(c, f"{path}:{line}: column `{_key(k)}`") for k, c in cells.items() if c != ""}
         ds = out.get((name, entity))
         if ds is None:
             ds = out[name, entity] = DataScenario(name, {}, f"{path}:{line}", entity=entity)
+        if day:
+            ds.as_of = _series_as_of(ds, _date(day, f"{path}:{line}: column `{AS_OF}`"), f"{path}:{line}")
         if raw == "":
             ds.values.update(values)
             continue
@@ -208,6 +265,14 @@ def _read_csv_series(header: list[str], body, path: str) -> list[DataScenario]:
         who = f"{path}: scenario `{_key(ds.name)}`" + (f", entity `{_key(ds.entity)}`" if ds.entity is not None else "")
         _one_granularity(ds.periods, who)
     return list(out.values())
+
+
+def _series_as_of(ds: DataScenario, day: datetime.date, where: str) -> datetime.date:
+    """The as-of date of a series that a row gives: one date per scenario and entity."""
+    if ds.as_of is not None and ds.as_of != day:
+        raise DataError(f"{where}: column `{AS_OF}`: {day} differs from {ds.as_of} on an earlier row of the same "
+                        "scenario and entity; a series' values stand at one date")
+    return day
 
 
 def read_text(path: str) -> str:
@@ -274,6 +339,8 @@ class Selected:
     #: Each period's values (by its text) from data files, and the entity they are of, if any.
     periods: dict[str, dict[str, float]] = attrs.Factory(dict)
     entity: str | None = None
+    #: The day the values stand at, from the data (None: the in-file scenario's, or each period's end).
+    as_of: datetime.date | None = None
 
 
 def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...] = (),
@@ -297,6 +364,7 @@ def select(model: Model, names: tuple[str, ...] = (), data_files: tuple[str, ...
             sc = available[key]
             sc.values.update(ds.values)
             sc.entity = ds.entity
+            sc.as_of = ds.as_of or sc.as_of
             for text, values in ds.periods.items():
                 sc.periods.setdefault(text, {}).update(values)
             if path not in sc.source:
@@ -364,7 +432,7 @@ def results_csv(model: Model, scenario_names, fields) -> str:
     return "".join(iter_results_csv(model, scenario_names, fields))
 
 
-def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096):
+def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096, targets=None):
     """The CSV of evaluation results in pieces: the header, then blocks of rows.
 
     ``fields(name)`` gives the declaration's ``(value, met, achievement, score, status)`` over the
@@ -373,7 +441,9 @@ def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096):
     as the value rounded to 12 significant digits (``0.75``, not ``0.7499999999999997``); unknown
     and non-finite values, and statuses an indicator does not have, are empty cells. When the model
     declares grades, ``fields`` gives two more arrays, the grade (an index into ``model.grades``, NaN
-    for none) and its coefficient, written as the columns of ``GRADE_COLUMNS``.
+    for none) and its coefficient, written as the columns of ``GRADE_COLUMNS``. ``targets(name)``,
+    when given, is the ``target`` cell's text for each scenario (the level its score was computed
+    against); else the cell is the target as written.
     """
     import numpy as np
 
@@ -384,9 +454,9 @@ def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096):
     grade_names = np.array(["", *(csv_text(g.name) for g in model.grades)], dtype=object)
     names = list(model.order)
     inds = model.indicators
-    prefix = {nm: ",".join((csv_text(nm), csv_text(inds[nm].label), inds[nm].kind, csv_text(inds[nm].unit),
-                            csv_text(inds[nm].target.text if inds[nm].target else None)))
-              for nm in names}
+    base = {nm: ",".join((csv_text(nm), csv_text(inds[nm].label), inds[nm].kind, csv_text(inds[nm].unit)))
+            for nm in names}
+    prefix = {nm: f"{base[nm]},{csv_text(inds[nm].target.text if inds[nm].target else None)}" for nm in names}
     status_text = np.array([s or "" for s in STATUSES], dtype=object)
     met_text = {1.0: "true", 0.0: "false"}
     quoted = [csv_text(nm) for nm in scenario_names]
@@ -397,8 +467,9 @@ def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096):
             rows = []
             for nm in names:
                 value, met, ach, score, status = (c[lo:hi] for c in cols[nm][:5])
-                head = prefix[nm]
-                row = [f"{head},{v},{m},{a},{s},{st}" for v, m, a, s, st in zip(
+                heads = [prefix[nm]] * (hi - lo) if targets is None else [
+                    f"{base[nm]},{csv_text(t)}" for t in targets(nm)[lo:hi]]
+                row = [f"{head},{v},{m},{a},{s},{st}" for head, v, m, a, s, st in zip(heads,
                     _number_texts(value), [met_text.get(x, "") for x in met.tolist()], _number_texts(ach),
                     _number_texts(score), status_text[status].tolist())]
                 if graded:
@@ -643,40 +714,45 @@ def read_series_columns(path: str, model: Model):
         n = len(rows)
     else:  # no cell is quoted: a cell is what stands between commas
         header = header_line.split(",")
-        flat = body.rstrip("\n").replace("\n", ",").split(",")
-        n, rest = divmod(len(flat), len(header))
-        if rest or body.rstrip("\n").count("\n") + 1 != n:
-            return None  # a ragged or blank row
-        cols = {h.strip(): flat[i::len(header)] for i, h in enumerate(header)}
+        lines = body.rstrip("\n").split("\n")
+        n = len(lines)
+        cols = _read_block(text, lines, [h.strip() for h in header])
+        if cols is None:
+            flat = ",".join(lines).split(",")
+            if len(flat) != n * len(header):
+                return None  # a ragged or blank row
+            cols = {h.strip(): flat[i::len(header)] for i, h in enumerate(header)}
     width = len(header)
     if "period" not in cols or "" in cols or len(cols) != width:
         return None
-    texts = [c.strip() for c in cols.pop("period")]
-    names = [c.strip() for c in cols.pop("scenario")] if "scenario" in cols else None
-    entities = [c.strip() for c in cols.pop("entity")] if "entity" in cols else None
+    strip = (lambda cells: [c.strip() for c in cells]) if " " in text or "\t" in text else list
+    texts = strip(cols.pop("period"))
+    names = strip(cols.pop("scenario")) if "scenario" in cols else None
+    entities = strip(cols.pop("entity")) if "entity" in cols else None
     if "" in texts or (names and "" in names) or (entities and "" in entities):
         return None
     if names and any(nm in model.scenarios for nm in set(names)):
         return None
-    key_of = {}
-    for t in set(texts):
+    code_of = {t: i for i, t in enumerate(dict.fromkeys(texts))}  # distinct texts, in order of appearance
+    code = np.fromiter(map(code_of.__getitem__, texts), dtype=np.int64, count=n)
+    distinct = []
+    for t in code_of:
         period, _ = read_period(t)
         if period is None:
             return None
-        key_of[t] = (period, period.year * 1000 + period.index)
+        distinct.append(period)
     stem = Path(path).stem
     keys = list(zip(names, entities or [None] * n)) if names else entities or [None] * n
-    ids_of: dict = {}
-    ids = np.array([ids_of.setdefault(k, len(ids_of)) for k in keys], dtype=np.int64)
+    ids_of = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    ids = np.fromiter(map(ids_of.__getitem__, keys), dtype=np.int64, count=n)
     if not names:
         ids_of = {(stem, k): i for k, i in ids_of.items()}
-    periods = [key_of[t][0] for t in texts]
-    key = np.array([key_of[t][1] for t in texts], dtype=np.int64)
+    key = np.array([p.year * 1000 + p.index for p in distinct], dtype=np.int64)[code]
     order = np.lexsort((key, ids))
-    ids, key = ids[order], key[order]
+    ids, key, code = ids[order], key[order], code[order]
     if n > 1 and bool(((ids[1:] == ids[:-1]) & (key[1:] == key[:-1])).any()):
         return None  # a period given twice
-    kinds = np.fromiter((_KIND_CODES[p.kind] for p in periods), dtype=np.int8, count=n)[order]
+    kinds = np.array([_KIND_CODES[p.kind] for p in distinct], dtype=np.int8)[code]
     if n > 1 and bool(((ids[1:] == ids[:-1]) & (kinds[1:] != kinds[:-1])).any()):
         return None  # granularities mixed in a series
     columns = {}
@@ -684,11 +760,34 @@ def read_series_columns(path: str, model: Model):
         ind = model.indicators.get(k)
         if ind is None or ind.formula is not None:
             return None
-        arr = _parse_column(cells)
+        arr = cells if isinstance(cells, np.ndarray) else _parse_column(cells)
         if arr is None:
             return None
         columns[k] = arr[order]
-    return list(ids_of), ids, [periods[i] for i in order.tolist()], columns
+    return list(ids_of), ids, list(map(distinct.__getitem__, code.tolist())), columns
+
+
+def _read_block(text: str, lines: list[str], header: list[str]) -> dict | None:
+    """The columns of an unquoted CSV body's ``lines`` read in one pass by NumPy's C reader: the
+    ``period``, ``scenario`` and ``entity`` columns as lists of strings, the others as float64
+    arrays. None where a cell might not be read as ``_parse_column`` reads it (text beyond ASCII, a
+    space, a ``.`` not between digits, an empty cell, a word, a number that is not finite) or a row
+    is ragged or blank: the caller then splits the cells in Python and reads them one by one."""
+    import numpy as np
+
+    if len(set(header)) != len(header) or not text.isascii() or " " in text or "\t" in text or not _dots_ok(text):
+        return None
+    words = ("period", "scenario", "entity")
+    dtype = [(f"c{i}", object if h in words else np.float64) for i, h in enumerate(header)]
+    try:
+        block = np.loadtxt(lines, delimiter=",", dtype=dtype, comments=None, ndmin=1)
+    except ValueError:
+        return None
+    if len(block) != len(lines):
+        return None  # loadtxt skips a blank line
+    cols = {h: block[f"c{i}"].tolist() if h in words else block[f"c{i}"] for i, h in enumerate(header)}
+    return cols if all(np.isfinite(x).all() for h, x in cols.items() if h not in words) else None
+
 
 
 _KIND_CODES = {kind: i for i, kind in enumerate(PERIOD_KINDS)}

@@ -142,9 +142,9 @@ def test_eval_long_csv_and_json(tmp_path):
     path.write_text(IN_FILE, encoding="utf-8")
     out = CliRunner().invoke(cli, ["eval", str(path), "--scenario", "more", "--format", "csv"]).output
     lines = out.splitlines()
-    assert lines[0] == "scenario,entity,period,basis,indicator,value,bound,score,status,grade"
-    assert "more,,2025-03,to date,volume,90.0,60.0,1.0,green," in lines
-    assert "more,,2025-03,run rate,volume,360.0,240.0,1.0,green," in lines
+    assert lines[0] == "scenario,entity,period,basis,indicator,value,bound,score,status,grade,pace"
+    assert "more,,2025-03,to date,volume,90.0,60.0,1.0,green,," in lines
+    assert "more,,2025-03,run rate,volume,360.0,240.0,1.0,green,,on track" in lines
     data = json.loads(CliRunner().invoke(cli, ["eval", str(path), "--scenario", "more", "--format", "json"]).output)
     row = next(r for r in data["rows"] if r["basis"] == "to date" and r["period"] == "2025-03"
                and r["indicator"] == "conversion")
@@ -177,8 +177,8 @@ def test_csv_entities_and_periods(tmp_path):
                                       "--format", "csv"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "actuals,north,2025-02,to date,orders,40.0,,,," in lines
-    assert "actuals,south,2025-01,period,volume,7.5,10.0,0.75,red," in lines
+    assert "actuals,north,2025-02,to date,orders,40.0,,,,," in lines
+    assert "actuals,south,2025-01,period,volume,7.5,10.0,0.75,red,," in lines
     assert any(line.startswith("actuals,'=cmd,2025-01,") for line in lines)  # neutralised for spreadsheets
 
 
@@ -277,7 +277,7 @@ def test_set_overrides_every_period(tmp_path):
     path.write_text(IN_FILE, encoding="utf-8")
     out = CliRunner().invoke(cli, ["eval", str(path), "--scenario", "actual", "--set", "orders=5", "--format", "csv"])
     lines = out.output.splitlines()
-    assert "actual,,2025-02,period,orders,5.0,,,," in lines and "actual,,2025-02,to date,orders,10.0,,,," in lines
+    assert "actual,,2025-02,period,orders,5.0,,,,," in lines and "actual,,2025-02,to date,orders,10.0,,,,," in lines
 
 
 def test_tree_of_a_scenario_with_periods_shows_its_last_period_to_date(tmp_path):

@@ -323,19 +323,21 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     from .. import api
     from ..render import evaluation as render_eval
     from ..api import MissingValues
-    from ..data import DataError, left_out, select
+    from ..data import AS_OF, DataError, left_out, select
     from . import periods as with_periods
 
     model = _load_for_eval(model_path)
     one_csv = not scenarios and len(data_files) == 1 and data_files[0].lower().endswith(".csv")
     series = one_csv and with_periods.is_series_csv(data_files[0])
+    dated = one_csv and with_periods.has_column(data_files[0], AS_OF)  # as-of dates: row by row
     warehouse = engine != "auto" or output is not None
-    if warehouse and (series or period or to_date or as_of):
-        _fail("--engine and --output evaluate rows without periods or an as-of date; leave them out to evaluate "
-              + ("this file's periods and entities" if series else "with --period, --to-date or --as-of"))
-    if warehouse or (not scenarios and len(data_files) == 1 and not series and not (period or to_date or as_of)):
+    if warehouse and (series or dated or period or to_date or as_of):
+        _fail("--engine and --output evaluate rows without periods or as-of dates; leave them out to evaluate "
+              + ("this file's periods, entities or as-of dates" if series or dated
+                 else "with --period, --to-date or --as-of"))
+    if warehouse or (not scenarios and len(data_files) == 1 and not (series or dated or period or to_date or as_of)):
         _eval_engine(model, scenarios, data_files, sets, allow_missing, engine, output, fmt == "table")
-    if fmt == "csv" and one_csv and not (period or to_date):
+    if fmt == "csv" and one_csv and not (period or to_date or dated):
         if not series:
             _eval_csv_batch(model, data_files[0], sets, allow_missing, as_of)
         else:
@@ -354,7 +356,7 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     for sc in chosen:
         try:
             ev = api.evaluate(model, sc.values, name=sc.name, label=sc.label, allow_missing=allow_missing,
-                              as_of=as_of)
+                              as_of=as_of or sc.as_of)
             evals.append(attrs.evolve(ev, source=tuple(sc.source)))
         except MissingValues as exc:
             missing.append(exc)
@@ -545,7 +547,8 @@ def tree(model_path: str, fmt: str, scenario: str | None, owners: bool, inputs: 
             (chosen,) = select(model, (scenario,))
         except DataError as exc:
             _fail(str(exc))
-        evaluation = api.evaluate(model, chosen.values, name=chosen.name, label=chosen.label, allow_missing=True)
+        evaluation = api.evaluate(model, chosen.values, name=chosen.name, label=chosen.label, allow_missing=True,
+                                  as_of=chosen.as_of)
         from . import periods as with_periods  # a scenario with periods: its last period to date
 
         evaluation = with_periods.last_to_date(model, chosen) or evaluation

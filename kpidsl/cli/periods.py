@@ -12,19 +12,29 @@ from ..api import KpiError, MissingValues
 from ..data import SERIES_COLUMNS, Selected, read_text
 
 
-def is_series_csv(path: str) -> bool:
-    """Whether a CSV data file's header has a ``period`` or ``entity`` column."""
+def _header(path: str) -> set[str]:
+    """The column names of a CSV data file (none when it cannot be read: the reading path reports it)."""
     import csv
     import io
 
     try:
         text = read_text(path)
-    except Exception:  # the reading path reports it
-        return False
-    for row in csv.reader(io.StringIO(text[:65536])):
-        if any(c.strip() for c in row):
-            return bool(SERIES_COLUMNS & {c.strip() for c in row})
-    return False
+        for row in csv.reader(io.StringIO(text[:65536])):
+            if any(c.strip() for c in row):
+                return {c.strip() for c in row}
+    except Exception:
+        pass
+    return set()
+
+
+def is_series_csv(path: str) -> bool:
+    """Whether a CSV data file's header has a ``period`` or ``entity`` column."""
+    return bool(SERIES_COLUMNS & _header(path))
+
+
+def has_column(path: str, name: str) -> bool:
+    """Whether a CSV data file's header has the column ``name``."""
+    return name in _header(path)
 
 
 def csv_rows(model, path: str, sets: tuple[str, ...], allow_missing: bool, as_of=None) -> bool:
@@ -73,7 +83,7 @@ def last_to_date(model, sc: Selected):
     [periods] = periods_of(model, [sc])
     if not periods:
         return None
-    sev = api.evaluate_series(model, sc.name, sc.values, periods, label=sc.label, allow_missing=True)
+    sev = api.evaluate_series(model, sc.name, sc.values, periods, label=sc.label, allow_missing=True, as_of=sc.as_of)
     return at_period([sev], None, True)[0]
 
 
@@ -92,7 +102,7 @@ def run(model, chosen: list[Selected], periods: list[dict], fmt: str, period: st
         try:
             sevs.append(api.evaluate_series(model, sc.name, sc.values, ps, label=sc.label, entity=sc.entity,
                                             expects=sc.expects, allow_missing=allow_missing,
-                                            source=tuple(sc.source), as_of=as_of))
+                                            source=tuple(sc.source), as_of=as_of or sc.as_of))
         except MissingValues as exc:
             missing.append(exc)
         except KpiError as exc:

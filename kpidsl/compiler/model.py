@@ -173,6 +173,8 @@ class Scenario:
     periods: dict[str, dict[str, float]] = attrs.Factory(dict)
     #: The ``expect`` lines of each period block, by the period's text.
     period_expects: dict[str, list[syntax.Expect]] = attrs.Factory(dict)
+    #: The ``expect`` lines of each ``to_date "…" { … }`` block, by the period's text.
+    to_date_expects: dict[str, list[syntax.Expect]] = attrs.Factory(dict)
 
     @property
     def span(self) -> Span:

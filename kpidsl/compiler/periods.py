@@ -25,6 +25,9 @@ def resolve_periods(ctx: Context, scenario_value) -> None:
         for item in sc.decl.body.items:
             if type(item) is not syntax.PeriodBlock:
                 continue
+            if item.keyword.text == "to_date":
+                _to_date_block(ctx, sc, item)
+                continue
             period, problem = read_period(item.period.value or "")
             if period is None:
                 sink.add("E504", item.period.span, f"scenario `{sc.name}`: {problem}")
@@ -84,6 +87,31 @@ def resolve_periods(ctx: Context, scenario_value) -> None:
             sink.add("E004", ind.entries["accumulate"].key_span,
                      f"{ind.kind} `{ind.name}` has `accumulate`, but its `value` formula is computed from "
                      "its inputs to date: set `accumulate` on those inputs and remove it here")
+
+
+def _to_date_block(ctx: Context, sc, item: syntax.PeriodBlock) -> None:
+    """``to_date "2025-06" { expect … }``: expectations about a period to date (E504 for a period that
+    cannot be read or a second block for it, E004 for anything but ``expect`` lines)."""
+    period, problem = read_period(item.period.value or "")
+    if period is None:
+        ctx.sink.add("E504", item.period.span, f"scenario `{sc.name}`: {problem}")
+        return
+    if period.text in sc.to_date_expects:
+        ctx.sink.add("E504", item.period.span, f"`to_date \"{period.text}\"` is given twice in scenario "
+                     f"`{sc.name}`; merge the two blocks")
+        return
+    expects = []
+    for inner in item.body.items:
+        if type(inner) is syntax.Expect:
+            expressions.safe_check(inner.condition, ctx, expect=True, want=expressions.BOOL)
+            expects.append(inner)
+        else:
+            t = type(inner)
+            span = inner.key_span if t is syntax.Entry else inner.keyword.span if t is syntax.PeriodBlock \
+                else inner.name.span
+            ctx.sink.add("E004", span, f"a `to_date \"{period.text}\"` block holds `expect` lines only; a "
+                         f"period's values go in its `period \"{period.text}\"` block")
+    sc.to_date_expects[period.text] = expects
 
 
 def uses_periods(model: Model) -> bool:

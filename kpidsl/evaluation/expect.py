@@ -70,6 +70,12 @@ def run_model(model: Model) -> tuple[int, list[Failure]]:
                                     f"scenario `{name}` has no value for "
                                     + ", ".join(f"`{n}`" for n in exc.names)))
             continue
+        have = {w.rpartition(" ")[2] for w, _ in checked}
+        for text, exps in sc.to_date_expects.items():  # a period the series lacks: its lines check nothing
+            if exps and text not in have:
+                s = exps[0].span
+                failures.append(Failure(model.path, s.line, s.column, name,
+                                        f"scenario `{name}` has no period `{text}` to check to date"))
         for where, ev in checked:
             for result in ev.expects:
                 exp = result.expect
@@ -84,8 +90,9 @@ def run_model(model: Model) -> tuple[int, list[Failure]]:
 
 
 def _series_checked(model: Model, name: str) -> list[tuple[str, Evaluation]] | None:
-    """For a scenario with periods: each period's evaluation (its own ``expect`` lines), then the
-    last period's to date (the scenario's); None for a scenario without periods."""
+    """For a scenario with periods: each period's evaluation (its own ``expect`` lines), then each
+    period's to date that has lines to check (a ``to_date`` block's; the last period's also the
+    scenario's own); None for a scenario without periods."""
     from .periods import evaluate_series, series_of
 
     series = series_of(model, name)
@@ -93,4 +100,4 @@ def _series_checked(model: Model, name: str) -> list[tuple[str, Evaluation]] | N
         return None
     ev = evaluate_series(model, series)
     return [(f"{name} {p.period.text}", p.own) for p in ev.periods] + [
-        (f"{name} to date {ev.last.period.text}", ev.last.to_date)]
+        (f"{name} to date {p.period.text}", p.to_date) for p in ev.periods if p.to_date.expects]

@@ -238,8 +238,11 @@ def evaluate_series(model: Model, series: Series, *, allow_missing: bool = False
         fed_values = {to_date_plan.fed[n][key]: x for (n, key), x in sums.items()}
         fed_values.update(_lags(to_date_plan, period, history, 1))
         keep_td: list = []
+        checked = [] if expects is None else [series.expects] if last else []
+        if expects is not None and period.text in expects.to_date_expects:
+            checked.append((series.expects, period.text, "to date"))
         to_date = evaluate(model, agg, name=series.name, label=series.label, allow_missing=allow_missing,
-                           expects=series.expects if last and expects is not None else None, plan=to_date_plan,
+                           expects=checked or None, plan=to_date_plan,
                            fed=fed_values, keep=keep_td, as_of=day)
         bounds = {"own": bounds_of(plan, r), "to_date": bounds_of(to_date_plan, keep_td[0])}
         total = per_year(period.kind, period.year) if by_year else len(periods)
@@ -284,10 +287,12 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
             out[reg] = np.full(n, NAN) if col is None else np.where(rows >= 0, np.asarray(col)[rows], NAN)
         return out
 
+    distinct = list(dict.fromkeys(periods))  # what depends on the period alone is computed once for each
+    code = np.fromiter(map({p: i for i, p in enumerate(distinct)}.__getitem__, periods), dtype=np.int64, count=n)
     days = None
     if plan.as_of is not None:  # a deadline somewhere: each row's as-of day
-        days = as_of if as_of is not None else np.fromiter(
-            (float(period_end(p).toordinal()) for p in periods), dtype=np.float64, count=n)
+        days = as_of if as_of is not None else np.array(
+            [float(period_end(p).toordinal()) for p in distinct], dtype=np.float64)[code]
     keep: list = []
     # the rows on their own: asked for, or where an additive indicator's levels are formulas (their
     # levels to date are the sums of what those give in each period)
@@ -296,7 +301,7 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
         r = keep[0]
     else:
         own, r = None, None
-    year = np.array([p.year for p in periods], dtype=np.int64)
+    year = np.array([p.year for p in distinct], dtype=np.int64)[code]
     start = np.ones(n, dtype=bool)
     if n > 1:
         start[1:] = series[1:] != series[:-1]
@@ -326,9 +331,7 @@ def evaluate_rows(model: Model, columns: Mapping[str, "np.ndarray"], series: "np
     with np.errstate(all="ignore"):
         to_date = evaluate_columns(model, agg, n, days, plan=to_date_plan, fed={**fed_cols, **lag_cols}, keep=keep_td)
         if model.settings.to_date != "series":
-            counts: dict = {}  # per (kind, year), computed once
-            total = np.array([counts.get((p.kind, p.year)) or counts.setdefault((p.kind, p.year), per_year(p.kind, p.year))
-                              for p in periods], dtype=np.float64)
+            total = np.array([per_year(p.kind, p.year) for p in distinct], dtype=np.float64)[code]
         else:
             ends = np.flatnonzero(np.append(series[1:] != series[:-1], True)) if n else np.array([], dtype=np.int64)
             sizes = np.diff(np.append(-1, ends))

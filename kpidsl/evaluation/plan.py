@@ -257,8 +257,9 @@ class _Lowering:
         main = self.steps
         expects = {}
         for sc in model.scenarios.values():
-            # a scenario's own lines; a period's under ``(scenario, period)``
-            for key, exps in ((sc.name, sc.expects), *(((sc.name, p), e) for p, e in sc.period_expects.items())):
+            # a scenario's own lines; a period's under ``(scenario, period)``, to date ``(…, "to date")``
+            for key, exps in ((sc.name, sc.expects), *(((sc.name, p), e) for p, e in sc.period_expects.items()),
+                              *(((sc.name, p, "to date"), e) for p, e in sc.to_date_expects.items())):
                 lines = []
                 for exp in exps:
                     self.steps = []

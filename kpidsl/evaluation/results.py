@@ -47,6 +47,9 @@ class Evaluation:
     source: tuple[str, ...] = ()
     #: What kept an indicator from a score in this scenario though it has data (levels out of order).
     problems: tuple[str, ...] = ()
+    #: Each indicator's level where the score was computed against other bounds than the target as
+    #: written (to date: a number, or ``(low, high)`` for a band); None when the targets are as written.
+    levels: dict | None = None
 
     def __getitem__(self, name: str) -> IndicatorResult:
         return self.results[name]

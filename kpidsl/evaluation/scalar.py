@@ -183,15 +183,15 @@ def _num(x: float) -> float | None:
 
 
 def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario", label: str | None = None,
-             allow_missing: bool = False, expects: str | tuple | None = None,
+             allow_missing: bool = False, expects: str | tuple | list | None = None,
              as_of: datetime.date | None = None, plan: Plan | None = None,
              fed: Mapping[int, float] | None = None, keep: list | None = None) -> Evaluation:
     """Evaluate one scenario's ``values`` (name → number) against ``model``.
 
     Raises ``KpiError`` when the model has errors or a name is unknown or computed, and
     ``MissingValues`` when needed values are absent (unless ``allow_missing``: then they are unknown).
-    ``expects`` names the in-file scenario (or ``(scenario, period)``) whose ``expect`` lines are
-    checked. ``as_of`` is the day the numbers stand at (past an indicator's deadline, a target not met
+    ``expects`` names the in-file scenario (or ``(scenario, period)``, or ``(scenario, period, "to
+    date")``, or a list of those) whose ``expect`` lines are checked. ``as_of`` is the day the numbers stand at (past an indicator's deadline, a target not met
     is overdue); by default, that of the in-file scenario ``name`` (``kpidsl.compiler.asof.scenario_as_of``).
     ``plan`` (``plan_of(model)`` when None) may be one with fed levels, whose registers ``fed`` fills;
     ``keep``, when given, receives the registers after the run.
@@ -238,7 +238,8 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
                          for name, (levels, ok, want) in plan.levels.items() if r[ok] is False)
         checked = ()
         if expects is not None:
-            checked = tuple(ExpectResult(e, f(r, None)) for e, f in prog.expects.get(expects, []))
+            keys = expects if type(expects) is list else (expects,)
+            checked = tuple(ExpectResult(e, f(r, None)) for k in keys for e, f in prog.expects.get(k, []))
     return Evaluation(name, label, results, tuple(missing), tuple(drags), checked, problems=problems)
 
 

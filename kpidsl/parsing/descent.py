@@ -591,7 +591,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                     when = literal(String, read_string, T[i])
                     body = block()
                     node = new(syntax.PeriodBlock, (key, when, body, line, col, body[-2], body[-1]))
-                    if t != "period":
+                    if t != "period" and t != "to_date":
                         report("E001", node.span, node.problem)
                     add(node)
                 else:  # `expect CONDITION` (another word there is an E001 of its own)

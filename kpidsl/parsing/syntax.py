@@ -356,8 +356,9 @@ class PeriodBlock:
 
     @property
     def problem(self) -> str | None:
-        """An item ``NAME "text" { … }`` is only valid when NAME is ``period``."""
-        if self.keyword.text == "period":
+        """An item ``NAME "text" { … }`` is only valid when NAME is ``period`` or ``to_date`` (a block of
+        ``expect`` lines about that period to date)."""
+        if self.keyword.text in ("period", "to_date"):
             return None
         return (f"found `{self.keyword.text}` followed by a string; expected `:` after an entry's key "
                 "(`key: value`), or `period` before a quoted period and its block (`period \"2025-07\" { … }`)")

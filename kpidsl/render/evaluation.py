@@ -8,7 +8,7 @@ from ..compiler.model import Model
 from ..evaluation.drags import drags_of, points_text
 from ..evaluation.results import Evaluation
 from .findings import Style, json_text, plain
-from .text import STATUS_COLOURS, clean, fmt_pct, met_mark, pad, score_text, value_text, width
+from .text import STATUS_COLOURS, clean, fmt_pct, met_mark, pad, score_text, target_text, value_text, width
 from .tree import MAX_INDENT, deep_mark, effective_owners, grade_text, layout, to_text
 
 
@@ -74,17 +74,20 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False, write=
     inds = model.indicators
     owner_of = {n: owner for n, (owner, _) in effective_owners(model).items()}
 
-    def row(name: str, r) -> dict:
+    def row(name: str, r, levels) -> dict:
         ind = inds[name]
         return {
             "name": name, "kind": ind.kind, "label": ind.label, "owner": owner_of[name],
             "parent": ind.parent, "weight": ind.effective_weight, "value": _finite(r.value), "unit": ind.unit,
-            "target": ind.target.to_json() if ind.target else None,
+            "target": _target_json(ind.target, None if levels is None else levels.get(name)) if ind.target else None,
             "baseline": ind.baseline, "stretch": ind.stretch,
             "met": r.met, "achievement": _finite(r.achievement), "score": _finite(r.score), "status": r.status,
             **({"grade": r.grade, "coefficient": _finite(r.coefficient)} if graded else {}),
             **({"adjustment": _finite(r.adjustment)} if ind.adjustments else {}),
         }
+
+    def rows(ev: Evaluation):
+        return (row(name, r, ev.levels) for name, r in ev.results.items())
 
     graded = bool(model.grades)
     out = []
@@ -96,11 +99,21 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False, write=
             tops = [ev.results[n] for n in model.order if inds[n].parent is None and inds[n].kind == "kgi"]
             lead = {"grades": [{"name": r.name, "grade": r.grade, "coefficient": _finite(r.coefficient)} for r in tops]}
         out.append({"name": ev.name, "label": ev.label, **lead, "source": list(ev.source), "missing": list(ev.missing),
-                    "problems": list(ev.problems), "indicators": (row(name, r) for name, r in ev.results.items()),
+                    "problems": list(ev.problems), "indicators": rows(ev),
                     "drags": drags})
     settings = model.settings
     return json_text({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out},
                      write)
+
+
+def _target_json(target, level) -> dict:
+    """``Target.to_json``, with the bounds the score was computed against where ``level`` (an entry
+    of ``Evaluation.levels``) holds them, and then the target as written in ``text``."""
+    out = target.to_json()
+    if level is not None and not (type(level) is tuple and None in level):
+        out.update({"low": level[0], "high": level[1]} if type(level) is tuple else {"value": level})
+        out["text"] = target.text
+    return out
 
 
 def to_csv(model: Model, evals: list[Evaluation], write=None) -> str:
@@ -108,7 +121,7 @@ def to_csv(model: Model, evals: list[Evaluation], write=None) -> str:
     With ``write``, the text is given to it in pieces as it is made, and the result is empty."""
     import numpy as np
 
-    from ..data import iter_results_csv, results_csv
+    from ..data import iter_results_csv
     from ..evaluation.plan import STATUSES
 
     codes = {s: i for i, s in enumerate(STATUSES)}
@@ -124,9 +137,12 @@ def to_csv(model: Model, evals: list[Evaluation], write=None) -> str:
             out += (num([None if r.grade is None else grades[r.grade] for r in rs]), num([r.coefficient for r in rs]))
         return out
 
+    targets = None
+    if any(ev.levels is not None for ev in evals):  # each scenario's target: the level it was scored against
+        targets = lambda name: [target_text(model, name, ev.levels) for ev in evals]  # noqa: E731
     if write is None:
-        return results_csv(model, [ev.name for ev in evals], fields)
-    for piece in iter_results_csv(model, [ev.name for ev in evals], fields):
+        return "".join(iter_results_csv(model, [ev.name for ev in evals], fields, targets=targets))
+    for piece in iter_results_csv(model, [ev.name for ev in evals], fields, targets=targets):
         write(piece)
     return ""
 
@@ -149,7 +165,8 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
     inds = model.indicators
     names = list(model.order)
     depth = {n: d for n, d, _ in layout(model)[0]}
-    head = ["indicator", "label", "weight", "target"]
+    leveled = any(ev.levels is not None for ev in evals)  # the targets differ by scenario: a column each
+    head = ["indicator", "label", "weight"] + ([] if leveled else ["target"])
     rows = []
     for n in names:
         ind = inds[n]
@@ -160,14 +177,15 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
             name_cell = f"{n} [{ind.kind}]"
         w = ind.effective_weight
         rows.append([clean(name_cell), clean(ind.label or ""), "" if w is None else f"{w * 100:.4g}%",
-                     clean(_target_text(model, n))])
+                     *([] if leveled else [clean(_target_text(model, n))])])
     fixed = [max(width(h), *(width(r[i]) for r in rows)) for i, h in enumerate(head)]
     blocks = []  # per scenario: its title and columns (heading, cells, right-aligned)
     for ev in evals:
         res = [ev.results[n] for n in names]
         scored = [bool(r.status) and inds[n].kind != "veto" for n, r in zip(names, res)]
-        cols = [("value", [clean(value_text(model, n, r.value)) for n, r in zip(names, res)], True),
-                ("met", [met_mark(r) for r in res], False)]
+        cols = [("target", [clean(target_text(model, n, ev.levels)) for n in names], False)] if leveled else []
+        cols += [("value", [clean(value_text(model, n, r.value)) for n, r in zip(names, res)], True),
+                 ("met", [met_mark(r) for r in res], False)]
         own = [own_text(r) if s else "" for r, s in zip(res, scored)]
         if any(own):
             cols.append(("own", own, True))

@@ -3,7 +3,9 @@
 The long table has one row per scenario, entity, period, basis and declaration (``LONG_COLUMNS``):
 ``basis`` is ``period`` (the period on its own), ``to date`` or ``run rate`` (the projection to the
 end of the year of an additive indicator, ``docs/scoring.md`` §8). ``grade`` is left empty until
-the model declares grades. A spreadsheet's pivot table or a BI tool reads it as it is.
+the model declares grades. ``pace`` is the run rate's verdict: ``on track`` where the projection
+scored against the full-period target is green, ``off track`` where it is scored otherwise (empty
+on the other bases, and where the projection has no score). A spreadsheet's pivot table or a BI tool reads it as it is.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from ..parsing.periods import previous, year_ago
 from .findings import Style, json_text, plain
 from .text import STATUS_COLOURS, clean, pad, score_text, value_text, width
 
-LONG_COLUMNS = ("scenario", "entity", "period", "basis", "indicator", "value", "bound", "score", "status", "grade")
+LONG_COLUMNS = ("scenario", "entity", "period", "basis", "indicator", "value", "bound", "score", "status", "grade",
+                "pace")
+#: The run rate's verdict by the projection's status (``docs/scoring.md`` §12).
+PACE = {"green": "on track", "amber": "off track", "red": "off track", "vetoed": "off track", "overdue": "off track"}
 #: Periods shown as columns of the review table (the last ones).
 LAST_PERIODS = 6
 
@@ -58,7 +63,7 @@ def to_long_csv(model: Model, sevs: list[SeriesEvaluation]) -> str:
             if only is not None and name not in only:
                 continue
             out.append(f"{head}{csv_text(name)},{_number(r.value)},{_bound(bounds.get(name))},{_number(r.score)},"
-                       f"{r.status or ''},")
+                       f"{r.status or ''},,{PACE.get(r.status, '') if only is not None else ''}")
     return "\n".join(out) + "\n"
 
 
@@ -94,9 +99,10 @@ def iter_rows_csv(model: Model, series: list[tuple[str, str | None]], ids, perio
                     else:
                         a, b = _number_texts(level[0][lo:hi]), _number_texts(level[1][lo:hi])
                         bound = [f"{x}..{y}" if x and y else "" for x, y in zip(a, b)]
+                    status = status_text[batch.status[nm][lo:hi]].tolist()
+                    pace = [""] * (hi - lo) if basis != "run rate" else [PACE.get(s, "") for s in status]
                     texts[basis, nm] = list(zip(_number_texts(batch.value[nm][lo:hi]), bound,
-                                                _number_texts(batch.score[nm][lo:hi]),
-                                                status_text[batch.status[nm][lo:hi]].tolist()))
+                                                _number_texts(batch.score[nm][lo:hi]), status, pace))
             out = []
             for i in range(hi - lo):
                 row = lo + i
@@ -105,8 +111,8 @@ def iter_rows_csv(model: Model, series: list[tuple[str, str | None]], ids, perio
                     if basis == "run rate" and not result.projected[row]:
                         continue
                     for nm in shown:
-                        v, b, sc, st = texts[basis, nm][i]
-                        out.append(f"{head}{basis},{quoted[nm]},{v},{b},{sc},{st},\n")
+                        v, b, sc, st, pace = texts[basis, nm][i]
+                        out.append(f"{head}{basis},{quoted[nm]},{v},{b},{sc},{st},,{pace}\n")
             yield "".join(out)
 
 
@@ -126,7 +132,8 @@ def to_long_json(model: Model, sevs: list[SeriesEvaluation]) -> str:
                 yield {"scenario": sev.name, "entity": sev.entity, "period": pe.period.text, "basis": basis,
                        "indicator": name, "value": _finite(r.value),
                        "bound": list(b) if type(b) is tuple else b, "score": _finite(r.score),
-                       "status": r.status, "grade": None}
+                       "status": r.status, "grade": None,
+                       "pace": PACE.get(r.status) if only is not None else None}
 
     return json_text({"model": model.settings.label, "path": model.path, "rows": rows()})
 
@@ -142,7 +149,8 @@ def at_period(sevs: list[SeriesEvaluation], period: str | None, to_date: bool) -
         ev = pe.to_date if to_date else pe.own
         who = sev.name if sev.entity is None else f"{sev.name} · {sev.entity}"
         name = f"{who} {'to date ' if to_date else ''}{pe.period.text}"
-        out.append(Evaluation(name, ev.label, ev.results, ev.missing, ev.drags, ev.expects, sev.source, ev.problems))
+        out.append(Evaluation(name, ev.label, ev.results, ev.missing, ev.drags, ev.expects, sev.source, ev.problems,
+                              pe.bounds.get("to_date", {}) if to_date else None))
     return out
 
 
@@ -202,13 +210,20 @@ def to_review(model: Model, sevs: list[SeriesEvaluation], style: Style = plain) 
                 rows.append([f"run rate {last.period.year}"] + [
                     _cell(model, n, last.projection.results[n]) if n in projected else "" for n in names])
             lines = _grid(head, rows, set(range(1, len(head))), style, set())
+            paces = {}
+            for n in projected:
+                paces.setdefault(PACE.get(last.projection.results[n].status), []).append(clean(n))
+            paces.pop(None, None)
+            if paces:
+                lines.append(f"run rate {last.period.year}: " + "; ".join(
+                    f"{pace}: {', '.join(paces[pace])}" for pace in ("on track", "off track") if pace in paces))
         else:  # the indicators as rows
             shown = pes[-LAST_PERIODS:]
             head = ["indicator", "target", *(pe.period.text for pe in shown), "trend", "to date", "level",
                     "score", "status"]
             runs = last.projection is not None and any(n in summed for n in names)
             if runs:
-                head += ["run rate", "status"]
+                head += ["run rate", "pace"]
             earlier = [(word, sev.at(other.text)) for word, other in
                        (("vs prev", previous(last.period)), ("vs year ago", year_ago(last.period)))
                        if other is not None and sev.at(other.text) is not None]
@@ -224,7 +239,7 @@ def to_review(model: Model, sevs: list[SeriesEvaluation], style: Style = plain) 
                         score_text(model, r) if r.status else "", r.status or ""]
                 if runs:
                     p = last.projection.results[n]
-                    row += ([clean(value_text(model, n, p.value)), p.status or ""] if n in summed and ind.target
+                    row += ([clean(value_text(model, n, p.value)), PACE.get(p.status, "")] if n in summed and ind.target
                             else ["", ""])
                 row += [_change(last.own.results[n].value, pe.own.results[n].value) for _, pe in earlier]
                 rows.append(row)

@@ -103,6 +103,18 @@ def value_text(model: Model, name: str, value: float | None) -> str:
     return fmt_value(value, ind.unit, t is not None and not t.formulas and "%" in t.text)
 
 
+def target_text(model: Model, name: str, levels: dict | None = None) -> str:
+    """An indicator's target as written, or, where ``levels`` (``Evaluation.levels``) holds a known
+    level for it, that level in the target's form (``>= 24,990,000``, ``600 .. 900``)."""
+    t = model.indicators[name].target
+    b = None if t is None or levels is None else levels.get(name)
+    if b is None or (type(b) is tuple and None in b):
+        return t.text if t is not None else ""
+    if type(b) is tuple:
+        return f"{value_text(model, name, b[0])} .. {value_text(model, name, b[1])}"
+    return f"{t.op} {value_text(model, name, b)}"
+
+
 def score_text(model: Model, r) -> str:
     """A score that never reads as another band than its status."""
     return fmt_pct(r.score, r.status, model.settings.green, model.settings.amber)

@@ -57,7 +57,7 @@ from typing import Iterable
 from ..evaluation.results import Evaluation
 from ..compiler.model import Indicator, Model
 from .findings import Style, plain
-from .text import STATUS_COLOURS, clean, met_mark, score_text, unsafe, value_text
+from .text import STATUS_COLOURS, clean, met_mark, score_text, target_text, unsafe, value_text
 
 FORMATS = ("text", "mermaid", "dot")
 #: Levels that text output draws by indentation; deeper rows are drawn at this depth and marked
@@ -196,7 +196,7 @@ def _parts(model: Model, name: str, owners, ev: Evaluation | None,
         "label": ind.label if ind.label and ind.label != name else None,
         "weight": _weight(ind),
         "value": value_text(model, name, r.value) if r is not None else None,
-        "target": ind.target.text if ind.target else None,
+        "target": target_text(model, name, ev.levels if ev is not None else None) or None,
         "met": (met_mark(r) or None) if r is not None else None,
         "score": score_text(model, r) if scored else None,
         "status": r.status if r is not None and r.status else None,
