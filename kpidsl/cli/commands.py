@@ -365,10 +365,7 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     if skipped:
         _say(f"the scenarios of {model_path} not named by the data were not evaluated: "
              + ", ".join(skipped) + "; name them with --scenario to include them")
-    if missing:
-        for exc in missing:
-            _say(f"scenario `{exc.scenario}` has no value for " + ", ".join(f"`{n}`" for n in exc.names))
-        _fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
+    with_periods.stop_if_missing(missing, _say, _fail)
     style = _style_for(sys.stdout)
     if fmt == "json":
         out = _Batched()

@@ -58,6 +58,14 @@ def csv_rows(model, path: str, sets: tuple[str, ...], allow_missing: bool, as_of
     sys.exit(0)
 
 
+def stop_if_missing(missing: list, say, fail) -> None:
+    """Name each scenario's missing values (``MissingValues``) and exit 1, when there are any."""
+    if missing:
+        for exc in missing:
+            say(f"scenario `{exc.scenario}` has no value for " + ", ".join(f"`{n}`" for n in exc.names))
+        fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
+
+
 def periods_of(model, chosen: list[Selected], sets: tuple[str, ...] = ()) -> list[dict]:
     """Each chosen scenario's periods: those of its in-file scenario, then the data's, then the
     values of ``--set`` (which override every period's)."""
@@ -107,10 +115,7 @@ def run(model, chosen: list[Selected], periods: list[dict], fmt: str, period: st
             missing.append(exc)
         except KpiError as exc:
             fail(str(exc))
-    if missing:
-        for exc in missing:
-            say(f"scenario `{exc.scenario}` has no value for " + ", ".join(f"`{n}`" for n in exc.names))
-        fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
+    stop_if_missing(missing, say, fail)
     if not sevs:
         fail("no scenario has periods to evaluate", 1)
     if period is not None and not any(s.at(period) for s in sevs):

@@ -11,7 +11,7 @@ import attrs
 from .. import api
 from ..api import KpiError, MissingValues
 from ..data import DataError, select
-from .periods import periods_of
+from .periods import periods_of, stop_if_missing
 
 
 def made_at() -> datetime.datetime:
@@ -39,19 +39,16 @@ def page(model, model_path: str, scenarios, data_files, sets, allow_missing: boo
             if periods:
                 items.append(api.evaluate_series(model, sc.name, sc.values, periods, label=sc.label,
                                                  entity=sc.entity, expects=sc.expects, allow_missing=allow_missing,
-                                                 source=tuple(sc.source), as_of=as_of))
+                                                 source=tuple(sc.source), as_of=as_of or sc.as_of))
             else:
                 ev = api.evaluate(model, sc.values, name=sc.name, label=sc.label, allow_missing=allow_missing,
-                                  as_of=as_of)
+                                  as_of=as_of or sc.as_of)
                 items.append(attrs.evolve(ev, source=tuple(sc.source)))
         except MissingValues as exc:
             missing.append(exc)
         except KpiError as exc:
             fail(str(exc))
-    if missing:
-        for exc in missing:
-            say(f"scenario `{exc.scenario}` has no value for " + ", ".join(f"`{n}`" for n in exc.names))
-        fail("supply the missing values in the scenario, with --data or --set, or pass --allow-missing", 1)
+    stop_if_missing(missing, say, fail)
     if period is not None:
         have = sorted({pe.period.text for it in items for pe in getattr(it, "periods", ())})
         if period not in have:
