@@ -46,3 +46,28 @@ def test_kpi_sql_prints_grade_columns_and_takes_an_as_of_date():
     assert done.exit_code == 0, done.output
     assert '"sales_grade"' in done.output and '"sales_coefficient"' in done.output
     assert "THEN 'D'" in done.output  # a grade's name is a quoted string literal
+
+
+def test_the_engines_write_grades_and_the_numpy_path_writes_the_same_file(tmp_path):
+    from click.testing import CliRunner
+
+    from kpidsl.cli.commands import cli
+
+    data = tmp_path / "rows.csv"
+    data.write_text("scenario,sales,new_clients,collection,awards,complaints\n"
+                    "a,480,42,0.93,1,4\nb,1050,70,0.97,3,1\nc,1200,90,1,0,0\n", encoding="utf-8")
+    outs = {}
+    for engine in ("duckdb", "numpy"):
+        out = tmp_path / f"{engine}.csv"
+        done = CliRunner().invoke(cli, ["eval", str(REVIEW), "--data", str(data), "--engine", engine,
+                                        "--output", str(out)])
+        assert done.exit_code == 0, done.output
+        outs[engine] = out.read_text(encoding="utf-8")
+    header = outs["duckdb"].splitlines()[0].split(",")
+    assert "sales_grade" in header and "sales_coefficient" in header
+    assert outs["duckdb"] == outs["numpy"]
+    model = api.load(str(REVIEW))
+    row = dict(zip(header, outs["duckdb"].splitlines()[2].split(",")))
+    ev = api.evaluate(model, {"sales": 1050, "new_clients": 70, "collection": 0.97, "awards": 3, "complaints": 1},
+                      name="b", as_of=datetime.date(1, 1, 1))
+    assert row["sales_grade"] == ev.results["sales"].grade

@@ -186,7 +186,7 @@ def evaluate(model: Model, source: Source, output: str | None, fmt: str | None, 
         if source.kind == "csv" and keys:
             check_rows(con, model, keys)
         query = _prepare(con, sqlplan.query(model, table, "duckdb", tuple(keys), columns=set(values),
-                                            overrides=overrides, exact=whole))
+                                            overrides=overrides, exact=whole, grades=True))
         if output is not None:  # written beside it, renamed once complete and checked
             tmp = _beside(output)
             con.execute(f"SET memory_limit = '{MEMORY}'")  # the writer buffers within it, in row order
@@ -291,7 +291,7 @@ def write_arrays(model: Model, names, arrays: dict, output: str, fmt: str, label
     from sqlglot import exp
 
     from ..evaluation.plan import MET, STATUS
-    from ..evaluation.sqlplan import outputs, runtime
+    from ..evaluation.sqlplan import grade_outputs, number, outputs, runtime
 
     duckdb = _duckdb()
     con = duckdb.connect()
@@ -307,6 +307,14 @@ def write_arrays(model: Model, names, arrays: dict, output: str, fmt: str, label
             elif f == STATUS:
                 e = sql.status_text(e)
             cols.append(exp.alias_(e, col, quoted=True))
+        for _, grade, coef in grade_outputs(model):  # the grade's index as its name, as the query gives it
+            case = exp.Case()
+            for i, g in enumerate(model.grades):
+                case = case.when(exp.EQ(this=exp.column(grade, quoted=True), expression=number(float(i))),
+                                 exp.Literal.string(g.name))
+            cols.append(exp.alias_(case, grade, quoted=True))
+            if coef is not None:
+                cols.append(exp.alias_(exp.column(coef, quoted=True), coef, quoted=True))
         query = exp.select(*cols).from_("_kpi_arrays")
         con.execute(_sql(_copy(query, output, fmt)))
         rows, counts, worst, keys, _ = summarise(con, model, results_of(output, fmt) if fmt == "parquet"

@@ -64,7 +64,7 @@ def numpy_path(model: Model, source: Source, output: str, fmt: str, sets: tuple[
     from ..data import DataError, select_batch
     from ..evaluation.arrays import evaluate_columns
     from ..evaluation.plan import ACHIEVEMENT, DRAG, MET, SCORE, STATUS, VALUE
-    from ..evaluation.sqlplan import output_name, outputs
+    from ..evaluation.sqlplan import grade_outputs, output_name, outputs
     from . import duck
 
     start = time.perf_counter()
@@ -84,6 +84,10 @@ def numpy_path(model: Model, source: Source, output: str, fmt: str, sets: tuple[
     by_field = {VALUE: result.value, MET: result.met, ACHIEVEMENT: result.achievement, SCORE: result.score,
                 STATUS: result.status, DRAG: result._drag}
     arrays = {output_name(nm, f): by_field[f][nm] for nm, f in outputs(model)}
+    for nm, grade, coef in grade_outputs(model):
+        arrays[grade] = result.grade[nm]
+        if coef is not None:
+            arrays[coef] = result.coefficient[nm]
     return duck.write_arrays(model, np.asarray(names, dtype=object) if _named(source.path) else None, arrays,
                              output, fmt, source.label, "numpy", start)
 

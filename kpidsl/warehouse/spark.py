@@ -86,7 +86,8 @@ def evaluate(model: Model, source: Source, output: str | None, fmt: str | None, 
                 raise WarehouseError("; ".join(f"`{n}` has no value in {c:,} row{'s' if c != 1 else ''}"
                                                for n, c in gone.items())
                                      + ": supply the missing values, or pass --allow-missing", 1)
-        query = sqlplan.query(model, VIEW, "spark", tuple(keys), columns=set(values), overrides=overrides)
+        query = sqlplan.query(model, VIEW, "spark", tuple(keys), columns=set(values), overrides=overrides,
+                              grades=True)
         result = spark.sql(_sql(query))
         if output is not None:
             writer = result.write.mode("overwrite")
