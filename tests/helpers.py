@@ -157,3 +157,17 @@ def mutants(draw, bases, tokens, max_ops: int = 4, reach: int = 80):
             k = draw(st.integers(0, n))
             text = text[:i] + text[k:k + (j - i)] + text[j:]
     return text
+
+
+def invoke_kpi(*args: str) -> tuple[int, str]:
+    """Run `kpi ARGS` in-process; (exit code, output). No traceback may reach the output, and an
+    exception other than the command's exit is raised."""
+    from click.testing import CliRunner
+
+    from kpidsl.cli.commands import cli
+
+    result = CliRunner().invoke(cli, list(args), prog_name="kpi")
+    assert "Traceback" not in result.output
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output

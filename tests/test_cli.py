@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 import kpidsl
 from conftest import ROOT, source_env
+from helpers import invoke_kpi
 from kpidsl import api
 from kpidsl.cli.commands import cli, main
 from kpidsl.render.tree import MAX_INDENT
@@ -25,14 +26,7 @@ def kpi(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.chdir(ROOT / "tests")
 
-    def run(*args: str) -> tuple[int, str]:
-        result = CliRunner().invoke(cli, list(args), prog_name="kpi")
-        assert "Traceback" not in result.output
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return result.exit_code, result.output
-
-    return run
+    return invoke_kpi
 
 
 def test_check_clean_file(kpi):

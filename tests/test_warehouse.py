@@ -9,13 +9,12 @@ import os
 import re
 
 import pytest
-from click.testing import CliRunner
 
 duckdb = pytest.importorskip("duckdb")
 pytest.importorskip("sqlglot")
 
 from conftest import ROOT  # noqa: E402
-from kpidsl.cli.commands import cli  # noqa: E402
+from helpers import invoke_kpi  # noqa: E402
 from kpidsl.evaluation import sqlplan  # noqa: E402
 from kpidsl.warehouse import report, tables  # noqa: E402
 
@@ -32,14 +31,7 @@ def kpi(monkeypatch, tmp_path):
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.chdir(tmp_path)
 
-    def run(*args: str) -> tuple[int, str]:
-        result = CliRunner().invoke(cli, list(args), prog_name="kpi")
-        assert "Traceback" not in result.output
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return result.exit_code, result.output
-
-    return run
+    return invoke_kpi
 
 
 def _table(con, name="t", store=True):

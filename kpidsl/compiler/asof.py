@@ -40,43 +40,39 @@ def scenario_as_of(model, name: str) -> datetime.date | None:
 _AS_OF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _as_of_dates(model) -> dict[str, datetime.date | None]:
-    scenarios, settled = model.scenarios, {}
-    for name in scenarios:
+def _nearest(names, own, up) -> dict:
+    """For each of ``names``, ``own`` of the nearest of it, ``up`` of it, ``up`` of that … that has one
+    (None where none has): one walk up from each name, stopping at the first one already settled."""
+    settled: dict = {}
+    for name in names:
         chain, n, on_chain = [], name, set()
-        while n in scenarios and n not in settled and n not in on_chain:
-            if scenarios[n].as_of is not None:
-                settled[n] = scenarios[n].as_of
+        while n is not None and n in names and n not in settled and n not in on_chain:
+            value = own(n)
+            if value is not None:
+                settled[n] = value
                 break
             chain.append(n)
             on_chain.add(n)
-            n = scenarios[n].extends
-        day = settled.get(n)
+            n = up(n)
+        value = settled.get(n)
         for c in chain:
-            settled[c] = day
+            settled[c] = value
     return settled
+
+
+def _as_of_dates(model) -> dict[str, datetime.date | None]:
+    scenarios = model.scenarios
+    return _nearest(scenarios, lambda n: scenarios[n].as_of, lambda n: scenarios[n].extends)
 
 
 def deadlines(model) -> dict[str, datetime.date]:
     """Each indicator's deadline, where it has one: its own ``due``, else its nearest parent's, else
-    the model's. One walk up from each indicator, stopping at the first one already settled."""
-    inds, out = model.indicators, {}
-    if model.settings.due is None and all(ind.due is None for ind in inds.values()):
-        return out
-    settled: dict[str, datetime.date | None] = {}
-    for name in inds:
-        chain, n, on_chain = [], name, set()
-        while n is not None and n not in settled and n not in on_chain:
-            if inds[n].due is not None:
-                settled[n] = inds[n].due
-                break
-            chain.append(n)
-            on_chain.add(n)
-            n = inds[n].parent
-        due = settled.get(n, model.settings.due) if n is not None else model.settings.due
-        for c in chain:
-            settled[c] = due
-    return {n: d for n, d in settled.items() if d is not None}
+    the model's."""
+    inds, default = model.indicators, model.settings.due
+    if default is None and all(ind.due is None for ind in inds.values()):
+        return {}
+    found = _nearest(inds, lambda n: inds[n].due, lambda n: inds[n].parent)
+    return {n: d for n, d in ((n, d if d is not None else default) for n, d in found.items()) if d is not None}
 
 
 __all__ = ["KEY", "read", "scenario_as_of", "deadlines"]
