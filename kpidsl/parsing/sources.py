@@ -4,6 +4,7 @@ where a command takes ``-``, up to a size limit), UTF-8 decoding with E000, and 
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 import sys
@@ -87,20 +88,29 @@ def without_bom(text: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-_last_decoded: tuple[bytes | None, str] = (None, "")
+def _kept_for_last(make):
+    """``make`` kept for the last argument asked for (compared by identity): a file's bytes are
+    decoded once and its text split once, however many readers ask. The pair is replaced whole, so
+    another thread never sees half of it."""
+    kept = [(None, None)]
+
+    @functools.wraps(make)
+    def get(x):
+        last = kept[0]
+        if last[0] is x:
+            return last[1]
+        out = make(x)
+        kept[0] = (x, out)
+        return out
+
+    return get
 
 
+@_kept_for_last
 def _decoded(data: bytes) -> str:
-    """``data.decode("utf-8")``, made once for the last bytes asked for (``UnicodeDecodeError``
-    passes through): ``kpi check`` decodes a file for the lines it shows and for the parser, and
-    one text object means one ``lines_of`` split."""
-    global _last_decoded
-    last = _last_decoded  # one read: another thread may replace it, never half of it
-    if last[0] is data:
-        return last[1]
-    text = data.decode("utf-8")
-    _last_decoded = (data, text)
-    return text
+    """``data.decode("utf-8")`` (``UnicodeDecodeError`` passes through): ``kpi check`` decodes a file
+    for the lines it shows and for the parser, and one text object means one ``lines_of`` split."""
+    return data.decode("utf-8")
 
 
 def decode(data: bytes, sink: FindingSink) -> str | None:
@@ -125,16 +135,8 @@ def display_lines(data: bytes) -> list[str]:
         return data.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n")
 
 
-_last_split: tuple[str | None, list[str]] = (None, [])
-
-
+@_kept_for_last
 def lines_of(text: str) -> list[str]:
     """``text.split("\\n")``, made once for the last text asked for: the parser reads a file by its
     lines, and the compiled model reads them again (targets, messages). Callers must not change it."""
-    global _last_split
-    last = _last_split  # one read: another thread may replace it, never half of it
-    if last[0] is text:
-        return last[1]
-    lines = text.split("\n")
-    _last_split = (text, lines)
-    return lines
+    return text.split("\n")
