@@ -68,7 +68,8 @@ def test_as_of_of_a_scenario_without_periods(tmp_path, name, text):
         assert result.exit_code == 0 and "overdue" in result.output, result.output
     before = CliRunner().invoke(cli, ["eval", str(tmp_path / "m.kpi"), "--data", str(tmp_path / name),
                                       "--as-of", "2025-01-01"])
-    assert "overdue" not in before.output  # --as-of overrides the data's date
+    assert before.exit_code == 0, before.output
+    assert "overdue" not in before.output and "red" in before.output  # --as-of overrides the data's date
 
 
 @pytest.mark.parametrize("name,text,words", [

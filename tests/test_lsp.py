@@ -524,7 +524,8 @@ async def test_formatting_is_kpi_fmt_and_refuses_a_syntax_error(client: Language
     fmt = subprocess.run([sys.executable, "-m", "kpidsl", "fmt", "-"], input=messy, capture_output=True, text=True,
                          env=source_env())
     formatted = apply(messy, edits)
-    assert formatted == (fmt.stdout if fmt.returncode == 0 and fmt.stdout else formatted)
+    assert fmt.returncode == 0, fmt.stderr
+    assert formatted == fmt.stdout
     assert formatted.startswith('kgi g "G" {\n')
     again = fresh_uri("formatted")
     await open_text(client, again, formatted)
@@ -546,6 +547,7 @@ async def test_code_action_adds_noqa_and_the_finding_goes(client: LanguageClient
     text = (ROOT / "tests" / "data" / "warnings.kpi").read_text(encoding="utf-8")
     uri = fresh_uri("noqa")
     diags = await open_text(client, uri, text)
+    assert diags
     for d in diags:
         actions = await _actions(client, uri, d)
         silence = next(a for a in actions if "# noqa" in a.title)

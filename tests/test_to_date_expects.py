@@ -40,7 +40,7 @@ def kpi_test(tmp_path, lines: str) -> tuple[int, str]:
     ('  to_date "2025-02" {\n    expect sales == 150\n    expect not sales.met\n    expect conversion < 2%\n  }\n',
      0, "3 passed, 0 failed"),
     ('  to_date "2025-02" { expect sales == 50 }\n', 1, "m.kpi:15:23: FAILED actual to date 2025-02: expect sales == 50"),
-    ('  period "2025-02" { expect sales == 50 }\n', 1, None),  # a period block names the period again: E504
+    ('  period "2025-02" { expect sales == 50 }\n', 1, "E504"),  # a period block names the period again
     ('  to_date "2025-01" { expect sales.met }\n  to_date "2025-03" { expect sales == 300 }\n', 0, "2 passed"),
     ('  to_date "2025-03" { expect sales == 300 }\n  expect sales.score == 1\n', 0, "2 passed"),  # both at the last
     ('  to_date "2025-04" { expect sales > 0 }\n', 1, "scenario `actual` has no period `2025-04` to check to date"),

@@ -60,6 +60,7 @@ def compare(model, all_series: list[Series]) -> None:
                 for nm, level in pe.bounds[basis].items():
                     cols_ = got.levels[basis][nm]
                     want = level if type(level) is tuple else (level,)
+                    assert len(cols_) == len(want), (row, basis, nm)
                     for c, w in zip(cols_, want):
                         _check(float(c[row]), w, (row, basis, nm, "level"))
             row += 1

@@ -170,8 +170,9 @@ def test_usage_errors(kpi, tmp_path, parquet):
     assert code == 2 and "unknown format `.txt`" in out
     code, out = kpi("eval", ECOMMERCE, "--engine", "duckdb")
     assert code == 2 and "one --data file" in out
-    code, out = kpi("eval", ECOMMERCE, "--data", str(ROOT / "tests" / "data" / "q3.toml"), "--engine", "duckdb") \
-        if (ROOT / "tests" / "data" / "q3.toml").exists() else (2, "--engine and --output read")
+    toml = tmp_path / "q3.toml"
+    toml.write_text("orders = 1150\n", encoding="utf-8")
+    code, out = kpi("eval", ECOMMERCE, "--data", str(toml), "--engine", "duckdb")
     assert code == 2 and "--engine and --output read" in out
     bad = _csv(tmp_path, header=("nope",) + COLUMNS, rows=[(1,) + r for r in ROWS], name="bad.csv")
     code, out = kpi("eval", ECOMMERCE, "--data", bad, "--engine", "duckdb")
