@@ -11,7 +11,7 @@ scorecard grade itself. The plan computes all of it (``kpidsl.evaluation.plan``)
 from __future__ import annotations
 
 from ..parsing import syntax
-from .context import Context, number_literal, written
+from .context import Context, number_of, source_text
 
 #: The entries an adjustment may have.
 ENTRIES = frozenset({"parent", "value", "owner", "source", "description"})
@@ -19,13 +19,13 @@ ENTRIES = frozenset({"parent", "value", "owner", "source", "description"})
 
 def read_limit(ctx: Context, entry: syntax.Entry, value):
     """``adjustments: LO .. HI`` (numbers): the range of the total; None after an E001 or E409."""
-    if type(value) is not syntax.Band or number_literal(value.low) is None or number_literal(value.high) is None:
-        ctx.sink.add("E001", value.span, f"found `{written(ctx, value)}` after `adjustments:`; expected the range "
+    if type(value) is not syntax.Band or number_of(value.low) is None or number_of(value.high) is None:
+        ctx.sink.add("E001", value.span, f"found `{source_text(ctx.model, value)}` after `adjustments:`; expected the range "
                      "the total of its adjustments is kept within, as two numbers: `-10% .. 5%`")
         return None
-    lo, hi = number_literal(value.low), number_literal(value.high)
+    lo, hi = number_of(value.low), number_of(value.high)
     if not lo <= 0 <= hi:
-        ctx.sink.add("E409", entry.key_span, f"`adjustments: {written(ctx, value)}` does not include 0; the "
+        ctx.sink.add("E409", entry.key_span, f"`adjustments: {source_text(ctx.model, value)}` does not include 0; the "
                      "range runs from the most deductions may take (0 or below) to the most bonuses may add "
                      "(0 or above), such as `-10% .. 5%`")
         return None

@@ -12,7 +12,7 @@ import datetime
 import weakref
 
 from ..parsing import syntax
-from .context import Context, written
+from .context import Context, source_text
 
 #: The scenario entry that holds the as-of date.
 KEY = "as_of"
@@ -23,7 +23,7 @@ def read(ctx: Context, sc, item: syntax.Entry) -> None:
     if type(item.value) is syntax.Date:
         sc.as_of = item.value.value
         return
-    ctx.sink.add("E001", item.value.span, f"found `{written(ctx, item.value)}` after `as_of:`; expected the "
+    ctx.sink.add("E001", item.value.span, f"found `{source_text(ctx.model, item.value)}` after `as_of:`; expected the "
                  "date the scenario's numbers stand at, such as `as_of: 2025-06-30`")
 
 

@@ -13,7 +13,8 @@ import attrs
 
 from ..errors import Span, closest
 from ..parsing import syntax
-from .context import Context, number_literal, written
+from .context import Context, number_of, source_text
+from .context import pct as _pct
 
 #: The entries a grade may have.
 ENTRIES = frozenset({"score", "coefficient", "description"})
@@ -71,26 +72,22 @@ def collect(ctx: Context, decl: syntax.IndicatorDecl, nested_in) -> None:
         grade.entries[key] = item
         value = item.value
         if key == "score":
-            if type(value) is syntax.Threshold and value.op == ">=" and number_literal(value.value) is not None:
-                grade.floor = number_literal(value.value)
+            if type(value) is syntax.Threshold and value.op == ">=" and number_of(value.value) is not None:
+                grade.floor = number_of(value.value)
             else:
-                sink.add("E001", value.span, f"found `{written(ctx, value)}` after `score:`; expected `>= N`, the "
+                sink.add("E001", value.span, f"found `{source_text(ctx.model, value)}` after `score:`; expected `>= N`, the "
                          "lowest score of the grade, such as `score: >= 90%` (it runs up to the grade above)")
         elif key == "coefficient":
-            grade.coefficient = number_literal(value)
+            grade.coefficient = number_of(value)
             if grade.coefficient is None:
-                sink.add("E001", value.span, f"found `{written(ctx, value)}` after `coefficient:`; expected a "
+                sink.add("E001", value.span, f"found `{source_text(ctx.model, value)}` after `coefficient:`; expected a "
                          "number, such as `coefficient: 120%` or `coefficient: 1.2`")
         elif type(value) is syntax.String:
             grade.description = value.value
         else:
-            sink.add("E001", value.span, f"found `{written(ctx, value)}` after `description:`; expected a string "
+            sink.add("E001", value.span, f"found `{source_text(ctx.model, value)}` after `description:`; expected a string "
                      "in double quotes")
     ctx.model.grades.append(grade)
-
-
-def _pct(x: float) -> str:
-    return f"{x * 100:.10g}%"
 
 
 def check_grades(ctx: Context) -> None:

@@ -12,7 +12,8 @@ import attrs
 
 from . import formulas as expressions
 from . import adjustments, asof, grades, periods
-from .context import Context
+from .context import Context, written_span, number_of, source_text
+from .context import pct as _pct
 from ..parsing import syntax
 from ..errors import BY_POSITION, FindingSink, closest
 from ..gcpause import paused_gc
@@ -44,67 +45,6 @@ def cycle_text(cycle: list[str], position) -> str:
     i = cycle.index(min(cycle, key=position))
     ordered = cycle[i:] + cycle[:i] + [cycle[i]]
     return " → ".join(f"`{n}`" for n in ordered)
-
-
-def number_of(value) -> float | None:
-    """The float of ``N`` (a number literal with an optional leading ``-``), else None."""
-    t = type(value)
-    if t is syntax.Number:
-        return value.value
-    if t is syntax.Neg and type(value.operand) is syntax.Number:
-        v = value.operand.value
-        return None if v is None else -v
-    return None
-
-
-#: The field of each node that is written first; the span of a prefix operator (`-`, `not`) starts at
-#: its operand, and a bracketed operand's span inside the brackets.
-_FIRST = {syntax.Binary: "left", syntax.Compare: "left", syntax.AndOp: "left", syntax.OrOp: "left",
-          syntax.Band: "low", syntax.Attribute: "target", syntax.Neg: "operand", syntax.NotOp: "operand"}
-
-
-def _written(line: str, node, start: int, end: int) -> tuple[int, int]:
-    """Where ``node``, spanning ``line[start:end]``, is written: with the `-` and `not` of the prefix
-    operators and the opening brackets that its span leaves out (and the brackets they open)."""
-    prefixes = 0
-    while (t := type(node)) in _FIRST:
-        prefixes += t is syntax.Neg or t is syntax.NotOp
-        node = getattr(node, _FIRST[t])
-    unmatched = depth = 0  # brackets closed in the span but opened before it
-    if ")" in line[start:end]:
-        for c in line[start:end]:
-            depth += (c == "(") - (c == ")")
-            unmatched = max(unmatched, -depth)
-    opened = 0  # brackets taken that close after the span
-    while prefixes or unmatched:
-        j = len(line[:start].rstrip(" \t\r\f"))
-        if line[j - 1 : j] == "(":
-            start = j - 1
-            if unmatched:
-                unmatched -= 1
-            else:
-                opened += 1
-        elif prefixes and line[j - 1 : j] == "-":
-            start, prefixes = j - 1, prefixes - 1
-        elif prefixes and line[j - 3 : j] == "not" and not line[j - 4 : j - 3].isidentifier():
-            start, prefixes = j - 3, prefixes - 1
-        else:
-            break
-    for _ in range(opened):
-        rest = line[end:].lstrip(" \t\r\f")
-        if not rest.startswith(")"):
-            break
-        end = len(line) - len(rest) + 1
-    return start, end
-
-
-def source_text(model: Model, node) -> str:
-    """The text of ``node`` as written (one line), its leading `-`, `not` and brackets included."""
-    s = node.span
-    line = model.lines[s.line - 1]
-    one_line = s.line == s.end_line
-    start, end = _written(line, node, s.column - 1, s.end_column - 1 if one_line else len(line))
-    return line[start:end] if one_line else line[start:].strip() + " …"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,7 +170,7 @@ def _read_target(ctx: Context, entry: syntax.Entry, value):
         text = lines[line - 1]
         start, end = value[-3] - 1, value[-1] - 1
         if type(value) is syntax.Band:  # a threshold starts at its operator; a band may start with `-`
-            start, end = _written(text, value, start, end)
+            start, end = written_span(text, value, start, end)
         text = text[start:end]
         try:
             return ctx.targets[text]
@@ -611,10 +551,6 @@ def _weight_out_of_range(ctx: Context, k: Indicator, w: float) -> None:
     if 1 < w <= 100 and not raw.endswith("%"):
         hint = f"; did you mean `{raw}%`?"
     ctx.sink.add("E203", k.entries["weight"].key_span, f"weight `{raw}` of `{k.name}` is outside (0, 100%]{hint}")
-
-
-def _pct(x: float) -> str:
-    return f"{x * 100:.10g}%"
 
 
 #: The range of the model's ``cap``: a stretch scores at least what the target does (100%), and at
