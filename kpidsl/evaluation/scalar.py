@@ -11,7 +11,6 @@ import math
 import weakref
 from typing import Mapping
 
-import attrs
 
 from ..compiler.asof import scenario_as_of
 from ..compiler.model import Model
@@ -222,16 +221,14 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
         for nm in model.order:
             i = plan.slots[nm]
             code = r[STATUS * n + i]
-            result = IndicatorResult(nm, model.indicators[nm].kind, _num(r[i]), r[MET * n + i],
-                                     _num(r[ACHIEVEMENT * n + i]), _num(r[SCORE * n + i]),
-                                     None if code != code else STATUSES[int(code)])
-            if (grades and nm in plan.grades) or nm in plan.adjusted:  # its grade, and its adjustments' points
-                g, c = plan.grades.get(nm, (None, None))
-                a = plan.adjusted.get(nm)
-                result = attrs.evolve(result, grade=None if g is None or r[g] != r[g] else grades[int(r[g])],
-                                      coefficient=None if c is None else _num(r[c]),
-                                      adjustment=None if a is None else _num(r[a]))
-            results[nm] = result
+            g, c = plan.grades.get(nm, (None, None)) if grades else (None, None)  # its grade, and
+            a = plan.adjusted.get(nm)  # its adjustments' points
+            results[nm] = IndicatorResult(nm, model.indicators[nm].kind, _num(r[i]), r[MET * n + i],
+                                          _num(r[ACHIEVEMENT * n + i]), _num(r[SCORE * n + i]),
+                                          None if code != code else STATUSES[int(code)],
+                                          grade=None if g is None or r[g] != r[g] else grades[int(r[g])],
+                                          coefficient=None if c is None else _num(r[c]),
+                                          adjustment=None if a is None else _num(r[a]))
         drags = [(nm, d) for nm in model.order if (d := r[DRAG * n + plan.slots[nm]]) == d]
         drags.sort(key=lambda x: -x[1])  # stable: ties stay in tree order
         problems = tuple(levels_problem(name, {k: r[v] if type(v) is int else v for k, v in levels.items()}, want)
