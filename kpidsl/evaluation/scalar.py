@@ -11,7 +11,6 @@ import math
 import weakref
 from typing import Mapping
 
-
 from ..compiler.asof import scenario_as_of
 from ..compiler.model import Model
 from ..gcpause import paused_gc
