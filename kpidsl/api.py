@@ -110,13 +110,9 @@ def evaluate_batch(model: Model, columns: Mapping, n: int, *, as_of: datetime.da
     """Evaluate ``n`` scenarios given as NumPy columns (name -> float64 array, NaN = not supplied);
     a ``kpidsl.evaluation.arrays.BatchResult``. Imports NumPy. ``as_of`` is the day the numbers
     stand at; by default, for each row, the ``as_of`` of the in-file scenario of its name in ``names``."""
-    from .compiler.asof import scenario_as_of
-    from .evaluation.arrays import evaluate_columns
+    from .evaluation.arrays import evaluate_named
 
-    if as_of is None and names is not None and any(sc.as_of for sc in model.scenarios.values()):
-        days = [scenario_as_of(model, nm) for nm in names]
-        as_of = [float("nan") if d is None else float(d.toordinal()) for d in days]
-    return evaluate_columns(model, dict(columns), n, as_of)
+    return evaluate_named(model, dict(columns), n, names, as_of)
 
 
 def occurrences(tree: syntax.File) -> list:

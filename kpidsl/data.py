@@ -410,7 +410,8 @@ RESULT_COLUMNS = ("scenario", "indicator", "label", "kind", "unit", "target", "v
 #: The columns after ``RESULT_COLUMNS`` when the model declares grades.
 GRADE_COLUMNS = ("grade", "coefficient")
 #: Cells a spreadsheet would run as a formula begin with one of these (OWASP, CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: The first characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_text(text: str | None) -> str:
@@ -418,7 +419,7 @@ def csv_text(text: str | None) -> str:
     ``'`` when a spreadsheet would otherwise take it for a formula (``=HYPERLINK(…)``, ``+cmd|…``)."""
     if not text:
         return ""
-    if text.startswith(_FORMULA_START):
+    if text.startswith(FORMULA_START):
         text = "'" + text
     if _PLAIN.fullmatch(text):
         return text

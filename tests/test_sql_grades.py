@@ -71,3 +71,30 @@ def test_the_engines_write_grades_and_the_numpy_path_writes_the_same_file(tmp_pa
     ev = api.evaluate(model, {"sales": 1050, "new_clients": 70, "collection": 0.97, "awards": 3, "complaints": 1},
                       name="b", as_of=datetime.date(1, 1, 1))
     assert row["sales_grade"] == ev.results["sales"].grade
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "numpy"])
+def test_engine_csv_files_neutralise_keys_a_spreadsheet_would_run(tmp_path, engine):
+    from helpers import invoke_kpi
+
+    data = tmp_path / "rows.csv"
+    data.write_text("scenario,sales,new_clients,collection,awards,complaints\n"
+                    "x,480,42,0.93,1,4\n@risk,1050,70,0.97,3,1\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    code, text = invoke_kpi("eval", str(REVIEW), "--data", str(data), "--engine", engine, "--output", str(out))
+    assert code == 0, text
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[1].startswith("x,")
+    assert rows[2].startswith("'@risk,")  # as data.csv_text writes a cell a spreadsheet would run
+
+
+def test_the_numpy_engine_keeps_an_in_file_scenario_s_as_of_date(tmp_path):
+    from helpers import invoke_kpi
+
+    data = tmp_path / "rows.csv"
+    data.write_text("scenario,sales,new_clients,collection,awards,complaints\nh1,480,42,0.93,1,4\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    code, text = invoke_kpi("eval", str(REVIEW), "--data", str(data), "--engine", "numpy", "--output", str(out))
+    assert code == 0, text
+    header, row = out.read_text(encoding="utf-8").splitlines()
+    assert dict(zip(header.split(","), row.split(",")))["new_clients_status"] == "overdue"  # h1's as_of: 2025-07-15

@@ -347,3 +347,14 @@ def evaluate_columns(model: Model, columns: dict[str, np.ndarray], n: int, as_of
 
 
 __all__ = ["evaluate_columns", "BatchResult", "STATUSES", "PRIMITIVES", "CONSTANTS", "program"]
+
+
+def evaluate_named(model: Model, columns: dict[str, np.ndarray], n: int, names=None, as_of=None) -> BatchResult:
+    """``evaluate_columns`` of rows named by ``names`` (or None): without ``as_of``, each row stands at
+    the as-of date of the in-file scenario of its name."""
+    from ..compiler.asof import scenario_as_of
+
+    if as_of is None and names is not None and any(sc.as_of for sc in model.scenarios.values()):
+        days = [scenario_as_of(model, nm) for nm in names]
+        as_of = [float("nan") if d is None else float(d.toordinal()) for d in days]
+    return evaluate_columns(model, columns, n, as_of)

@@ -135,9 +135,27 @@ def _beside(path: str) -> str:
     return tmp
 
 
-def _copy(query, path: str, fmt: str):
+def _copy(query, path: str, fmt: str, keys=()):
+    """``COPY (query) TO path``; in a CSV file, a text key that a spreadsheet would take for a formula
+    starts with ``'``, as in every CSV ``kpi`` writes (``data.csv_text``)."""
     from sqlglot import exp
 
+    from ..data import FORMULA_START
+
+    if fmt == "csv" and keys:
+        def neutral(k):
+            col = exp.column(k, quoted=True)
+            text = exp.cast(col.copy(), "varchar")
+            risky = exp.and_(exp.EQ(this=exp.Anonymous(this="typeof", expressions=[col.copy()]),
+                                    expression=exp.Literal.string("VARCHAR")),
+                             exp.In(this=exp.Substring(this=text.copy(), start=exp.Literal.number(1),
+                                                       length=exp.Literal.number(1)),
+                                    expressions=[exp.Literal.string(c) for c in FORMULA_START]))
+            return exp.alias_(exp.Case().when(risky, exp.DPipe(this=exp.Literal.string("'"), expression=text))
+                              .else_(col.copy()), k, quoted=True)
+
+        star = exp.Star(except_=[exp.column(k, quoted=True) for k in keys])
+        query = exp.select(*[neutral(k) for k in keys], star).from_(exp.Subquery(this=query))
     return exp.Copy(this=exp.Subquery(this=query), kind=False, files=[exp.Literal.string(path)],
                     params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var(fmt.upper()))])
 
@@ -190,7 +208,7 @@ def evaluate(model: Model, source: Source, output: str | None, fmt: str | None, 
         if output is not None:  # written beside it, renamed once complete and checked
             tmp = _beside(output)
             con.execute(f"SET memory_limit = '{MEMORY}'")  # the writer buffers within it, in row order
-            run_with_progress(con, _sql(_copy(query, tmp, fmt)), progress)
+            run_with_progress(con, _sql(_copy(query, tmp, fmt, keys)), progress)
             con.execute("RESET memory_limit")
         results = results_of(tmp, fmt) if fmt == "parquet" else exp.Subquery(this=query)
         rows, counts, worst, shown, gone = summarise(con, model, results, keys, missing_columns(model, overrides),
@@ -204,10 +222,10 @@ def evaluate(model: Model, source: Source, output: str | None, fmt: str | None, 
             tmp = None
     except sqlplan.SqlError as exc:
         raise WarehouseError(str(exc)) from None
-    except duckdb.ConversionException:
+    except duckdb.ConversionException as exc:
         if source.kind == "csv":
             raise NotHere() from None
-        raise
+        raise WarehouseError(f"DuckDB could not evaluate {source.label}: {_first_line(exc)}") from None
     except duckdb.Error as exc:
         raise WarehouseError(f"DuckDB could not evaluate {source.label}: {_first_line(exc)}") from None
     finally:
@@ -316,7 +334,7 @@ def write_arrays(model: Model, names, arrays: dict, output: str, fmt: str, label
             if coef is not None:
                 cols.append(exp.alias_(exp.column(coef, quoted=True), coef, quoted=True))
         query = exp.select(*cols).from_("_kpi_arrays")
-        con.execute(_sql(_copy(query, output, fmt)))
+        con.execute(_sql(_copy(query, output, fmt, keys)))
         rows, counts, worst, keys, _ = summarise(con, model, results_of(output, fmt) if fmt == "parquet"
                                                  else exp.Subquery(this=query), keys)
     except duckdb.Error as exc:

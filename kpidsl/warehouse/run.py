@@ -62,7 +62,7 @@ def numpy_path(model: Model, source: Source, output: str, fmt: str, sets: tuple[
     import numpy as np
 
     from ..data import DataError, select_batch
-    from ..evaluation.arrays import evaluate_columns
+    from ..evaluation.arrays import evaluate_named
     from ..evaluation.plan import ACHIEVEMENT, DRAG, MET, SCORE, STATUS, VALUE
     from ..evaluation.sqlplan import grade_outputs, output_name, outputs
     from . import duck
@@ -72,7 +72,7 @@ def numpy_path(model: Model, source: Source, output: str, fmt: str, sets: tuple[
         names, columns, n = select_batch(model, source.path, sets)
     except DataError as exc:
         raise WarehouseError(str(exc)) from None
-    result = evaluate_columns(model, columns, n)
+    result = evaluate_named(model, columns, n, names)  # in-file scenarios' as-of dates, as --format csv
     if result.missing and not allow_missing:
         gone: dict[str, int] = {}
         for row_names in result.missing.values():
