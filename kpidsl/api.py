@@ -134,14 +134,16 @@ def vocabulary() -> dict:
     """The words of the language, for editors: ``reserved`` (keywords, never names),
     ``declarations`` (the keywords a declaration starts with), ``kinds`` (indicator kinds),
     ``keys`` (``model`` or a kind → the entry keys it may have), ``words`` (key → its enumerated
-    values), ``functions`` (name → (fewest, most or None) arguments) and ``results`` (what an
-    ``expect`` line reads after a name's dot)."""
+    values), ``functions`` (name → (fewest, most or None) arguments), ``results`` (what an
+    ``expect`` line reads after a name's dot), ``nests`` (the kinds declared inside another) and
+    ``holds`` (the kinds they are declared in, also the kinds ``parent:`` names)."""
     from .compiler.formulas import FUNCTIONS, RESULTS
     from .parsing import grammar
 
     return {"reserved": grammar.RESERVED, "declarations": grammar.DECLARATIONS, "kinds": grammar.KINDS,
             "keys": {k: frozenset(v) for k, v in compiler.ALLOWED.items()}, "words": dict(compiler._WORDS),
-            "functions": dict(FUNCTIONS), "results": tuple(RESULTS)}
+            "functions": dict(FUNCTIONS), "results": tuple(RESULTS), "nests": compiler._NESTS,
+            "holds": compiler._HOLDS}
 
 
 def evaluate_series(model: Model, name: str, values: Mapping[str, float], periods: Mapping[str, Mapping[str, float]],

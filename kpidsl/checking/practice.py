@@ -290,12 +290,12 @@ def mixed_units(model: Model, max_children: int) -> Found:
 @rule("W110")
 def summed_percentage(model: Model, max_children: int) -> Found:
     """A percentage that accumulates by ``sum`` in a model that uses periods."""
-    from ..compiler.periods import uses_periods
+    from ..compiler.periods import accumulation, uses_periods
 
     if not uses_periods(model):
         return
     for ind in model.indicators.values():
-        if (ind.unit == "%" and (ind.accumulate or "sum") == "sum" and ind.formula is None
+        if (ind.unit == "%" and accumulation(model, ind.name) == "sum" and ind.formula is None
                 and "value" not in ind.entries and ind.kind in ("input", "kgi", "kpi")):
             where = ind.entries["accumulate"].key_span if "accumulate" in ind.entries else ind.span
             yield where, (f"`{ind.name}` is a percentage that is summed to date; a to-date rate is computed "

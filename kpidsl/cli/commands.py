@@ -544,11 +544,10 @@ def tree(model_path: str, fmt: str, scenario: str | None, owners: bool, inputs: 
             (chosen,) = select(model, (scenario,))
         except DataError as exc:
             _fail(str(exc))
-        evaluation = api.evaluate(model, chosen.values, name=chosen.name, label=chosen.label, allow_missing=True,
-                                  as_of=chosen.as_of)
         from . import periods as with_periods  # a scenario with periods: its last period to date
 
-        evaluation = with_periods.last_to_date(model, chosen) or evaluation
+        evaluation = with_periods.last_to_date(model, chosen) or api.evaluate(
+            model, chosen.values, name=chosen.name, label=chosen.label, allow_missing=True, as_of=chosen.as_of)
     style = _style_for(sys.stdout)
     if fmt == "text" and evaluation is not None:  # the view of `kpi eval --format tree`, drags included
         text = render_eval.to_tree(model, [evaluation], style, drags, drag_parents, owners, inputs)

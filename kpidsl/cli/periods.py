@@ -41,7 +41,7 @@ def csv_rows(model, path: str, sets: tuple[str, ...], allow_missing: bool, as_of
     """``kpi eval --data FILE.csv --format csv`` of a CSV of plain series, column-wise with NumPy
     (the same text as one series at a time); False when the file is not of the plain form, or
     lacks needed values without ``allow_missing`` (the series path then says which)."""
-    from ..data import parse_set, read_series_columns
+    from ..data import read_series_columns
     from ..render.periods import iter_rows_csv
 
     if sets:

@@ -26,6 +26,7 @@ from typing import Union
 import attrs
 
 from ..compiler.asof import deadlines
+from ..compiler.formulas import LAGS
 from ..compiler.grades import coefficients
 from ..compiler.model import Model
 from ..errors import KpiError
@@ -322,7 +323,7 @@ class _Lowering:
             return self.emit("and" if t is syntax.AndOp else "or", *args)
         if t is syntax.Call:
             func = node.func.text
-            if func in ("previous", "year_ago"):  # read from a register the caller fills; no steps
+            if func in LAGS:  # read from a register the caller fills; no steps
                 return self.lags[func, node.args.items[0].name.text]
             if func == "if":
                 return self.emit("if_cond" if _is_condition(node.args.items[1]) else "if_num", *args)

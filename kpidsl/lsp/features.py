@@ -244,7 +244,7 @@ def _complete(doc: Document, lines: list[str], n: int, before: str) -> list[lsp.
             return [_item(w, Kind.EnumMember, key) for w in words["words"][key]
                     if w.startswith(prefix)]
         if key == "parent":
-            return _names(doc, ("kgi", "kpi"), prefix, owner)
+            return _names(doc, words["holds"], prefix, owner)
         if key in ("baseline", "target", "stretch"):
             return _names(doc, ("input",), prefix) + _functions(prefix)
         if key == "value":
@@ -266,8 +266,8 @@ def _complete(doc: Document, lines: list[str], n: int, before: str) -> list[lsp.
     keys = sorted(words["keys"].get(keyword, ()))
     items = [_item(k, Kind.Property, f"entry of a {keyword}", f"{k}: ") for k in keys
              if k.startswith(prefix)]
-    if keyword in ("kgi", "kpi"):
-        items += [_item(k, Kind.Keyword, "nested declaration") for k in ("kpi", "veto")
+    if keyword in words["holds"]:
+        items += [_item(k, Kind.Keyword, "nested declaration") for k in words["nests"]
                   if k.startswith(prefix)]
     return items
 
