@@ -684,7 +684,7 @@ def test_nodes_are_built_with_a_span_or_without_one():
     assert hash(a) == hash(syntax.Ident("x")) and a != syntax.Ident("y")
     assert a.span == Span(1, 2, 1, 3) and syntax.Ident("x").span is None
     ref = syntax.Ref(a, span=a.span)
-    assert ref.name is a and ref.span == a.span and ref != a
+    assert ref.name == a and ref.name.span == a.span == ref.span and ref != a and ref.text == "x"
     assert syntax.Number("1万").value == 10000 and syntax.Boolean("true", Span(1, 1, 1, 5)).value is True
     assert syntax.Entry(a, ref).key == "x"
 

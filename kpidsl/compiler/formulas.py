@@ -113,7 +113,7 @@ class _Checker:
         if t is syntax.Number:
             return NUM
         if t is syntax.Ref:
-            return self.ref(node.name)
+            return self.ref(node)
         if t is syntax.Binary:  # arithmetic, inline
             self.numbers((node.left, node.right), depth, node.op)
             return NUM
@@ -136,9 +136,9 @@ class _Checker:
                 continue
             if t is syntax.Ref:  # ref's common case, inline: the name of an indicator
                 try:
-                    uses.add(indicators[operand.name.text].name)
+                    uses.add(indicators[operand.text].name)
                 except KeyError:
-                    self.ref(operand.name)
+                    self.ref(operand)
                 continue
             if t is syntax.Binary:
                 self.numbers((operand.left, operand.right), depth + 1, operand.op)
@@ -174,7 +174,7 @@ class _Checker:
         self.need(node.right, BOOL, depth, word)
         return BOOL
 
-    def ref(self, name: syntax.Ident) -> str | None:
+    def ref(self, name: syntax.Ref) -> str | None:
         target = self.names.get(name.text)
         if not isinstance(target, Indicator):
             if target is not None and getattr(target, "kind", None) == "grade":
@@ -209,7 +209,7 @@ class _Checker:
         if not isinstance(node.target, syntax.Ref):
             self.sink.add("E503", node.span, f"`.{attr}` follows a name, as in `sales.{attr}`")
             return None
-        self.ref(node.target.name)
+        self.ref(node.target)
         return RESULTS[attr]
 
     def call(self, node: syntax.Call, depth: int) -> str | None:
@@ -250,11 +250,11 @@ class _Checker:
                           "compute the formula from the inputs' earlier values")
             self.infer(arg, 1)
             return None
-        if self.ref(arg.name) is None:
+        if self.ref(arg) is None:
             return None
-        target = self.indicators[arg.name.text]
+        target = self.indicators[arg.text]
         if target.formula is not None or "value" in target.entries:
-            self.sink.add("E302", arg.span, f"`{func}` reads what a scenario supplies, and `{arg.name.text}` is "
+            self.sink.add("E302", arg.span, f"`{func}` reads what a scenario supplies, and `{arg.text}` is "
                           "computed by its `value` formula; write the formula over the inputs' earlier values")
             return None
         self.ctx.model.lags.setdefault((func, target.name))

@@ -226,7 +226,7 @@ def _read_unit(ctx: Context, entry: syntax.Entry, value):
     if t is syntax.String:
         return value.value
     if t is syntax.Ref:
-        return value.name.text
+        return value.text
     return _expected(ctx, entry, 'a unit name or a string (`unit: JPY`, `unit: "%"`)')
 
 
@@ -248,15 +248,15 @@ def _read_date(ctx: Context, entry: syntax.Entry, value):
 def _read_word(ctx: Context, entry: syntax.Entry, value):
     words = _WORDS[entry.key]
     is_ref = type(value) is syntax.Ref
-    if is_ref and value.name.text in words:
-        return value.name.text
-    name = value.name.text if is_ref else source_text(ctx.model, value)
+    if is_ref and value.text in words:
+        return value.text
+    name = value.text if is_ref else source_text(ctx.model, value)
     return _expected(ctx, entry, "one of " + ", ".join(f"`{w}`" for w in words), closest(name, words))
 
 
 def _read_parent(ctx: Context, entry: syntax.Entry, value):
     if type(value) is syntax.Ref:
-        return value.name
+        return value
     return _expected(ctx, entry, "the name of a kgi or kpi")
 
 
@@ -271,7 +271,7 @@ _READERS = {
 }
 #: Keys whose value is a number literal (each sets the attribute of its name).
 _NUMERIC = frozenset(key for key, reader in _READERS.items() if reader in (_read_number, _read_level))
-#: The Indicator attribute each entry sets (``parent`` holds an Ident until link_tree resolves it).
+#: The Indicator attribute each entry sets (``parent`` holds its Ref until link_tree resolves it).
 _ATTRIBUTE = {key: "formula" if key == "value" else key for key in _READERS} | {"adjustments": "adjust_limit"}
 
 

@@ -302,9 +302,9 @@ class _Lowering:
         if t is syntax.Boolean:
             return "TRUE" if node.value else "FALSE"
         if t is syntax.Ref:
-            return self.reg(VALUE, node.name.text)
+            return self.reg(VALUE, node.text)
         if t is syntax.Attribute:
-            name, attr = node.target.name.text, node.name.text
+            name, attr = node.target.text, node.name.text
             if attr in ("grade", "coefficient", "overdue"):
                 return self.result(name, attr)
             field = {"score": SCORE, "achievement": ACHIEVEMENT, "met": MET}[attr]
@@ -324,7 +324,7 @@ class _Lowering:
         if t is syntax.Call:
             func = node.func.text
             if func in LAGS:  # read from a register the caller fills; no steps
-                return self.lags[func, node.args.items[0].name.text]
+                return self.lags[func, node.args.items[0].text]
             if func == "if":
                 return self.emit("if_cond" if _is_condition(node.args.items[1]) else "if_num", *args)
             return self.emit(func, *args)

@@ -357,8 +357,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                 args = new(Args, (tuple(items), a[-4], a[-3], end_line, end))
                 node = new(Call, (ident, args, ident[-4], ident[-3], end_line, end))
             else:
-                _, line, col, end_line, end = ident
-                node = new(Ref, (ident, line, col, end_line, end))
+                node = new(Ref, ident)  # the same items
         elif c in digits or c >= "\x80" and _kind(t) == K_NUMBER:
             if len(t) == 10 and t[4] == "-" and t[7] == "-":
                 raise Fallback("a date inside a formula")  # lark reads it as arithmetic there
@@ -396,8 +395,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
             if c in name_first and t[-1] != ":" and t not in keywords:
                 line, col = L[i], C[i]
                 i += 1
-                end = col + len(t)
-                return new(Ref, (new(Ident, (t, line, col, line, end)), line, col, line, end))
+                return new(Ref, (t, line, col, line, col + len(t)))
             if c in digits and not (len(t) == 10 and t[4] == "-" and t[7] == "-"):
                 return number(t)
         if t == "-":

@@ -191,10 +191,20 @@ class Boolean:
 
 @node
 class Ref:
-    """A name used in a formula: the value of that declaration."""
+    """A name used in a formula: the value of that declaration. The node keeps the name's ``text``
+    (the name stands where the node does); ``name`` gives it as an ``Ident``."""
 
-    name: Ident
+    text: str
     span: Span
+
+    def __new__(cls, name: "str | Ident", span: Span | None = None):
+        # lark gives the NAME's Ident
+        return _new(cls, (name if name.__class__ is str else name.text, *(span or _NO_SPAN)))
+
+    @property
+    def name(self) -> Ident:
+        """The name, with the node's span (an Ident and a Ref keep the same items)."""
+        return _new(Ident, self)
 
 
 @node
