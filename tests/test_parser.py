@@ -676,6 +676,9 @@ def test_nodes_keep_their_span_as_their_last_items():
     assert entry.key_span == Span(1, 9, 1, 15)
     assert entry._fields == ("key", "value", "line", "column", "end_line", "end_column")
     assert repr(entry.value) == "Number(raw='40%', value=0.4)"
+    body = tree.decls[0].body  # a block's items stand in the node itself, before its positions
+    assert tuple(body) == (*body.items, *body.span) and body.items == (entry, body[1])
+    assert repr(syntax.Block((), span=None)) == "Block(items=())" and body.end_column == 36
 
 
 def test_nodes_are_built_with_a_span_or_without_one():

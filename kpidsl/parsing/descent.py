@@ -608,7 +608,8 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         depth -= 1
         line, col = L[i], C[i]
         i += 1
-        return new(Block, (tuple(items), lb_line, lb_col, line, col + 1))
+        items += (lb_line, lb_col, line, col + 1)
+        return new(Block, items)  # the items, then the positions
 
     def indicator_decl(kind: str):
         nonlocal i

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import operator
 from typing import Any, Union
 
 from . import literals
@@ -34,10 +35,10 @@ class Node(tuple):
     """The base of every syntax node: an immutable tuple with named fields, then its position."""
 
     __slots__ = ()
-    #: The field names, in order, ending with the four of ``POSITIONS``; the first ``_eq`` (those
-    #: declared before ``span``) take part in equality and hashing.
+    #: The field names, in order, ending with the four of ``POSITIONS``; ``_arity`` counts those declared
+    #: before ``span``: the items before the positions, which equality and hashing compare.
     _fields: tuple[str, ...] = ()
-    _eq: int = 0
+    _arity: int = 0
 
     @property
     def span(self) -> Span | None:
@@ -47,20 +48,18 @@ class Node(tuple):
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        n = self._eq
-        return self[:n] == other[:n]
+        return self[:-4] == other[:-4]
 
     def __ne__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        n = self._eq
-        return self[:n] != other[:n]
+        return self[:-4] != other[:-4]
 
     def __hash__(self) -> int:
-        return hash((self.__class__.__name__, self[: self._eq]))
+        return hash((self.__class__.__name__, self[:-4]))
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{f}={v!r}" for f, v in zip(self._fields[: self._eq], self) if f != "problem")
+        shown = ", ".join(f"{f}={v!r}" for f, v in zip(self._fields[: self._arity], self) if f != "problem")
         return f"{self.__class__.__name__}({shown})"
 
     def __reduce__(self):
@@ -70,7 +69,7 @@ class Node(tuple):
 def _node_new(cls, *fields: Any, span: Span | None = None):
     """``Cls(field, …, span=SPAN)``: the declared fields, then the span (or None), which the tuple
     keeps as its last four items."""
-    if len(fields) > cls._eq:  # the span given in its place, after the other fields
+    if len(fields) > cls._arity:  # the span given in its place, after the other fields
         *fields, span = fields
     return _new(cls, (*fields, *(span or _NO_SPAN)))
 
@@ -93,7 +92,7 @@ def node(cls: type) -> type:
     namespace = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
     namespace["__slots__"] = ()
     namespace["_fields"] = names
-    namespace["_eq"] = len(fields) - 1
+    namespace["_arity"] = len(fields) - 1
     mixins = tuple(b for b in cls.__bases__ if b is not object)
     if not any("__new__" in c.__dict__ for c in (cls, *mixins)):
         namespace["__new__"] = _node_new
@@ -374,12 +373,25 @@ class PeriodBlock:
                 "(`key: value`), or `period` before a quoted period and its block (`period \"2025-07\" { … }`)")
 
 
-@node
-class Block:
-    """The ``{ … }`` body of a declaration: entries, expects and nested declarations."""
+class Block(Node):
+    """The ``{ … }`` body of a declaration: entries, expects and nested declarations. The node keeps
+    them as its items before its four positions, not as a tuple of its own; ``items`` gives them as
+    one (a new tuple each time: a loop reads it once)."""
 
-    items: tuple
-    span: Span
+    __slots__ = ()
+    _fields = ("items", *POSITIONS)
+    line, column, end_line, end_column = (property(operator.itemgetter(k)) for k in range(-4, 0))
+
+    def __new__(cls, items: tuple, span: Span | None = None):
+        return _new(cls, (*items, *(span or _NO_SPAN)))
+
+    @property
+    def items(self) -> tuple:
+        """The entries, expects and declarations, in order."""
+        return self[:-4]
+
+    def __repr__(self) -> str:
+        return f"Block(items={self.items!r})"
 
 
 @node
@@ -453,4 +465,4 @@ def iter_nodes(node: Any):
         if not isinstance(n, Node):  # None, a string, a number
             continue
         yield n
-        stack.extend(reversed(n[: n._eq]))
+        stack.extend(reversed(n[:-4]))
