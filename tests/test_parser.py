@@ -692,6 +692,15 @@ def test_nodes_are_built_with_a_span_or_without_one():
     assert syntax.Entry(a, ref).key == "x"
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_literals_of_one_spelling_share_their_strings(fast):
+    from kpidsl.parsing.parser import parse_text
+
+    tree = parse_text('kpi a { owner: "Planning team" }\nkpi b { owner: "Planning team" }\n', FindingSink("x"), fast)
+    one, two = (decl.body.items[0].value for decl in tree.decls)
+    assert one.raw is two.raw and one.value is two.value and one.value == "Planning team"
+
+
 def test_nodes_copy_and_pickle_whole():
     import copy
     import pickle

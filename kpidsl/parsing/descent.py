@@ -316,10 +316,10 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         """The literal token ``t`` at ``i`` (E002 when it reads badly); moves past it."""
         nonlocal i
         got = read(t)
-        value, problem = got[0], got[1]
+        problem = got[1]
         line, col = L[i], C[i]
         i += 1
-        node = new(cls, (t, value, problem, line, col, line, col + len(t)))
+        node = new(cls, (got[2], got[0], problem, line, col, line, col + len(t)))  # one string a spelling
         if problem:
             report("E002", node.span, problem)
         return node

@@ -105,14 +105,14 @@ def node(cls: type) -> type:
 def _memo(read):
     """``read`` with its results kept per spelling, as ``(value, problem, spelling)``: they are
     immutable (a float, str or date and a message), a model repeats the same literals many times,
-    and the nodes of one spelling can then share one string."""
+    and the nodes of one spelling can then share one spelling and one value."""
     cache: dict = {}
 
     def memo(raw: str):
         got = cache.get(raw)
         if got is None:
             got = (*read(raw), raw)
-            if len(cache) < 4096:  # the common spellings come early; the cache stays small
+            if len(cache) < 1024 and len(raw) <= 64:  # the common spellings are short and come early
                 cache[raw] = got
         return got
 
@@ -128,9 +128,8 @@ class _Literal:
     __slots__ = ()
 
     def __new__(cls, raw: Any, span: Span | None = None):
-        raw = str(raw)
-        got = cls._read(raw)  # (value, problem), and the spelling when memoised
-        return _new(cls, (raw, got[0], got[1], *(span or _NO_SPAN)))
+        got = cls._read(str(raw))  # (value, problem, spelling)
+        return _new(cls, (got[2], got[0], got[1], *(span or _NO_SPAN)))
 
 
 @node
@@ -162,7 +161,7 @@ class String(_Literal):
     problem: str | None
     span: Span
 
-    _read = staticmethod(literals.read_string)
+    _read = staticmethod(_memo(literals.read_string))
 
 
 @node
