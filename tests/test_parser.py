@@ -690,6 +690,9 @@ def test_nodes_are_built_with_a_span_or_without_one():
     assert ref.name == a and ref.name.span == a.span == ref.span and ref != a and ref.text == "x"
     assert syntax.Number("1万").value == 10000 and syntax.Boolean("true", Span(1, 1, 1, 5)).value is True
     assert syntax.Entry(a, ref).key == "x"
+    # a node of one token keeps only where it starts: it ends len(text) columns on
+    assert tuple(a) == ("x", 1, 2) and a._fields == ("text", "line", "column") and tuple(ref) == ("x", 1, 2)
+    assert tuple(syntax.String('"é"', span=Span(4, 9, 4, 12))) == ('"é"', "é", None, 4, 9)
 
 
 @pytest.mark.parametrize("fast", [True, False])

@@ -161,14 +161,14 @@ def _read_formula(ctx: Context, entry: syntax.Entry, value):
 
 
 def _read_target(ctx: Context, entry: syntax.Entry, value):
-    line = value[-4]  # the span's items, read without making a Span
-    one_line = line == value[-2]
+    line, start, end_line, end = value.span
+    one_line = line == end_line
     if one_line:  # its text alone fixes a one-line target: models repeat the same few targets
         lines = ctx.lines
         if lines is None:
             lines = ctx.lines = ctx.model.lines
         text = lines[line - 1]
-        start, end = value[-3] - 1, value[-1] - 1
+        start, end = start - 1, end - 1
         if type(value) is syntax.Band:  # a threshold starts at its operator; a band may start with `-`
             start, end = written_span(text, value, start, end)
         text = text[start:end]

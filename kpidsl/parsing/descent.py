@@ -260,7 +260,8 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
     The parser: closures over the token lists and a position (local names are the fastest Python
     has), one function per level of the grammar, each node built as a tuple in its field order, its
     position (line, column, end line, end column) as its last four items: a node spans from
-    ``node[-4], node[-3]`` to ``node[-2], node[-1]``.
+    ``node[-4], node[-3]`` to ``node[-2], node[-1]``. A node of one token (``syntax.Token``) keeps
+    only its line and column; ``_end`` and ``_from_to`` read where any node starts and ends.
 
     The tokens come a batch of lines at a time (``scanner``): the top level drops the tokens it has
     read and scans the next batch when it reaches the end of one. A declaration cut by the end of a
@@ -310,7 +311,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         end = col + len(t)
         if got[1]:
             report("E002", Span(line, col, line, end), got[1])
-        return new(Number, (got[2], got[0], got[1], line, col, line, end))  # one string a spelling
+        return new(Number, (got[2], got[0], got[1], line, col))  # one string a spelling
 
     def literal(cls, read, t: str):
         """The literal token ``t`` at ``i`` (E002 when it reads badly); moves past it."""
@@ -319,7 +320,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         problem = got[1]
         line, col = L[i], C[i]
         i += 1
-        node = new(cls, (got[2], got[0], problem, line, col, line, col + len(t)))  # one string a spelling
+        node = new(cls, (got[2], got[0], problem, line, col))  # one string a spelling
         if problem:
             report("E002", node.span, problem)
         return node
@@ -333,7 +334,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
             raise Fallback("a name expected")
         line, col = L[i], C[i]
         i += 1
-        return new(Ident, (t, line, col, line, col + len(t)))
+        return new(Ident, (t, line, col))
 
     def atom():
         nonlocal i, depth
@@ -352,10 +353,8 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                     raise Fallback("`)` expected")
                 i += 1
                 depth -= 1
-                a, b = items[0], items[-1]
-                end_line, end = b[-2], b[-1]
-                args = new(Args, (tuple(items), a[-4], a[-3], end_line, end))
-                node = new(Call, (ident, args, ident[-4], ident[-3], end_line, end))
+                args = new(Args, (tuple(items),) + _from_to(items[0], items[-1]))
+                node = new(Call, (ident, args, ident[-2], ident[-1], args[-2], args[-1]))
             else:
                 node = new(Ref, ident)  # the same items
         elif c in digits or c >= "\x80" and _kind(t) == K_NUMBER:
@@ -379,11 +378,11 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         while T[i] == ".":  # postfix: NAME.score
             i += 1
             if T[i] == "grade":  # the one keyword that is also a result's name
-                attr = new(Ident, ("grade", L[i], C[i], L[i], C[i] + 5))
+                attr = new(Ident, ("grade", L[i], C[i]))
                 i += 1
             else:
                 attr = name()
-            node = new(Attribute, (node, attr, node[-4], node[-3], attr[-2], attr[-1]))
+            node = new(Attribute, (node, attr) + _from_to(node, attr))
         return node
 
     def unary():
@@ -395,7 +394,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
             if c in name_first and t[-1] != ":" and t not in keywords:
                 line, col = L[i], C[i]
                 i += 1
-                return new(Ref, (t, line, col, line, col + len(t)))
+                return new(Ref, (t, line, col))
             if c in digits and not (len(t) == 10 and t[4] == "-" and t[7] == "-"):
                 return number(t)
         if t == "-":
@@ -403,14 +402,14 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
             deeper()
             x = unary()
             depth -= 1
-            return new(Neg, (x, x[-4], x[-3], x[-2], x[-1]))
+            return new(Neg, (x,) + _from_to(x, x))
         base = atom()
         if T[i] == "^":  # power: postfix "^" unary (right-associative)
             i += 1
             deeper()
             right = unary()
             depth -= 1
-            return new(Binary, (base, "^", right, base[-4], base[-3], right[-2], right[-1]))
+            return new(Binary, (base, "^", right) + _from_to(base, right))
         return base
 
     def product():
@@ -420,7 +419,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         while op == "*" or op == "/":
             i += 1
             right = unary()
-            left = new(Binary, (left, op, right, left[-4], left[-3], right[-2], right[-1]))
+            left = new(Binary, (left, op, right) + _from_to(left, right))
             op = T[i]
         return left
 
@@ -431,7 +430,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         while op == "+" or op == "-":
             i += 1
             right = product()
-            left = new(Binary, (left, op, right, left[-4], left[-3], right[-2], right[-1]))
+            left = new(Binary, (left, op, right) + _from_to(left, right))
             op = T[i]
         return left
 
@@ -444,7 +443,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                 deeper()
                 x = not_expr()
                 depth -= 1
-                return new(NotOp, (x, x[-4], x[-3], x[-2], x[-1]))
+                return new(NotOp, (x,) + _from_to(x, x))
             left = sum_()
         op = T[i]
         if op in cmp_ops:  # non-associative: `a < b < c` is lark's to reject
@@ -458,7 +457,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                 right = sum_()
             if T[i] in cmp_ops:
                 raise Fallback("chained comparison")
-            return new(Compare, (left, op, right, left[-4], left[-3], right[-2], right[-1]))
+            return new(Compare, (left, op, right) + _from_to(left, right))
         return left
 
     def and_expr(left=None):
@@ -467,7 +466,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         while T[i] == "and":
             i += 1
             right = not_expr()
-            left = new(AndOp, (left, right, left[-4], left[-3], right[-2], right[-1]))
+            left = new(AndOp, (left, right) + _from_to(left, right))
         return left
 
     def or_expr(left=None):
@@ -476,7 +475,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         while T[i] == "or":
             i += 1
             right = and_expr()
-            left = new(OrOp, (left, right, left[-4], left[-3], right[-2], right[-1]))
+            left = new(OrOp, (left, right) + _from_to(left, right))
         return left
 
     def expr():
@@ -510,12 +509,12 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
             line, col = L[i], C[i]
             i += 1
             x = expr()
-            return new(Threshold, (threshold_ops[t], x, line, col, x[-2], x[-1]))
+            return new(Threshold, (threshold_ops[t], x, line, col) + _end(x))
         x = expr()
         if T[i] == "..":
             i += 1
             y = expr()
-            return new(Band, (x, y, x[-4], x[-3], y[-2], y[-1]))
+            return new(Band, (x, y) + _from_to(x, y))
         return x
 
     def label():
@@ -559,7 +558,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                     end = v_col + len(v)
                     if got[1]:
                         report("E002", Span(v_line, v_col, v_line, end), got[1])
-                    number_node = new(Number, (got[2], got[0], got[1], v_line, v_col, v_line, end))
+                    number_node = new(Number, (got[2], got[0], got[1], v_line, v_col))
                     add(new(Entry, (key, number_node, line, col, v_line, end)))
                     continue
                 if v in threshold_ops:
@@ -569,21 +568,21 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                         op_line, op_col = L[i], C[i]
                         i += 1
                         x = number(n)
-                        end_line, end = x[-2], x[-1]
+                        end_line, end = x[-2], x[-1] + len(n)
                         add(new(Entry, (key, new(Threshold, (threshold_ops[v], x, op_line, op_col, end_line, end)),
                                         line, col, end_line, end)))
                         continue
                 value = entry_value()
-                add(new(Entry, (key, value, line, col, value[-2], value[-1])))
+                add(new(Entry, (key, value, line, col) + _end(value)))
             elif c in name_first and t not in keywords or c >= "\x80" and _kind(t) == K_NAME:
                 line, col = L[i], C[i]
                 i += 1
                 if T[i] == ":":  # a key and its colon apart (`value : 1`)
                     i += 1
                     value = entry_value()
-                    add(new(Entry, (t, value, line, col, value[-2], value[-1])))
+                    add(new(Entry, (t, value, line, col) + _end(value)))
                 elif T[i][0] == '"':  # `period "2025-07" { … }` (another word there is an E001 of its own)
-                    key = new(Ident, (t, line, col, line, col + len(t)))
+                    key = new(Ident, (t, line, col))
                     if len(T[i]) < 2:
                         raise Fallback("an unterminated string")
                     when = literal(String, read_string, T[i])
@@ -593,9 +592,9 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                         report("E001", node.span, node.problem)
                     add(node)
                 else:  # `expect CONDITION` (another word there is an E001 of its own)
-                    key = new(Ident, (t, line, col, line, col + len(t)))
+                    key = new(Ident, (t, line, col))
                     cond = expr()
-                    node = new(Expect, (key, cond, line, col, cond[-2], cond[-1]))
+                    node = new(Expect, (key, cond, line, col) + _end(cond))
                     if t != "expect":
                         report("E001", node.span, node.problem)
                     add(node)
@@ -682,6 +681,21 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         return new(syntax.File, ((), 1, 1, 1, 1)), found
     a, b = decls[0], decls[-1]
     return new(syntax.File, (tuple(decls), a[-4], a[-3], b[-2], b[-1])), found
+
+
+def _end(node) -> tuple:
+    """Where ``node`` ends: ``(end_line, end_column)``, read from its positions (a ``Token`` keeps only
+    its start: it ends ``len(text)`` columns on)."""
+    if node._kept == 4:
+        return node[-2], node[-1]
+    return node[-2], node[-1] + len(node[0])
+
+
+def _from_to(first, last) -> tuple:
+    """The four positions of a node that spans from the start of ``first`` to the end of ``last``."""
+    k = first._kept  # its line and column are its items -k and 1 - k
+    end = last[-1] if last._kept == 4 else last[-1] + len(last[0])
+    return first[-k], first[1 - k], last[-2], end
 
 
 def _drop(*token_lists: list) -> None:

@@ -8,10 +8,12 @@ say the same thing.
 Nodes are named tuples (``@node`` makes one from the annotated fields): a file of 10,000
 declarations has about 200,000 nodes, and a tuple is built four times faster than a frozen attrs
 instance, which sets each field through ``object.__setattr__``. A node keeps its span as its last
-four items (``POSITIONS``), not as a tuple of its own: one object per node instead of two.
-``node.span`` reads them as a ``Span``. ``@node`` gives nodes what attrs gave: immutability,
-equality and hashing on the fields before ``span`` (and only between nodes of one class), and a
-repr without the span.
+four items (``POSITIONS``), not as a tuple of its own: one object per node instead of two. A node
+of one token (a ``Token``: a name or a literal, whose first item is its text) keeps only where it
+starts, as its last two items (``line``, ``column``): it ends on that line, ``len(text)`` columns
+on. ``node.span`` reads the positions as a ``Span``. ``@node`` gives nodes what attrs gave:
+immutability, equality and hashing on the fields before ``span`` (and only between nodes of one
+class), and a repr without the span.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ class Node(tuple):
     """The base of every syntax node: an immutable tuple with named fields, then its position."""
 
     __slots__ = ()
-    #: The field names, in order, ending with the four of ``POSITIONS``; ``_arity`` counts those declared
-    #: before ``span``: the items before the positions, which equality and hashing compare.
+    #: The field names, in order, ending with the positions; ``_arity`` counts those declared before
+    #: ``span``: the items before the positions, which equality and hashing compare. ``_kept``: how
+    #: many positions the node keeps (four, or two for a ``Token``).
     _fields: tuple[str, ...] = ()
     _arity: int = 0
+    _kept: int = 4
 
     @property
     def span(self) -> Span | None:
@@ -48,15 +52,17 @@ class Node(tuple):
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self[:-4] == other[:-4]
+        n = self._arity
+        return self[:n] == other[:n]
 
     def __ne__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self[:-4] != other[:-4]
+        n = self._arity
+        return self[:n] != other[:n]
 
     def __hash__(self) -> int:
-        return hash((self.__class__.__name__, self[:-4]))
+        return hash((self.__class__.__name__, self[: self._arity]))
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f}={v!r}" for f, v in zip(self._fields[: self._arity], self) if f != "problem")
@@ -68,10 +74,23 @@ class Node(tuple):
 
 def _node_new(cls, *fields: Any, span: Span | None = None):
     """``Cls(field, …, span=SPAN)``: the declared fields, then the span (or None), which the tuple
-    keeps as its last four items."""
+    keeps as its last items."""
     if len(fields) > cls._arity:  # the span given in its place, after the other fields
         *fields, span = fields
-    return _new(cls, (*fields, *(span or _NO_SPAN)))
+    return _new(cls, (*fields, *(span or _NO_SPAN)[: cls._kept]))
+
+
+class Token(Node):
+    """A node of one token, whose first item is its text: it keeps where it starts as its last two
+    items; it ends on that line, ``len(text)`` columns on (a token never spans lines)."""
+
+    __slots__ = ()
+    _kept = 2
+
+    @property
+    def span(self) -> Span | None:
+        line, column = self[-2], self[-1]
+        return None if line is None else _new(Span, (line, column, line, column + len(self[0])))
 
 
 def _restore(cls: type, items: tuple) -> Node:
@@ -82,22 +101,24 @@ def _restore(cls: type, items: tuple) -> Node:
 def node(cls: type) -> type:
     """Make ``cls`` a ``Node``: its annotated fields, in order, become the tuple's named fields, and
     ``span``, which must come last, its four ``POSITIONS`` (a 10,000-declaration file has about
-    200,000 nodes: one tuple each, where a span of its own would be a second). The fields before
-    ``span`` are what equality compares. The class body's methods and docstring are kept."""
+    200,000 nodes: one tuple each, where a span of its own would be a second), or two for a
+    ``Token``. The fields before ``span`` are what equality compares. The class body's methods and
+    docstring are kept."""
     fields = tuple(cls.__dict__.get("__annotations__", {}))
     if fields[-1:] != ("span",) or fields.count("span") != 1:
         raise TypeError(f"{cls.__name__}: `span` must be the last field")
-    names = fields[:-1] + POSITIONS
+    mixins = tuple(b for b in cls.__bases__ if b is not object)
+    token = any(issubclass(m, Token) for m in mixins)
+    names = fields[:-1] + POSITIONS[: 2 if token else 4]
     base = collections.namedtuple(cls.__name__, names)
     namespace = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
     namespace["__slots__"] = ()
     namespace["_fields"] = names
     namespace["_arity"] = len(fields) - 1
-    mixins = tuple(b for b in cls.__bases__ if b is not object)
     if not any("__new__" in c.__dict__ for c in (cls, *mixins)):
         namespace["__new__"] = _node_new
-    # Node first, so that its __eq__, __hash__, __repr__ and span win over those of the named tuple
-    made = type(cls.__name__, (Node, *mixins, base), namespace)
+    # Node (or Token) first, so that its __eq__, __hash__, __repr__ and span win over the named tuple's
+    made = type(cls.__name__, (*mixins, base) if token else (Node, *mixins, base), namespace)
     made.__module__ = cls.__module__
     return made
 
@@ -121,7 +142,7 @@ def _memo(read):
     return memo
 
 
-class _Literal:
+class _Literal(Token):
     """Reads ``raw`` once into ``value`` and ``problem`` (an E002 sentence, or None); both follow
     from ``raw``, so equality is that of the spelling."""
 
@@ -129,11 +150,11 @@ class _Literal:
 
     def __new__(cls, raw: Any, span: Span | None = None):
         got = cls._read(str(raw))  # (value, problem, spelling)
-        return _new(cls, (got[2], got[0], got[1], *(span or _NO_SPAN)))
+        return _new(cls, (got[2], got[0], got[1], *(span or _NO_SPAN)[:2]))
 
 
 @node
-class Ident:
+class Ident(Token):
     """A name as written, with its place."""
 
     text: str
@@ -188,7 +209,7 @@ class Boolean:
 
 
 @node
-class Ref:
+class Ref(Token):
     """A name used in a formula: the value of that declaration. The node keeps the name's ``text``
     (the name stands where the node does); ``name`` gives it as an ``Ident``."""
 
@@ -197,7 +218,7 @@ class Ref:
 
     def __new__(cls, name: "str | Ident", span: Span | None = None):
         # lark gives the NAME's Ident
-        return _new(cls, (name if name.__class__ is str else name.text, *(span or _NO_SPAN)))
+        return _new(cls, (name if name.__class__ is str else name.text, *(span or _NO_SPAN)[:2]))
 
     @property
     def name(self) -> Ident:
@@ -379,6 +400,7 @@ class Block(Node):
 
     __slots__ = ()
     _fields = ("items", *POSITIONS)
+    _arity = -4  # any number of items, then the four positions
     line, column, end_line, end_column = (property(operator.itemgetter(k)) for k in range(-4, 0))
 
     def __new__(cls, items: tuple, span: Span | None = None):
@@ -464,4 +486,4 @@ def iter_nodes(node: Any):
         if not isinstance(n, Node):  # None, a string, a number
             continue
         yield n
-        stack.extend(reversed(n[:-4]))
+        stack.extend(reversed(n[: n._arity]))
