@@ -665,20 +665,24 @@ def test_unexpected_token_after_a_comment_line():
 
 
 # ---------------------------------------------------------------------------------------------
-# syntax nodes: named tuples that keep their span as their last four items
+# syntax nodes: named tuples that keep their span as their last four items (or two: where they start)
 
 
 def test_nodes_keep_their_span_as_their_last_items():
-    tree = kpidsl.parse("kpi a { weight: 40%  target: >= 1 }\n")
-    entry = tree.decls[0].body.items[0]
-    assert entry.key == "weight" and entry.span == Span(1, 9, 1, 20)
-    assert tuple(entry[-4:]) == tuple(entry.span) and type(entry.span) is Span
-    assert entry.key_span == Span(1, 9, 1, 15)
-    assert entry._fields == ("key", "value", "line", "column", "end_line", "end_column")
-    assert repr(entry.value) == "Number(raw='40%', value=0.4)"
+    tree = kpidsl.parse("kpi a { weight: 40%  target: >= a + 1 }\n")
+    entry, target = tree.decls[0].body.items
+    formula = target.value.value
+    assert formula.span == Span(1, 33, 1, 38) and tuple(formula[-4:]) == tuple(formula.span)
+    assert type(formula.span) is Span and formula._fields == ("left", "op", "right", *syntax.POSITIONS)
+    # an entry ends where its value ends, a threshold too, and a number len(raw) columns on
+    assert entry.key == "weight" and entry.span == Span(1, 9, 1, 20) and tuple(entry[-2:]) == (1, 9)
+    assert target.span == Span(1, 22, 1, 38) and target.value.span == Span(1, 30, 1, 38)
+    assert entry.key_span == Span(1, 9, 1, 15) and tree.decls[0].span == Span(1, 1, 1, 40)
+    assert entry._fields == ("key", "value", "line", "column")
+    assert repr(entry.value) == "Number(raw='40%', value=0.4)" and tuple(entry.value[-2:]) == (1, 17)
     body = tree.decls[0].body  # a block's items stand in the node itself, before its positions
-    assert tuple(body) == (*body.items, *body.span) and body.items == (entry, body[1])
-    assert repr(syntax.Block((), span=None)) == "Block(items=())" and body.end_column == 36
+    assert tuple(body) == (*body.items, *body.span) and body.items == (entry, target)
+    assert repr(syntax.Block((), span=None)) == "Block(items=())" and body.end_column == 40
 
 
 def test_nodes_are_built_with_a_span_or_without_one():

@@ -260,8 +260,9 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
     The parser: closures over the token lists and a position (local names are the fastest Python
     has), one function per level of the grammar, each node built as a tuple in its field order, its
     position (line, column, end line, end column) as its last four items: a node spans from
-    ``node[-4], node[-3]`` to ``node[-2], node[-1]``. A node of one token (``syntax.Token``) keeps
-    only its line and column; ``_end`` and ``_from_to`` read where any node starts and ends.
+    ``node[-4], node[-3]`` to ``node[-2], node[-1]``. A node of one token (``syntax.Token``) and one
+    that ends with its last field (``syntax.EndsWithLast``) keep only their line and column;
+    ``_from_to`` reads where a formula's parts start and end.
 
     The tokens come a batch of lines at a time (``scanner``): the top level drops the tokens it has
     read and scans the next batch when it reaches the end of one. A declaration cut by the end of a
@@ -509,7 +510,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
             line, col = L[i], C[i]
             i += 1
             x = expr()
-            return new(Threshold, (threshold_ops[t], x, line, col) + _end(x))
+            return new(Threshold, (threshold_ops[t], x, line, col))
         x = expr()
         if T[i] == "..":
             i += 1
@@ -555,11 +556,9 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                     got = numbers.get(v) or read_number(v)
                     v_line, v_col = L[i], C[i]
                     i += 1
-                    end = v_col + len(v)
                     if got[1]:
-                        report("E002", Span(v_line, v_col, v_line, end), got[1])
-                    number_node = new(Number, (got[2], got[0], got[1], v_line, v_col))
-                    add(new(Entry, (key, number_node, line, col, v_line, end)))
+                        report("E002", Span(v_line, v_col, v_line, v_col + len(v)), got[1])
+                    add(new(Entry, (key, new(Number, (got[2], got[0], got[1], v_line, v_col)), line, col)))
                     continue
                 if v in threshold_ops:
                     n = T[i + 1]
@@ -567,34 +566,32 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                         # `>= N`, the commonest target: entry_value()'s threshold, inline
                         op_line, op_col = L[i], C[i]
                         i += 1
-                        x = number(n)
-                        end_line, end = x[-2], x[-1] + len(n)
-                        add(new(Entry, (key, new(Threshold, (threshold_ops[v], x, op_line, op_col, end_line, end)),
-                                        line, col, end_line, end)))
+                        threshold = new(Threshold, (threshold_ops[v], number(n), op_line, op_col))
+                        add(new(Entry, (key, threshold, line, col)))
                         continue
                 value = entry_value()
-                add(new(Entry, (key, value, line, col) + _end(value)))
+                add(new(Entry, (key, value, line, col)))
             elif c in name_first and t not in keywords or c >= "\x80" and _kind(t) == K_NAME:
                 line, col = L[i], C[i]
                 i += 1
                 if T[i] == ":":  # a key and its colon apart (`value : 1`)
                     i += 1
                     value = entry_value()
-                    add(new(Entry, (t, value, line, col) + _end(value)))
+                    add(new(Entry, (t, value, line, col)))
                 elif T[i][0] == '"':  # `period "2025-07" { … }` (another word there is an E001 of its own)
                     key = new(Ident, (t, line, col))
                     if len(T[i]) < 2:
                         raise Fallback("an unterminated string")
                     when = literal(String, read_string, T[i])
                     body = block()
-                    node = new(syntax.PeriodBlock, (key, when, body, line, col, body[-2], body[-1]))
+                    node = new(syntax.PeriodBlock, (key, when, body, line, col))
                     if t != "period" and t != "to_date":
                         report("E001", node.span, node.problem)
                     add(node)
                 else:  # `expect CONDITION` (another word there is an E001 of its own)
                     key = new(Ident, (t, line, col))
                     cond = expr()
-                    node = new(Expect, (key, cond, line, col) + _end(cond))
+                    node = new(Expect, (key, cond, line, col))
                     if t != "expect":
                         report("E001", node.span, node.problem)
                     add(node)
@@ -617,7 +614,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         ident = name()
         lab = label()
         body = block()
-        return new(syntax.IndicatorDecl, (kinds[kind], ident, lab, body, line, col, body[-2], body[-1]))
+        return new(syntax.IndicatorDecl, (kinds[kind], ident, lab, body, line, col))
 
     def next_batch(keep: int, count: int) -> bool:
         """Drop the tokens before ``keep``, scan ``count`` more lines after the rest; whether lines
@@ -641,7 +638,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                 i += 1
                 lab = label()
                 body = block()
-                decl = new(syntax.ModelDecl, ("model", lab, body, line, col, body[-2], body[-1]))
+                decl = new(syntax.ModelDecl, ("model", lab, body, line, col))
             elif t == "scenario":
                 line, col = L[i], C[i]
                 i += 1
@@ -652,7 +649,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                     i += 1
                     ext = name()
                 body = block()
-                decl = new(syntax.ScenarioDecl, ("scenario", ident, lab, ext, body, line, col, body[-2], body[-1]))
+                decl = new(syntax.ScenarioDecl, ("scenario", ident, lab, ext, body, line, col))
             elif t == END:
                 if not left:
                     break
@@ -668,7 +665,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
                 continue
             if decls:  # lark reads the last declaration again: its state after it is that of the whole text
                 last = decls.pop()
-                exc.resume = (last[-4], last[-3], tuple(decls), found[:last_reported])
+                exc.resume = (last[-2], last[-1], tuple(decls), found[:last_reported])
             else:
                 exc.resume = (L[start], C[start], (), found[:reported])
             _drop(T, L, C)
@@ -679,20 +676,13 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
     _drop(T, L, C)
     if not decls:
         return new(syntax.File, ((), 1, 1, 1, 1)), found
-    a, b = decls[0], decls[-1]
-    return new(syntax.File, (tuple(decls), a[-4], a[-3], b[-2], b[-1])), found
-
-
-def _end(node) -> tuple:
-    """Where ``node`` ends: ``(end_line, end_column)``, read from its positions (a ``Token`` keeps only
-    its start: it ends ``len(text)`` columns on)."""
-    if node._kept == 4:
-        return node[-2], node[-1]
-    return node[-2], node[-1] + len(node[0])
+    first, end = decls[0], decls[-1].span  # a declaration keeps where it starts
+    return new(syntax.File, (tuple(decls), first[-2], first[-1], end[2], end[3])), found
 
 
 def _from_to(first, last) -> tuple:
-    """The four positions of a node that spans from the start of ``first`` to the end of ``last``."""
+    """The four positions of a node that spans from the start of ``first`` to the end of ``last``, two
+    formula nodes (a ``syntax.Token`` keeps only its start: it ends ``len(text)`` columns on)."""
     k = first._kept  # its line and column are its items -k and 1 - k
     end = last[-1] if last._kept == 4 else last[-1] + len(last[0])
     return first[-k], first[1 - k], last[-2], end

@@ -11,7 +11,9 @@ instance, which sets each field through ``object.__setattr__``. A node keeps its
 four items (``POSITIONS``), not as a tuple of its own: one object per node instead of two. A node
 of one token (a ``Token``: a name or a literal, whose first item is its text) keeps only where it
 starts, as its last two items (``line``, ``column``): it ends on that line, ``len(text)`` columns
-on. ``node.span`` reads the positions as a ``Span``. ``@node`` gives nodes what attrs gave:
+on. So does a node that ends where its last field ends (an ``EndsWithLast``: an entry, a threshold,
+an ``expect``, a period block, a declaration), whose last field keeps its own end (or is a token).
+``node.span`` reads the positions as a ``Span``. ``@node`` gives nodes what attrs gave:
 immutability, equality and hashing on the fields before ``span`` (and only between nodes of one
 class), and a repr without the span.
 """
@@ -39,7 +41,7 @@ class Node(tuple):
     __slots__ = ()
     #: The field names, in order, ending with the positions; ``_arity`` counts those declared before
     #: ``span``: the items before the positions, which equality and hashing compare. ``_kept``: how
-    #: many positions the node keeps (four, or two for a ``Token``).
+    #: many positions the node keeps (four, or two: where it starts).
     _fields: tuple[str, ...] = ()
     _arity: int = 0
     _kept: int = 4
@@ -93,6 +95,22 @@ class Token(Node):
         return None if line is None else _new(Span, (line, column, line, column + len(self[0])))
 
 
+class EndsWithLast(Node):
+    """A node that ends where its last field, a node, ends: it keeps where it starts as its last two
+    items. The last field keeps its own end (or is a ``Token``), so a span is read in a step or two."""
+
+    __slots__ = ()
+    _kept = 2
+
+    @property
+    def span(self) -> Span | None:
+        line = self[-2]
+        if line is None:
+            return None
+        last = self[-3].span
+        return _new(Span, (line, self[-1], last[2], last[3]))
+
+
 def _restore(cls: type, items: tuple) -> Node:
     """A node from all of its items (what ``copy`` and ``pickle`` keep)."""
     return _new(cls, items)
@@ -108,8 +126,8 @@ def node(cls: type) -> type:
     if fields[-1:] != ("span",) or fields.count("span") != 1:
         raise TypeError(f"{cls.__name__}: `span` must be the last field")
     mixins = tuple(b for b in cls.__bases__ if b is not object)
-    token = any(issubclass(m, Token) for m in mixins)
-    names = fields[:-1] + POSITIONS[: 2 if token else 4]
+    start_only = any(issubclass(m, Node) for m in mixins)  # a Token or an EndsWithLast
+    names = fields[:-1] + POSITIONS[: 2 if start_only else 4]
     base = collections.namedtuple(cls.__name__, names)
     namespace = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
     namespace["__slots__"] = ()
@@ -117,8 +135,8 @@ def node(cls: type) -> type:
     namespace["_arity"] = len(fields) - 1
     if not any("__new__" in c.__dict__ for c in (cls, *mixins)):
         namespace["__new__"] = _node_new
-    # Node (or Token) first, so that its __eq__, __hash__, __repr__ and span win over the named tuple's
-    made = type(cls.__name__, (*mixins, base) if token else (Node, *mixins, base), namespace)
+    # Node (or its subclass) first, so that its __eq__, __hash__, __repr__ and span win over the named tuple's
+    made = type(cls.__name__, (*mixins, base) if start_only else (Node, *mixins, base), namespace)
     made.__module__ = cls.__module__
     return made
 
@@ -316,7 +334,7 @@ Expr = Union[Number, Boolean, Ref, Attribute, Call, Neg, Binary, Compare, NotOp,
 
 
 @node
-class Threshold:
+class Threshold(EndsWithLast):
     """A target with a direction: ``>= N``, ``<= N`` or ``== N``."""
 
     op: str
@@ -337,7 +355,7 @@ EntryValue = Union[Expr, Threshold, Band, String, Date]
 
 
 @node
-class Entry:
+class Entry(EndsWithLast):
     """``key: value`` inside a block; ``key`` is the key's text, where it stands is ``key_span``."""
 
     key: str
@@ -346,17 +364,17 @@ class Entry:
 
     def __new__(cls, key: "str | Ident", value: EntryValue, span: Span | None = None):
         # the plain parser gives the key's NAME as an Ident (a key is where an entry starts)
-        return _new(cls, (key if key.__class__ is str else key.text, value, *(span or _NO_SPAN)))
+        return _new(cls, (key if key.__class__ is str else key.text, value, *(span or _NO_SPAN)[:2]))
 
     @property
     def key_span(self) -> Span:
         """Where the key stands: findings about the entry start there."""
-        line, column = self[-4], self[-3]
+        line, column = self[-2], self[-1]
         return Span(line, column, line, column + len(self.key))
 
 
 @node
-class Expect:
+class Expect(EndsWithLast):
     """``expect CONDITION`` inside a scenario: a golden check run by ``kpi test``."""
 
     keyword: Ident
@@ -374,7 +392,7 @@ class Expect:
 
 
 @node
-class PeriodBlock:
+class PeriodBlock(EndsWithLast):
     """``period "2025-07" { … }`` inside a scenario: the values (and ``expect`` lines) of one period."""
 
     keyword: Ident
@@ -416,7 +434,7 @@ class Block(Node):
 
 
 @node
-class IndicatorDecl:
+class IndicatorDecl(EndsWithLast):
     """A ``kgi``, ``kpi``, ``veto``, ``metric`` or ``input`` declaration."""
 
     kind: str
@@ -427,7 +445,7 @@ class IndicatorDecl:
 
 
 @node
-class ModelDecl:
+class ModelDecl(EndsWithLast):
     """The file's ``model "label" { … }`` header."""
 
     keyword: str
@@ -437,7 +455,7 @@ class ModelDecl:
 
 
 @node
-class ScenarioDecl:
+class ScenarioDecl(EndsWithLast):
     """A ``scenario NAME ["label"] [extends NAME] { … }`` of actual or assumed values."""
 
     keyword: str
