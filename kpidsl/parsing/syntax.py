@@ -7,15 +7,22 @@ say the same thing.
 
 Nodes are named tuples (``@node`` makes one from the annotated fields): a file of 10,000
 declarations has about 200,000 nodes, and a tuple is built four times faster than a frozen attrs
-instance, which sets each field through ``object.__setattr__``. A node keeps its span as its last
-four items (``POSITIONS``), not as a tuple of its own: one object per node instead of two. A node
-of one token (a ``Token``: a name or a literal, whose first item is its text) keeps only where it
-starts, as its last two items (``line``, ``column``): it ends on that line, ``len(text)`` columns
-on. So does a node that ends where its last field ends (an ``EndsWithLast``: an entry, a threshold,
-an ``expect``, a period block, a declaration), whose last field keeps its own end (or is a token).
-``node.span`` reads the positions as a ``Span``. ``@node`` gives nodes what attrs gave:
-immutability, equality and hashing on the fields before ``span`` (and only between nodes of one
-class), and a repr without the span.
+instance, which sets each field through ``object.__setattr__``. ``@node`` gives nodes what attrs
+gave: immutability, equality and hashing on the fields before ``span`` (and only between nodes of
+one class), and a repr without the span. Copies and pickles keep every item.
+
+Each node is one tuple, its span kept in its last items rather than in objects of its own; no item
+is kept that the others give (``node.span`` reads them as a ``Span``):
+
+- most nodes keep the four ``POSITIONS`` (line, column, end line, end column) as their last items;
+- a ``Token`` (a name or a literal, whose first item is its text) keeps its ``line`` and ``column``:
+  it ends on that line, ``len(text)`` columns on;
+- an ``EndsWithLast`` (an entry, a threshold, an ``expect``, a period block, a declaration) keeps
+  its ``line`` and ``column``: it ends where its last field ends, a node that keeps its own end or
+  is a token;
+- a ``Ref`` keeps its name's text, not an ``Ident`` of the same place (``ref.name`` makes one);
+- a ``Block`` keeps its items before its four positions, not in a tuple of their own (``block.items``
+  makes one).
 """
 
 from __future__ import annotations
@@ -118,10 +125,9 @@ def _restore(cls: type, items: tuple) -> Node:
 
 def node(cls: type) -> type:
     """Make ``cls`` a ``Node``: its annotated fields, in order, become the tuple's named fields, and
-    ``span``, which must come last, its four ``POSITIONS`` (a 10,000-declaration file has about
-    200,000 nodes: one tuple each, where a span of its own would be a second), or two for a
-    ``Token``. The fields before ``span`` are what equality compares. The class body's methods and
-    docstring are kept."""
+    ``span``, which must come last, its four ``POSITIONS``, or the first two (``line``, ``column``)
+    for a ``Token`` or an ``EndsWithLast``. The fields before ``span`` are what equality compares.
+    The class body's methods and docstring are kept."""
     fields = tuple(cls.__dict__.get("__annotations__", {}))
     if fields[-1:] != ("span",) or fields.count("span") != 1:
         raise TypeError(f"{cls.__name__}: `span` must be the last field")
@@ -135,7 +141,7 @@ def node(cls: type) -> type:
     namespace["_arity"] = len(fields) - 1
     if not any("__new__" in c.__dict__ for c in (cls, *mixins)):
         namespace["__new__"] = _node_new
-    # Node (or its subclass) first, so that its __eq__, __hash__, __repr__ and span win over the named tuple's
+    # Node (or its subclass) first: its __eq__, __hash__, __repr__ and span win over the named tuple's
     made = type(cls.__name__, (*mixins, base) if start_only else (Node, *mixins, base), namespace)
     made.__module__ = cls.__module__
     return made
