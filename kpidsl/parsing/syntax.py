@@ -157,7 +157,9 @@ def _memo(read):
         got = cache.get(raw)
         if got is None:
             got = (*read(raw), raw)
-            if len(cache) < 1024 and len(raw) <= 64:  # the common spellings are short and come early
+            if len(raw) <= 64:  # the common spellings are short
+                if len(cache) >= 1024:  # and come back at once: the cache stays small
+                    cache.clear()
                 cache[raw] = got
         return got
 
