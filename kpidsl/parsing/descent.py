@@ -309,9 +309,8 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         got = numbers.get(t) or read_number(t)
         line, col = L[i], C[i]
         i += 1
-        end = col + len(t)
         if got[1]:
-            report("E002", Span(line, col, line, end), got[1])
+            report("E002", Span(line, col, line, col + len(t)), got[1])
         return new(Number, (got[2], got[0], got[1], line, col))  # one string a spelling
 
     def literal(cls, read, t: str):
