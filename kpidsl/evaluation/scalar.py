@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import operator
 from array import array
 import weakref
 from typing import Mapping
@@ -181,25 +182,37 @@ def _num(x: float) -> float | None:
     return None if x != x else x
 
 
-_LAYOUTS: "weakref.WeakKeyDictionary[Plan, Layout]" = weakref.WeakKeyDictionary()
+_LAYOUTS: "weakref.WeakKeyDictionary[Plan, tuple[Layout, tuple]]" = weakref.WeakKeyDictionary()
+_MET_CODES = {False: 0, True: 1, None: 2}
 
 
-def layout_of(model: Model, plan: Plan) -> Layout:
-    """What every ``Results`` of ``plan`` shares (once per plan; the results keep it after the plan goes)."""
+def _getter(indexes: list[int]):
+    """``r -> tuple(r[i] for i in indexes)``, in C."""
+    if len(indexes) == 1:
+        i = indexes[0]
+        return lambda r: (r[i],)
+    return operator.itemgetter(*indexes) if indexes else lambda r: ()
+
+
+def layout_of(model: Model, plan: Plan) -> tuple[Layout, tuple]:
+    """What every ``Results`` of ``plan`` shares, and the getters of the value, met, achievement,
+    score and status registers in output order (once per plan; results keep the layout after the
+    plan goes)."""
     got = _LAYOUTS.get(plan)
     if got is None:
         names = tuple(model.order)
-        got = _LAYOUTS[plan] = Layout(names, {nm: k for k, nm in enumerate(names)},
-                                      tuple(model.indicators[nm].kind for nm in names),
-                                      tuple(plan.slots[nm] for nm in names), STATUSES)
+        slots = [plan.slots[nm] for nm in names]
+        n = len(plan.slots)
+        layout = Layout(names, {nm: k for k, nm in enumerate(names)},
+                        tuple(model.indicators[nm].kind for nm in names), tuple(slots), STATUSES)
+        got = _LAYOUTS[plan] = layout, tuple(_getter([f * n + i for i in slots])
+                                             for f in (0, MET, ACHIEVEMENT, SCORE, STATUS))
     return got
 
 
 def _results(model: Model, plan: Plan, r: list) -> Results:
     """The named registers of a run, as ``Results`` (NaN for unknown numbers; ``met`` and status as codes)."""
-    layout = layout_of(model, plan)
-    slots, n = layout.slots, len(plan.slots)
-    met, status = MET * n, STATUS * n
+    layout, (value, met, achievement, score, status) = layout_of(model, plan)
     extra = {}
     if plan.grades or plan.adjusted:
         grades = [g.name for g in model.grades]
@@ -208,9 +221,9 @@ def _results(model: Model, plan: Plan, r: list) -> Results:
             a = plan.adjusted.get(nm)
             extra[nm] = (None if g is None or r[g] != r[g] else grades[int(r[g])], None if c is None else _num(r[c]),
                          None if a is None else _num(r[a]))
-    return Results(layout, array("d", [r[i] for i in slots]), bytes([2 if (m := r[met + i]) is None else m for i in slots]),
-                   array("d", [r[ACHIEVEMENT * n + i] for i in slots]), array("d", [r[SCORE * n + i] for i in slots]),
-                   bytes([0 if (c := r[status + i]) != c else int(c) for i in slots]), extra)
+    return Results(layout, array("d", value(r)), bytes(map(_MET_CODES.__getitem__, met(r))),
+                   array("d", achievement(r)), array("d", score(r)),
+                   bytes([0 if c != c else int(c) for c in status(r)]), extra)
 
 
 def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario", label: str | None = None,
