@@ -88,6 +88,14 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
                         as_of=as_of)
 
 
+def missing_values(model: Model, values: Mapping[str, float]) -> list[str]:
+    """The names ``evaluate`` needs that ``values`` lacks (for which it raises ``MissingValues``
+    unless ``allow_missing``), found without evaluating: to stop before any result is written."""
+    from .evaluation.plan import plan_of
+
+    return [name for name in plan_of(model).needed if name not in values]
+
+
 def release_plan(model: Model) -> None:
     """Free the evaluation plan of ``model`` and the code compiled from it, which the next evaluation
     builds again: for a caller that has evaluated what it needs, before it renders the results (a

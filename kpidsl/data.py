@@ -446,6 +446,12 @@ def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096, ta
     when given, is the ``target`` cell's text for each scenario (the level its score was computed
     against); else the cell is the target as written.
     """
+    return results_csv_pieces(model, [(scenario_names, fields, targets)], chunk)
+
+
+def results_csv_pieces(model: Model, groups, chunk: int = 4096):
+    """``iter_results_csv`` for groups of scenarios ``(scenario_names, fields, targets)`` written one
+    after another under one header: only one group's fields are held at a time."""
     import numpy as np
 
     from .evaluation.plan import STATUSES
@@ -460,25 +466,33 @@ def iter_results_csv(model: Model, scenario_names, fields, chunk: int = 4096, ta
     prefix = {nm: f"{base[nm]},{csv_text(inds[nm].target.text if inds[nm].target else None)}" for nm in names}
     status_text = np.array([s or "" for s in STATUSES], dtype=object)
     met_text = {1.0: "true", 0.0: "false"}
-    quoted = [csv_text(nm) for nm in scenario_names]
-    cols = {nm: fields(nm) for nm in names}
-    with np.errstate(all="ignore"):
+
+    def rows_of(scenario_names, fields, targets):
+        quoted = [csv_text(nm) for nm in scenario_names]
+        # one chunk: each declaration's fields are asked for once, and held only while its rows are made
+        field = fields if len(quoted) <= chunk else {nm: fields(nm) for nm in names}.__getitem__
         for lo in range(0, len(quoted), chunk):
             hi = min(len(quoted), lo + chunk)
             rows = []
             for nm in names:
-                value, met, ach, score, status = (c[lo:hi] for c in cols[nm][:5])
+                got = field(nm)
+                value, met, ach, score, status = (c[lo:hi] for c in got[:5])
                 heads = [prefix[nm]] * (hi - lo) if targets is None else [
                     f"{base[nm]},{csv_text(t)}" for t in targets(nm)[lo:hi]]
                 row = [f"{head},{v},{m},{a},{s},{st}" for head, v, m, a, s, st in zip(heads,
                     _number_texts(value), [met_text.get(x, "") for x in met.tolist()], _number_texts(ach),
                     _number_texts(score), status_text[status].tolist())]
                 if graded:
-                    grade, coef = (c[lo:hi] for c in cols[nm][5:])
+                    grade, coef = (c[lo:hi] for c in got[5:])
                     index = np.where(np.isnan(grade), 0, grade + 1).astype(np.int64)
                     row = [f"{x},{g},{c}" for x, g, c in zip(row, grade_names[index].tolist(), _number_texts(coef))]
                 rows.append(row)
-            yield "".join(f"{quoted[lo + i]},{row[i]}\n" for i in range(hi - lo) for row in rows)
+            for i in range(hi - lo):  # a scenario's rows at a time: the chunk's text is never whole
+                yield "".join(f"{quoted[lo + i]},{row[i]}\n" for row in rows)
+
+    with np.errstate(all="ignore"):
+        for scenario_names, fields, targets in groups:
+            yield from rows_of(scenario_names, fields, targets)
 
 
 def _number_texts(x) -> list[str]:

@@ -404,7 +404,7 @@ def test_evaluation_name_and_indexing():
     model = load(TREE)
     ev = kpidsl.evaluate(model, {"a": 1, "b": 1}, name="plan")
     assert ev.name == "plan"
-    assert ev["a"] is ev.results["a"]
+    assert ev["a"] == ev.results["a"]
     with pytest.raises(KeyError):
         ev["nope"]
 

@@ -352,39 +352,38 @@ def eval_(model_path: str, scenarios: tuple[str, ...], data_files: tuple[str, ..
     if period or to_date or any(series):
         with_periods.run(model, chosen, series, fmt, period, to_date, allow_missing, _say, _fail,
                          (_style_for(sys.stdout), drags, drag_parents, owners, inputs), as_of)
-    evals, missing = [], []
-    for sc in chosen:
-        try:
-            ev = api.evaluate(model, sc.values, name=sc.name, label=sc.label, allow_missing=allow_missing,
-                              as_of=as_of or sc.as_of)
-            evals.append(attrs.evolve(ev, source=tuple(sc.source)))
-        except MissingValues as exc:
-            missing.append(exc)
-    api.release_plan(model)  # the results are all that rendering needs
     skipped = left_out(model, chosen) if data_files and not scenarios else []
     if skipped:
         _say(f"the scenarios of {model_path} not named by the data were not evaluated: "
              + ", ".join(skipped) + "; name them with --scenario to include them")
-    with_periods.stop_if_missing(missing, _say, _fail)
+    if not allow_missing:  # every scenario's missing values are named before any result is written
+        with_periods.stop_if_missing([MissingValues(sc.name, names) for sc in chosen
+                                      if (names := api.missing_values(model, sc.values))], _say, _fail)
+
+    def evaluations():
+        """Each chosen scenario's evaluation, made when it is asked for: the output formats that
+        write scenario after scenario hold one at a time."""
+        for sc in chosen:
+            ev = api.evaluate(model, sc.values, name=sc.name, label=sc.label, allow_missing=allow_missing,
+                              as_of=as_of or sc.as_of)
+            if fmt == "csv":
+                for problem in ev.problems:
+                    _say(f"scenario `{ev.name}`: {problem}")
+            yield attrs.evolve(ev, source=tuple(sc.source))
+
     style = _style_for(sys.stdout)
+    out = _Batched()
     if fmt == "json":
-        out = _Batched()
-        render_eval.to_json(model, evals, drag_parents, write=out.write)
-        out.close()
-        return
-    if fmt == "csv":
-        for ev in evals:
-            for problem in ev.problems:
-                _say(f"scenario `{ev.name}`: {problem}")
-        out = _Batched()
-        render_eval.to_csv(model, evals, write=out.write)
-        out.close()
-        return
-    if fmt == "tree":
-        text = render_eval.to_tree(model, evals, style, drags, drag_parents, owners, inputs)
-    else:
-        text = render_eval.to_table(model, evals, style, drags, drag_parents)
-    _write_text(text)
+        render_eval.to_json(model, evaluations(), drag_parents, write=out.write)
+    elif fmt == "csv":
+        render_eval.to_csv(model, evaluations(), write=out.write)
+    elif fmt == "tree":
+        render_eval.to_tree(model, evaluations(), style, drags, drag_parents, owners, inputs, write=out.write)
+    else:  # scenarios side by side: every result is held (a few bytes each), the plan is not
+        evals = list(evaluations())
+        api.release_plan(model)
+        render_eval.to_table(model, evals, style, drags, drag_parents, write=out.write)
+    out.close()
 
 
 @cli.command()

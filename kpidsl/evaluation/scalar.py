@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 import math
+import operator
+from array import array
 import weakref
 from typing import Mapping
 
@@ -17,7 +19,7 @@ from ..gcpause import paused_gc
 from .plan import (ACHIEVEMENT, CODES, DRAG, MET, SCORE, STATUS, STATUSES, TOL, Plan, assignable, levels_problem,
                    plan_of)
 from .stepper import Adaptive
-from .results import Evaluation, ExpectResult, IndicatorResult, MissingValues
+from .results import Evaluation, ExpectResult, Layout, MissingValues, Results
 
 NAN = math.nan
 
@@ -180,6 +182,50 @@ def _num(x: float) -> float | None:
     return None if x != x else x
 
 
+_LAYOUTS: "weakref.WeakKeyDictionary[Plan, tuple[Layout, tuple]]" = weakref.WeakKeyDictionary()
+_MET_CODES = {False: 0, True: 1, None: 2}
+
+
+def _getter(indexes: list[int]):
+    """``r -> tuple(r[i] for i in indexes)``, in C."""
+    if len(indexes) == 1:
+        i = indexes[0]
+        return lambda r: (r[i],)
+    return operator.itemgetter(*indexes) if indexes else lambda r: ()
+
+
+def layout_of(model: Model, plan: Plan) -> tuple[Layout, tuple]:
+    """What every ``Results`` of ``plan`` shares, and the getters of the value, met, achievement,
+    score and status registers in output order (once per plan; results keep the layout after the
+    plan goes)."""
+    got = _LAYOUTS.get(plan)
+    if got is None:
+        names = tuple(model.order)
+        slots = [plan.slots[nm] for nm in names]
+        n = len(plan.slots)
+        layout = Layout(names, {nm: k for k, nm in enumerate(names)},
+                        tuple(model.indicators[nm].kind for nm in names), tuple(slots), STATUSES)
+        got = _LAYOUTS[plan] = layout, tuple(_getter([f * n + i for i in slots])
+                                             for f in (0, MET, ACHIEVEMENT, SCORE, STATUS))
+    return got
+
+
+def _results(model: Model, plan: Plan, r: list) -> Results:
+    """The named registers of a run, as ``Results`` (NaN for unknown numbers; ``met`` and status as codes)."""
+    layout, (value, met, achievement, score, status) = layout_of(model, plan)
+    extra = {}
+    if plan.grades or plan.adjusted:
+        grades = [g.name for g in model.grades]
+        for nm in dict.fromkeys((*plan.grades, *plan.adjusted)):
+            g, c = plan.grades.get(nm, (None, None))
+            a = plan.adjusted.get(nm)
+            extra[nm] = (None if g is None or r[g] != r[g] else grades[int(r[g])], None if c is None else _num(r[c]),
+                         None if a is None else _num(r[a]))
+    return Results(layout, array("d", value(r)), bytes(map(_MET_CODES.__getitem__, met(r))),
+                   array("d", achievement(r)), array("d", score(r)),
+                   bytes([0 if c != c else int(c) for c in status(r)]), extra)
+
+
 def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario", label: str | None = None,
              allow_missing: bool = False, expects: str | tuple | list | None = None,
              as_of: datetime.date | None = None, plan: Plan | None = None,
@@ -215,19 +261,7 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
         prog.run(r, None)
         if keep is not None:
             keep.append(r)
-        results = {}
-        grades = plan.grades and [g.name for g in model.grades]
-        for nm in model.order:
-            i = plan.slots[nm]
-            code = r[STATUS * n + i]
-            g, c = plan.grades.get(nm, (None, None)) if grades else (None, None)  # its grade, and
-            a = plan.adjusted.get(nm)  # its adjustments' points
-            results[nm] = IndicatorResult(nm, model.indicators[nm].kind, _num(r[i]), r[MET * n + i],
-                                          _num(r[ACHIEVEMENT * n + i]), _num(r[SCORE * n + i]),
-                                          None if code != code else STATUSES[int(code)],
-                                          grade=None if g is None or r[g] != r[g] else grades[int(r[g])],
-                                          coefficient=None if c is None else _num(r[c]),
-                                          adjustment=None if a is None else _num(r[a]))
+        results = _results(model, plan, r)
         drags = [(nm, d) for nm in model.order if (d := r[DRAG * n + plan.slots[nm]]) == d]
         drags.sort(key=lambda x: -x[1])  # stable: ties stay in tree order
         problems = tuple(levels_problem(name, {k: r[v] if type(v) is int else v for k, v in levels.items()}, want)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from ..compiler.model import Model
 from ..evaluation.drags import drags_of, points_text
 from ..evaluation.results import Evaluation
-from .findings import Style, json_text, plain
+from .findings import Each, Style, json_text, plain
 from .text import STATUS_COLOURS, clean, fmt_pct, met_mark, pad, score_text, target_text, value_text, width
 from .tree import MAX_INDENT, deep_mark, effective_owners, grade_text, layout, to_text
+
+
+#: Scenarios whose CSV rows are made together: the rows of a group are held until written.
+CSV_GROUP = 4
 
 
 def own_text(r) -> str:
@@ -69,8 +74,9 @@ def _finite(x):
 def to_json(model: Model, evals: list[Evaluation], parents: bool = False, write=None) -> str:
     """One object: the model's label, owner and path, and per scenario every indicator (label, owner,
     unit, bounds, value, met, achievement, score, status) and the drags (see ``drags_of``); always
-    valid JSON (a result that is not a finite number is ``null``). With ``write``, the text is given
-    to it in pieces as it is made (``json_text``), and the result is empty."""
+    valid JSON (a result that is not a finite number is ``null``). ``evals`` may be a generator: each
+    scenario is made and written before the next is asked for. With ``write``, the text is given to
+    it in pieces as it is made (``json_text``), and the result is empty."""
     inds = model.indicators
     owner_of = {n: owner for n, (owner, _) in effective_owners(model).items()}
 
@@ -89,21 +95,21 @@ def to_json(model: Model, evals: list[Evaluation], parents: bool = False, write=
     def rows(ev: Evaluation):
         return (row(name, r, ev.levels) for name, r in ev.results.items())
 
-    graded = bool(model.grades)
-    out = []
-    for ev in evals:  # rows and drags are made as they are written (``json_text``)
+    def scenario(ev: Evaluation) -> dict:
         drags = ({**d.to_json(), "drag": _finite(d.points)} for group in drags_of(model, ev, parents).values()
                  for d in group)
         lead = {}
         if graded:  # the top KGIs' grades lead the scenario
             tops = [ev.results[n] for n in model.order if inds[n].parent is None and inds[n].kind == "kgi"]
             lead = {"grades": [{"name": r.name, "grade": r.grade, "coefficient": _finite(r.coefficient)} for r in tops]}
-        out.append({"name": ev.name, "label": ev.label, **lead, "source": list(ev.source), "missing": list(ev.missing),
-                    "problems": list(ev.problems), "indicators": rows(ev),
-                    "drags": drags})
+        return {"name": ev.name, "label": ev.label, **lead, "source": list(ev.source), "missing": list(ev.missing),
+                "problems": list(ev.problems), "indicators": rows(ev), "drags": drags}
+
+    graded = bool(model.grades)
     settings = model.settings
-    return json_text({"model": settings.label, "owner": settings.owner, "path": model.path, "scenarios": out},
-                     write)
+    # scenarios, their rows and drags are made as they are written (``json_text``)
+    return json_text({"model": settings.label, "owner": settings.owner, "path": model.path,
+                      "scenarios": Each(map(scenario, evals))}, write)
 
 
 def _target_json(target, level) -> dict:
@@ -118,31 +124,38 @@ def _target_json(target, level) -> dict:
 
 def to_csv(model: Model, evals: list[Evaluation], write=None) -> str:
     """One row per scenario and declaration (``kpidsl.data.RESULT_COLUMNS``), as the batch path writes.
-    With ``write``, the text is given to it in pieces as it is made, and the result is empty."""
+    ``evals`` may be a generator: scenarios are asked for and written ``CSV_GROUP`` at a time. With
+    ``write``, the text is given to it in pieces as it is made, and the result is empty."""
     import numpy as np
 
-    from ..data import iter_results_csv
+    from ..data import results_csv_pieces
     from ..evaluation.plan import STATUSES
 
     codes = {s: i for i, s in enumerate(STATUSES)}
     grades = {g.name: float(i) for i, g in enumerate(model.grades)}
 
-    def fields(name: str):
-        rs = [ev.results[name] for ev in evals]
-        num = lambda xs: np.array([np.nan if x is None else x for x in xs], dtype=np.float64)  # noqa: E731
-        out = (num([r.value for r in rs]), num([None if r.met is None else float(r.met) for r in rs]),
-               num([r.achievement for r in rs]), num([r.score for r in rs]),
-               np.array([codes[r.status] for r in rs], dtype=np.int8))
-        if model.grades:  # the grade as its index, as the batch path gives it
-            out += (num([None if r.grade is None else grades[r.grade] for r in rs]), num([r.coefficient for r in rs]))
-        return out
+    num = lambda xs: np.array([np.nan if x is None else x for x in xs], dtype=np.float64)  # noqa: E731
 
-    targets = None
-    if any(ev.levels is not None for ev in evals):  # each scenario's target: the level it was scored against
-        targets = lambda name: [target_text(model, name, ev.levels) for ev in evals]  # noqa: E731
+    def group(evs: list[Evaluation]):
+        def fields(name: str):
+            rs = [ev.results[name] for ev in evs]
+            out = (num([r.value for r in rs]), num([None if r.met is None else float(r.met) for r in rs]),
+                   num([r.achievement for r in rs]), num([r.score for r in rs]),
+                   np.array([codes[r.status] for r in rs], dtype=np.int8))
+            if model.grades:  # the grade as its index, as the batch path gives it
+                out += (num([None if r.grade is None else grades[r.grade] for r in rs]), num([r.coefficient for r in rs]))
+            return out
+
+        targets = None
+        if any(ev.levels is not None for ev in evs):  # each scenario's target: the level it was scored against
+            targets = lambda name: [target_text(model, name, ev.levels) for ev in evs]  # noqa: E731
+        return [ev.name for ev in evs], fields, targets
+
+    evals = iter(evals)
+    groups = (group(evs) for evs in iter(lambda: list(itertools.islice(evals, CSV_GROUP)), []))
     if write is None:
-        return "".join(iter_results_csv(model, [ev.name for ev in evals], fields, targets=targets))
-    for piece in iter_results_csv(model, [ev.name for ev in evals], fields, targets=targets):
+        return "".join(results_csv_pieces(model, groups))
+    for piece in results_csv_pieces(model, groups):
         write(piece)
     return ""
 
@@ -159,16 +172,19 @@ def _target_text(model: Model, name: str) -> str:
 
 
 def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags: int | None = 3,
-             parents: bool = False) -> str:
+             parents: bool = False, write=None) -> str:
     """Indicators in tree order, indented, with scenarios side by side as columns: value, met, the own
-    achievement where it differs from the score, score and status; then missing names and drags."""
+    achievement where it differs from the score, score and status; then missing names and drags.
+    Cells are made twice, to measure the columns and to write the rows, and never held: with
+    ``write``, lines are given to it as they are made, and the result is empty."""
     inds = model.indicators
     names = list(model.order)
     depth = {n: d for n, d, _ in layout(model)[0]}
     leveled = any(ev.levels is not None for ev in evals)  # the targets differ by scenario: a column each
+    graded = bool(model.grades)
     head = ["indicator", "label", "weight"] + ([] if leveled else ["target"])
-    rows = []
-    for n in names:
+
+    def fixed_cells(n: str) -> list[str]:
         ind = inds[n]
         d = depth.get(n, 0)
         mark = f" [{ind.kind}]" if ind.kind in ("veto", "adjustment") else ""
@@ -176,70 +192,125 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
         if ind.kind in ("metric", "input"):
             name_cell = f"{n} [{ind.kind}]"
         w = ind.effective_weight
-        rows.append([clean(name_cell), clean(ind.label or ""), "" if w is None else f"{w * 100:.4g}%",
-                     *([] if leveled else [clean(_target_text(model, n))])])
-    fixed = [max(width(h), *(width(r[i]) for r in rows)) for i, h in enumerate(head)]
-    blocks = []  # per scenario: its title and columns (heading, cells, right-aligned)
+        return [clean(name_cell), clean(ind.label or ""), "" if w is None else f"{w * 100:.4g}%",
+                *([] if leveled else [clean(_target_text(model, n))])]
+
+    #: Every column a scenario may have, as (heading, right-aligned); ``own`` and ``coef`` are
+    #: shown only where some row has one.
+    columns = [("target", False)] if leveled else []
+    columns += [("value", True), ("met", False), ("own", True), ("score", True), ("status", False)]
+    if graded:
+        columns += [("grade", False), ("coef", True)]
+
+    def cells(ev: Evaluation, n: str) -> list[str]:
+        """The cells of ``columns`` for ``n`` in one scenario."""
+        r = ev.results[n]
+        scored = bool(r.status) and inds[n].kind != "veto"
+        out = [clean(target_text(model, n, ev.levels))] if leveled else []
+        out += [clean(value_text(model, n, r.value)), met_mark(r), own_text(r) if scored else "",
+                score_text(model, r) if scored else "", r.status or ""]
+        if graded:
+            out += [clean(r.grade or ""), "" if r.coefficient is None else f"×{r.coefficient:.6g}"]
+        return out
+
+    fixed = [width(h) for h in head]
+    for n in names:
+        fixed = [max(w, width(c)) for w, c in zip(fixed, fixed_cells(n))]
+    blocks = []  # per scenario: its title, width, the columns it shows (index, heading, right) and their widths
     for ev in evals:
-        res = [ev.results[n] for n in names]
-        scored = [bool(r.status) and inds[n].kind != "veto" for n, r in zip(names, res)]
-        cols = [("target", [clean(target_text(model, n, ev.levels)) for n in names], False)] if leveled else []
-        cols += [("value", [clean(value_text(model, n, r.value)) for n, r in zip(names, res)], True),
-                 ("met", [met_mark(r) for r in res], False)]
-        own = [own_text(r) if s else "" for r, s in zip(res, scored)]
-        if any(own):
-            cols.append(("own", own, True))
-        cols.append(("score", [score_text(model, r) if s else "" for r, s in zip(res, scored)], True))
-        cols.append(("status", [r.status or "" for r in res], False))
-        if model.grades:
-            cols.append(("grade", [clean(r.grade or "") for r in res], False))
-            if any(r.coefficient is not None for r in res):
-                coef = [f"×{r.coefficient:.6g}" if r.coefficient is not None else "" for r in res]
-                cols.append(("coef", coef, True))
-        widths = [max(width(h), *(width(c) for c in cells)) for h, cells, _ in cols]
-        total = sum(widths) + 2 * (len(cols) - 1)
+        widths = [width(h) for h, _ in columns]
+        shown = [h not in ("own", "coef") for h, _ in columns]
+        for n in names:
+            for k, cell in enumerate(cells(ev, n)):
+                if cell:
+                    widths[k] = max(widths[k], width(cell))
+                    shown[k] = True
+        cols = [(k, h, right) for k, (h, right) in enumerate(columns) if shown[k]]
+        ws = [widths[k] for k, _, _ in cols]
+        total = sum(ws) + 2 * (len(cols) - 1)
         name = clean(ev.name)
         title = name if width(name) <= total else name[: max(1, total - 1)] + "…"
-        blocks.append((title, total, cols, widths))
+        blocks.append((ev, title, total, cols, ws))
+    out = _Lines(write)
+    lead = [line for ev in evals for line in grade_lines(model, ev)]
+    if lead:
+        out.extend([*lead, ""])
     sep = " │ "
     line1 = "  ".join(pad("", w) for w in fixed)
     line2 = "  ".join(pad(h, w) for h, w in zip(head, fixed))
-    for title, total, cols, widths in blocks:
+    for _, title, total, cols, ws in blocks:
         line1 += sep + style(pad(title, total), bold=True)
-        line2 += sep + "  ".join(pad(h, w, right) for (h, _, right), w in zip(cols, widths))
-    lead = [line for ev in evals for line in grade_lines(model, ev)]
-    out = [*lead, ""] if lead else []
-    out += [line1.rstrip(), style(line2.rstrip(), bold=True)]
-    for i, r in enumerate(rows):
-        line = "  ".join(pad(c, w) for c, w in zip(r, fixed))
-        for title, total, cols, widths in blocks:
-            cells = []
-            for (h, col, right), w in zip(cols, widths):
-                cell = col[i]
-                text = pad(cell, w, right)
-                if h == "status":
-                    text = _status(cell, style) + " " * (w - width(cell))
-                cells.append(text)
-            line += sep + "  ".join(cells)
+        line2 += sep + "  ".join(pad(h, w, right) for (_, h, right), w in zip(cols, ws))
+    out.extend([line1.rstrip(), style(line2.rstrip(), bold=True)])
+    for n in names:
+        line = "  ".join(pad(c, w) for c, w in zip(fixed_cells(n), fixed))
+        for ev, _, _, cols, ws in blocks:
+            row = cells(ev, n)
+            texts = []
+            for (k, h, right), w in zip(cols, ws):
+                cell = row[k]
+                texts.append(_status(cell, style) + " " * (w - width(cell)) if h == "status" else pad(cell, w, right))
+            line += sep + "  ".join(texts)
         out.append(line.rstrip())
-    out.append("")
-    out += source_lines(evals)
+    tail = [""] + source_lines(evals)
     for ev in evals:
         if ev.missing:
-            out.append(clean(f"{ev.name}: no data for " + ", ".join(ev.missing)))
-        out += [clean(f"{ev.name}: {problem}") for problem in ev.problems]
-        out += [clean(line) for line in drag_lines(model, ev, drags, parents)]
-    return "\n".join(out).rstrip() + "\n"
+            tail.append(clean(f"{ev.name}: no data for " + ", ".join(ev.missing)))
+        tail += [clean(f"{ev.name}: {problem}") for problem in ev.problems]
+        tail += [clean(line) for line in drag_lines(model, ev, drags, parents)]
+    out.end(tail)
+    return out.text()
+
+
+class _Lines:
+    """Lines of output, joined by newlines, ending with one newline after the last that is not
+    blank: given to ``write`` as they are made (trailing blank lines held until more comes), or
+    kept for ``text()``."""
+
+    def __init__(self, write=None):
+        self.write = write
+        self.kept: list[str] = []
+        self.blank = 0  # blank lines not written yet
+        self.started = False
+
+    def append(self, line: str) -> None:
+        if not line:
+            self.blank += 1
+            return
+        piece = ("\n" if self.started else "") + "\n" * self.blank + line
+        self.blank, self.started = 0, True
+        if self.write is None:
+            self.kept.append(piece)
+        else:
+            self.write(piece)
+
+    def extend(self, lines) -> None:
+        for line in lines:
+            self.append(line)
+
+    def end(self, lines=()) -> None:
+        self.extend(lines)
+        piece = "\n"
+        if self.write is None:
+            self.kept.append(piece)
+        else:
+            self.write(piece)
+
+    def text(self) -> str:
+        return "".join(self.kept)
 
 
 def to_tree(model: Model, evals: list[Evaluation], style: Style = plain, drags: int | None = 3,
-            parents: bool = False, owners: bool = True, inputs: bool = True) -> str:
+            parents: bool = False, owners: bool = True, inputs: bool = True, write=None) -> str:
     """Each scenario as the tree of ``kpi tree --scenario`` (``kpidsl.render.tree.to_text``: values,
     targets, met marks, scores, statuses, owners and what each formula reads), then its missing names
-    and drags; scenarios are separated by a blank line."""
-    blocks = []
-    for ev in evals:
+    and drags; scenarios are separated by a blank line. ``evals`` may be a generator: each scenario
+    is made and written before the next is asked for. With ``write``, the text is given to it in
+    pieces as it is made, and the result is empty."""
+    kept: list[str] = []
+    write = kept.append if write is None else write
+    for k, ev in enumerate(evals):
         notes = [f"{ev.name}: no data for " + ", ".join(ev.missing)] if ev.missing else []
         notes += drag_lines(model, ev, drags, parents)
-        blocks.append(to_text(model, ev, style, owners=owners, inputs=inputs, notes=[clean(n) for n in notes]))
-    return "\n".join(blocks)
+        write(("\n" if k else "") + to_text(model, ev, style, owners=owners, inputs=inputs, notes=[clean(n) for n in notes]))
+    return "".join(kept)

@@ -107,6 +107,16 @@ def json_text(value, write: Callable[[str], object] | None = None) -> str:
     return ""
 
 
+class Each:
+    """An array for ``json_pieces`` whose items are made one at a time, like a generator's, but
+    written as values that may hold generators themselves (a generator's items are encoded whole)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable):
+        self.items = items
+
+
 def json_pieces(value) -> Iterator[str]:
     """The text of ``json_text(value)`` in pieces. ``json.dumps`` with an indent holds every token
     of the output at once (tens of millions of strings for 100,000 findings), and the values it
@@ -124,15 +134,16 @@ def json_pieces(value) -> Iterator[str]:
             yield encode(value)
             return
         is_dict = isinstance(value, dict)
+        nested = isinstance(value, Each)
         opening, closing = ("{", "}") if is_dict else ("[", "]")
         first = True
-        for item in value.items() if is_dict else value:
+        for item in value.items() if is_dict else value.items if nested else value:
             head = (opening if first else ",") + inner
             first = False
             if is_dict:
                 yield head + key_text(item[0]) + ": "
                 yield from write(item[1], inner)
-            elif isinstance(value, (list, tuple)):
+            elif nested or isinstance(value, (list, tuple)):
                 yield head
                 yield from write(item, inner)
             else:  # an item of a generator: its own lines, indented where it stands

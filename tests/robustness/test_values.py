@@ -317,9 +317,9 @@ def test_an_absurd_cap_is_refused_before_any_score(project):
 def test_json_and_csv_output_never_hold_a_non_finite_number(bad):
     model = kpidsl.load_text(MODEL + "scenario s { x: 2 }\n")
     ev = kpidsl.evaluate(model, {"x": 2.0}, name="s")
-    for name, r in ev.results.items():
-        ev.results[name] = attrs.evolve(r, **{a: bad for a in ("value", "score", "achievement")
-                                              if getattr(r, a) is not None})
+    ev = attrs.evolve(ev, results={name: attrs.evolve(r, **{a: bad for a in ("value", "score", "achievement")
+                                                            if getattr(r, a) is not None})
+                                   for name, r in ev.results.items()})
     text = to_json(model, [ev])
     json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in JSON output"))
     assert "inf" not in to_csv(model, [ev]).lower() and "nan" not in to_csv(model, [ev]).lower()
