@@ -3,6 +3,7 @@ merged child lists, formula order without Tarjan, and tree order without a set o
 
 from __future__ import annotations
 
+import datetime
 import math
 
 import pytest
@@ -114,11 +115,13 @@ def test_declared_indicators_are_what_the_constructor_makes():
 
     made = Indicator("n", "kpi", None, 3, "L")
     declared = Indicator.declared("n", "kpi", None, 3, "L")
-    for field in attrs.fields(Indicator):  # every attribute set, to the same default
-        assert getattr(declared, field.name) == getattr(made, field.name), field.name
+    rare = [n for n, v in vars(Indicator).items() if type(v) is property and n not in ("span", "own_score", "scored")]
+    assert {"owner", "unit", "cap", "adjustments", "baseline_formula"} <= set(rare)
+    for name in [f.name for f in attrs.fields(Indicator)] + rare:  # every attribute set, to the same default
+        assert getattr(declared, name) == getattr(made, name), name
     assert repr(declared) == repr(made)
     other = Indicator.declared("m", "kgi", None, 4, None)
-    assert other.entries is not declared.entries  # a dict each
+    assert len(other.entries) == 0 and list(declared.entries) == []  # none kept yet
     assert other.children == other.vetoes == () and type(made.children) is tuple  # immutable until linked
 
 
@@ -131,3 +134,42 @@ def test_the_lines_are_split_once_for_parser_and_model():
     other, _ = kpidsl.api.compile_text("kgi b { value: 2  target: >= 2 }")
     assert model.lines == text.split("\n") and other.lines == ["kgi b { value: 2  target: >= 2 }"]
     assert sources.lines_of(text) == text.split("\n") and sources.lines_of(text) is not model.lines  # split anew
+
+
+def test_entries_are_a_mapping_of_the_first_entry_of_each_kept_key():
+    model = load("kgi g { owner: \"a\"  bogus: 1  target: >= 1  owner: \"b\" }\nkgi h { owner: \"c\"  target: >= 2 }\n")
+    g, h = model.indicators["g"].entries, model.indicators["h"].entries
+    assert list(g) == list(g.keys()) == ["owner", "target"] and len(g) == 2 and "bogus" not in g
+    assert g["owner"].value.value == "a" and g.get("owner") is g["owner"] and g.get("cap") is None
+    assert [k for k, _ in g.items()] == ["owner", "target"] and list(g.values()) == [g["owner"], g["target"]]
+    assert dict(g) == dict(g.items()) and list(h.items()) == [("owner", h["owner"]), ("target", h["target"])]
+    with pytest.raises(KeyError):
+        g["cap"]
+
+
+@pytest.mark.parametrize("key, written, meaning", [
+    ("unit", "JPY", "JPY"), ("unit", '"%"', "%"), ("unit", "5", None),
+    ("owner", '"Sales"', "Sales"), ("owner", "sales", None), ("source", '"ERP"', "ERP"), ("source", "1", None),
+    ("description", '"d"', "d"), ("description", "2025-01-01", None),
+    ("due", "2025-12-31", datetime.date(2025, 12, 31)), ("due", '"2025-12-31"', None),
+    ("period", "monthly", "monthly"), ("period", "fortnightly", None), ("period", '"monthly"', None),
+    ("perspective", "customer", "customer"), ("perspective", "x", None), ("type", "process", "process"),
+    ("type", "3", None), ("cap", "150%", 1.5), ("cap", "x", None), ("score", "own", "own"), ("score", "mine", None),
+    ("accumulate", "avg", "avg"), ("accumulate", "1", None), ("baseline", "5", 5.0), ("baseline_formula", "5", None),
+])
+def test_each_entry_reads_as_its_attribute(key, written, meaning):
+    entry = key.removesuffix("_formula")
+    model = load(f"kgi g {{ value: 1  target: >= 1  {entry}: {written} }}\n")
+    ind = model.indicators["g"]
+    assert getattr(ind, key) == meaning and entry in ind.entries
+    assert ind.unit is None or key == "unit"
+    ind.owner, ind.unit, ind.cap, ind.adjustments = "o", "u", 2.0, ["a"]  # assigned, each reads as assigned
+    assert (ind.owner, ind.unit, ind.cap, ind.adjustments, ind.stretch_formula) == ("o", "u", 2.0, ["a"], None)
+
+
+def test_formula_levels_and_an_adjustments_points():
+    model = load("input i { }\nkgi g { value: i  target: >= 1  baseline: i * 2  adjustments: -5% .. 5%\n"
+                 "  adjustment a { value: i }\n}\n")
+    g, a = model.indicators["g"], model.indicators["a"]
+    assert g.baseline is None and g.baseline_formula is not None and g.adjust_limit == (-0.05, 0.05)
+    assert g.adjustments == ["a"] and a.unit == "%" and g.unit is None and a.adjustments == ()

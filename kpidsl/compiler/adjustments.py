@@ -33,8 +33,7 @@ def read_limit(ctx: Context, entry: syntax.Entry, value):
 
 
 def collected(ctx: Context, ind) -> None:
-    """E004 for an adjustment without ``value``; its value shows as points (a fraction, in %)."""
-    ind.unit = "%"
+    """E004 for an adjustment without ``value`` (its value shows as points, a fraction: its ``unit`` is ``%``)."""
     if "value" not in ind.entries:
         ctx.sink.add("E004", ind.span, f"adjustment `{ind.name}` has no `value`; an adjustment adds the points "
                      "its formula gives: add `value: FORMULA`, such as `value: awards * 2%`")

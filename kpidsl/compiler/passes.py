@@ -17,7 +17,7 @@ from .context import pct as _pct
 from ..parsing import syntax
 from ..errors import BY_POSITION, FindingSink, closest
 from ..gcpause import paused_gc
-from .model import ACCUMULATE, KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TO_DATE, TYPES, Indicator, Model, Scenario, Target
+from .model import ACCUMULATE, KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TO_DATE, TYPES, Indicator, Model, Scenario, Target, WRITTEN, entries_of
 
 #: Entries each kind of declaration may have (nested declarations are checked separately).
 _COMMON = {"value", "unit", "baseline", "target", "stretch", "owner", "due", "period", "perspective",
@@ -117,7 +117,10 @@ def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indi
                 _collect_indicator(ctx, item, None)
         return
     names[name] = indicators[name] = ind
-    _read_block(ctx, kind, ind, decl.body, ind, ind.entries)
+    seen: dict[str, syntax.Entry] = {}
+    _read_block(ctx, kind, ind, decl.body, ind, seen)
+    if seen:
+        ind.entries = entries_of(seen, decl.body.items)
     if kind == "adjustment":
         adjustments.collected(ctx, ind)
     if kind == "metric" and "value" not in ind.entries:
@@ -271,8 +274,11 @@ _READERS = {
 }
 #: Keys whose value is a number literal (each sets the attribute of its name).
 _NUMERIC = frozenset(key for key, reader in _READERS.items() if reader in (_read_number, _read_level))
-#: The Indicator attribute each entry sets (``parent`` holds an Ident until link_tree resolves it).
+#: The Settings attribute each entry sets.
 _ATTRIBUTE = {key: "formula" if key == "value" else key for key in _READERS} | {"adjustments": "adjust_limit"}
+#: The Indicator attribute each entry sets (``parent`` holds an Ident until link_tree resolves it);
+#: None for those an indicator reads from its entries (``model.WRITTEN``).
+_STORED = {key: None if key in WRITTEN else name for key, name in _ATTRIBUTE.items()}
 
 
 #: Per kind, the keys an entry may have without any finding (see ``_report_entry``): the kinds'
@@ -323,7 +329,7 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
     ``into``; reports repeated, misplaced and unknown entries and the forms of the values.
     Declarations nested in an indicator's block are collected as they come (a model header's are
     not declarations)."""
-    plain, readers, attribute = _PLAIN[kind], _READERS, _ATTRIBUTE
+    plain, readers, attribute = _PLAIN[kind], _READERS, _ATTRIBUTE if owner is None else _STORED
     for item in block.items:
         t = type(item)
         if t is syntax.Entry:
@@ -347,7 +353,7 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
             val = readers[key](ctx, item, value)
             if type(val) is _Formula:
                 setattr(into, attribute[key] + "_formula", val.node)
-            elif val is not None:
+            elif val is not None and attribute[key] is not None:
                 setattr(into, attribute[key], val)
         elif t is syntax.IndicatorDecl:
             if owner is not None:
@@ -569,15 +575,8 @@ def check_thresholds(ctx: Context) -> None:
                 sink.add("E402", ind.span, f"veto `{ind.name}` has no target; a veto is a pass/fail gate: "
                          "add one such as `target: == 0`")
             continue
-        if ind.cap is not None and not CAP_RANGE[0] <= ind.cap <= CAP_RANGE[1]:
-            sink.add("E404", ind.entries["cap"].key_span,
-                     f"`cap: {source_text(model, ind.entries['cap'].value)}` of `{ind.name}` is outside "
-                     f"{_pct(CAP_RANGE[0])} to {_pct(CAP_RANGE[1])}: the cap is the score at the stretch; write "
-                     "one such as `100%` (no reward beyond the target) or `150%`")
-        if ind.score == "own" and ind.target is None and "target" not in ind.entries:
-            sink.add("E406", ind.entries["score"].key_span,
-                     f"`{ind.name}` is scored on its own achievement (`score: own`) but has no target to "
-                     "achieve; add a target, or remove `score: own` to score it from its drivers")
+        if ind._more is not None:  # (where its cap and score are, when it has either)
+            _check_cap_and_score(ctx, ind)
         t = ind.target
         if t is None:
             continue
@@ -606,6 +605,19 @@ def check_thresholds(ctx: Context) -> None:
             sink.add("E403", entries["target"].key_span,
                      f"the band `{t.text}` of `{ind.name}` runs backwards (lower end above upper end); "
                      "write it `lo .. hi`")
+
+
+def _check_cap_and_score(ctx: Context, ind: Indicator) -> None:
+    """E404 for a cap outside ``CAP_RANGE``; E406 for ``score: own`` without a target."""
+    if ind.cap is not None and not CAP_RANGE[0] <= ind.cap <= CAP_RANGE[1]:
+        ctx.sink.add("E404", ind.entries["cap"].key_span,
+                     f"`cap: {source_text(ctx.model, ind.entries['cap'].value)}` of `{ind.name}` is outside "
+                     f"{_pct(CAP_RANGE[0])} to {_pct(CAP_RANGE[1])}: the cap is the score at the stretch; write "
+                     "one such as `100%` (no reward beyond the target) or `150%`")
+    if ind.score == "own" and ind.target is None and "target" not in ind.entries:
+        ctx.sink.add("E406", ind.entries["score"].key_span,
+                     f"`{ind.name}` is scored on its own achievement (`score: own`) but has no target to "
+                     "achieve; add a target, or remove `score: own` to score it from its drivers")
 
 
 def _check_settings(ctx: Context) -> None:
@@ -669,8 +681,9 @@ def resolve_formulas(ctx: Context) -> None:
     model.uses.update(expressions.check_values(ctx, model.indicators.values()))
     for ind in model.indicators.values():
         t = ind.target
-        bounds = [(key, f) for key, f in (("baseline", ind.baseline_formula), ("stretch", ind.stretch_formula))
-                  if f is not None]
+        bounds = [] if ind._more is None else [  # (where bounds written as formulas are)
+            (key, f) for key, f in (("baseline", ind.baseline_formula), ("stretch", ind.stretch_formula))
+            if f is not None]
         if t is not None and t.formulas:
             bounds += [("target", f) for f in t.formulas]
         if not bounds:
