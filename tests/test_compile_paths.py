@@ -53,7 +53,7 @@ def test_entries_and_nested_declarations_read_in_one_walk():
            '  target: >= 1\n}\nkgi g { kpi c { } }\nmetric m { }\n')
     model = load(src)
     assert list(model.indicators) == ["g", "a", "b", "c", "m"]
-    assert [i.index for i in model.indicators.values()] == [0, 1, 2, 3, 4]
+    assert [i.span.line for i in model.indicators.values()] == [1, 2, 4, 7, 8]  # in file order
     assert list(model.indicators["g"].entries) == ["owner", "target"]  # a wrong form is still given
     assert model.indicators["c"].nested_in is None  # nested in a duplicate: collected on its own
     assert [(f.code, f.span.line) for f in model.findings] == [
@@ -113,14 +113,14 @@ def test_declared_indicators_are_what_the_constructor_makes():
 
     from kpidsl.compiler.model import Indicator
 
-    made = Indicator("n", "kpi", None, 3, "L")
-    declared = Indicator.declared("n", "kpi", None, 3, "L")
+    made = Indicator("n", "kpi", None)
+    declared = Indicator.declared("n", "kpi", None)
     rare = [n for n, v in vars(Indicator).items() if type(v) is property and n not in ("span", "own_score", "scored")]
     assert {"owner", "unit", "cap", "adjustments", "baseline_formula"} <= set(rare)
     for name in [f.name for f in attrs.fields(Indicator)] + rare:  # every attribute set, to the same default
         assert getattr(declared, name) == getattr(made, name), name
     assert repr(declared) == repr(made)
-    other = Indicator.declared("m", "kgi", None, 4, None)
+    other = Indicator.declared("m", "kgi", None)
     assert len(other.entries) == 0 and list(declared.entries) == []  # none kept yet
     assert other.children == other.vetoes == () and type(made.children) is tuple  # immutable until linked
 

@@ -46,7 +46,7 @@ def check_adjustments(ctx: Context) -> None:
     for ind in model.indicators.values():
         if ind.kind != "adjustment" or ind.formula is None:
             continue
-        for name in sorted(model.uses.get(ind.name, ()), key=lambda n: model.indicators[n].index):
+        for name in sorted(model.uses.get(ind.name, ()), key=lambda n: model.indicators[n].span):
             other = model.indicators[name]
             if other.kind != "input":
                 ctx.sink.add("E408", ind.entries["value"].value.span,

@@ -189,8 +189,6 @@ class Indicator:
     name: str
     kind: str
     decl: syntax.IndicatorDecl
-    index: int
-    label: str | None = None
     entries: Entries = NO_ENTRIES
     nested_in: str | None = None
     parent: str | None = None
@@ -229,10 +227,15 @@ class Indicator:
     unit = _written("unit", "``unit:``, or None; an adjustment's is ``%`` (its value shows as points, a fraction).",
                     lambda ind: "%" if ind.kind == "adjustment" else None)
 
+    @property
+    def label(self) -> str | None:
+        """Its label (``kpi sales "Sales" { … }``), or None."""
+        label = None if self.decl is None else self.decl.label
+        return None if label is None else label.value
+
     @classmethod
-    def declared(cls, name: str, kind: str, decl: syntax.IndicatorDecl, index: int,
-                 label: str | None) -> "Indicator":
-        """``Indicator(name, kind, decl, index, label)``, every other attribute at its default, made
+    def declared(cls, name: str, kind: str, decl: syntax.IndicatorDecl) -> "Indicator":
+        """``Indicator(name, kind, decl)``, every other attribute at its default, made
         without the generated ``__init__``: the compiler makes one per declaration, and binding
         the optional arguments was a good part of collecting them. One plain assignment per
         attribute, in the order of the fields: cheaper than chained or tuple assignments."""
@@ -240,8 +243,6 @@ class Indicator:
         ind.name = name
         ind.kind = kind
         ind.decl = decl
-        ind.index = index
-        ind.label = label
         ind.entries = NO_ENTRIES
         ind.nested_in = None
         ind.parent = None
@@ -258,7 +259,7 @@ class Indicator:
 
     @property
     def span(self) -> Span:
-        """Where findings about this declaration start: its name."""
+        """Where findings about this declaration start: its name (indicators sort by it in file order)."""
         return self.decl.name.span
 
     @property

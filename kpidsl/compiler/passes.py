@@ -102,10 +102,10 @@ _NESTS, _HOLDS = ("kpi", "veto", "adjustment"), ("kgi", "kpi")
 def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indicator | None) -> None:
     """One indicator declaration and its entries, with those nested in it in their place among them."""
     indicators, names = ctx.model.indicators, ctx.names
-    name, kind, label = decl.name.text, _KIND[decl.kind], decl.label
+    name, kind = decl.name.text, _KIND[decl.kind]
     if kind == "grade":
         return grades.collect(ctx, decl, nested_in)
-    ind = _declared(name, kind, decl, len(indicators), None if label is None else label.value)
+    ind = _declared(name, kind, decl)
     if nested_in is not None:
         ind.nested_in = nested_in.name
         if kind not in _NESTS or nested_in.kind not in _HOLDS:
@@ -494,7 +494,7 @@ def _parent_cycles(ctx: Context) -> set[str]:
                 cycle.append(above)
                 above = indicators[above].parent
             in_cycle.update(cycle)
-            position = lambda n: indicators[n].index  # noqa: E731
+            position = lambda n: indicators[n].span  # noqa: E731
             first = min(cycle, key=position)
             ctx.sink.add("E206", indicators[first].span,
                          "parents form a cycle: " + cycle_text(cycle, position) + "; point one `parent:` at a kgi")
@@ -691,7 +691,7 @@ def resolve_formulas(ctx: Context) -> None:
         read: set[str] = set()
         for key, formula in bounds:
             names = expressions.safe_check(formula, ctx, expect=False, want=expressions.NUM)
-            for name in sorted(names, key=lambda n: model.indicators[n].index):
+            for name in sorted(names, key=lambda n: model.indicators[n].span):
                 other = model.indicators[name]
                 if other.kind != "input":
                     ctx.sink.add("E304", ind.entries[key].value.span,
@@ -727,7 +727,7 @@ def check_formula_cycles(ctx: Context) -> None:
         # Tarjan completes components in reverse topological order: dependencies first
         if len(comp) > 1 or comp[0] in graph[comp[0]]:
             cyclic.update(comp)
-            first = min(comp, key=lambda n: model.indicators[n].index)
+            first = min(comp, key=lambda n: model.indicators[n].span)
             path = _cycle_path(first, set(comp), graph)
             sink.add("E301", model.indicators[first].entries["value"].key_span,
                      "formulas refer to each other in a cycle: " + " → ".join(f"`{n}`" for n in path)
@@ -911,14 +911,14 @@ def order_indicators(ctx: Context) -> None:
             order.append(name)
             below, vetoes = node.children, node.vetoes
             if node.adjustments:  # placed among its vetoes, by their place in the file
-                vetoes = sorted([*vetoes, *node.adjustments], key=lambda n: indicators[n].index)
+                vetoes = sorted([*vetoes, *node.adjustments], key=lambda n: indicators[n].span)
             if vetoes:  # both lists are in file order (link_tree): merge them
                 if not below:
                     below = vetoes
-                elif indicators[below[-1]].index < indicators[vetoes[0]].index:
+                elif indicators[below[-1]].span < indicators[vetoes[0]].span:
                     below = below + vetoes
                 else:
-                    below = sorted(below + vetoes, key=lambda n: indicators[n].index)
+                    below = sorted(below + vetoes, key=lambda n: indicators[n].span)
             if not below:
                 continue
             for child in below:
