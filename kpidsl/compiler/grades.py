@@ -50,12 +50,12 @@ def collect(ctx: Context, decl: syntax.IndicatorDecl, nested_in) -> None:
         sink.add("E004", decl.name.span, f"grade `{name}` is written inside `{nested_in.name}`; grades belong "
                  "to the whole model: write them at the top level of the file")
     grade = Grade(name, decl, label=None if decl.label is None else decl.label.value)
-    if name in ctx.names:
-        first = ctx.names[name]
+    first = ctx.declared(name)
+    if first is not None:
         sink.add("E102", decl.name.span, f"`{name}` is already declared on line {first.span.line}; names are "
                  "unique across every kind of declaration: rename one of them")
         return
-    ctx.names[name] = grade
+    ctx.others[name] = grade
     seen: dict[str, syntax.Entry] = {}
     for item in decl.body.items:
         if type(item) is not syntax.Entry:

@@ -81,15 +81,15 @@ def collect_declarations(ctx: Context) -> None:
 
 def _declare(ctx: Context, name: syntax.Ident, obj) -> bool:
     """Register ``obj`` under its name, or report E102 and return False."""
-    if name.text in ctx.names:
+    if ctx.declared(name.text) is not None:
         _duplicate(ctx, name)
         return False
-    ctx.names[name.text] = obj
+    ctx.others[name.text] = obj
     return True
 
 
 def _duplicate(ctx: Context, name: syntax.Ident) -> None:
-    first = ctx.names[name.text]
+    first = ctx.declared(name.text)
     ctx.sink.add("E102", name.span, f"`{name.text}` is already declared on line {first.span.line}; names are "
                  "unique across every kind of declaration: rename one of them")
 
@@ -101,7 +101,7 @@ _NESTS, _HOLDS = ("kpi", "veto", "adjustment"), ("kgi", "kpi")
 
 def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indicator | None) -> None:
     """One indicator declaration and its entries, with those nested in it in their place among them."""
-    indicators, names = ctx.model.indicators, ctx.names
+    indicators, others = ctx.model.indicators, ctx.others
     name, kind = decl.name.text, _KIND[decl.kind]
     if kind == "grade":
         return grades.collect(ctx, decl, nested_in)
@@ -110,13 +110,13 @@ def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indi
         ind.nested_in = nested_in.name
         if kind not in _NESTS or nested_in.kind not in _HOLDS:
             _check_nesting(ctx, ind, nested_in)
-    if name in names:  # _declare, inline
+    if name in indicators or name in others:  # _declare, inline
         _duplicate(ctx, decl.name)
         for item in decl.body.items:  # collected, but not as nested in it; its entries go unread
             if type(item) is syntax.IndicatorDecl:
                 _collect_indicator(ctx, item, None)
         return
-    names[name] = indicators[name] = ind
+    indicators[name] = ind
     seen: dict[str, syntax.Entry] = {}
     _read_block(ctx, kind, ind, decl.body, ind, seen)
     if seen:
@@ -397,7 +397,7 @@ def link_tree(ctx: Context) -> None:
                      f"`{ind.name}` is written inside `{ind.nested_in}` and also has `parent: {ref.text}`; "
                      "give the parent one way: remove `parent:` or move the declaration out of the block")
             continue
-        target = ctx.names.get(ref.text)
+        target = ctx.declared(ref.text)
         if target is None:
             if tree_names is None:
                 tree_names = _tree_names(model)
@@ -809,10 +809,10 @@ def scenario_value(ctx: Context, sc: Scenario, item: syntax.Entry, seen: dict[st
                  f"line {seen[key].key_span.line}); keep one")
         return
     seen[key] = item
-    if key == asof.KEY and key not in ctx.names and into is sc.values:  # `as_of: DATE`, unless a name is `as_of`
+    if key == asof.KEY and ctx.declared(key) is None and into is sc.values:  # `as_of: DATE`, unless a name is `as_of`
         asof.read(ctx, sc, item)
         return
-    target = ctx.names.get(key)
+    target = ctx.declared(key)
     if not isinstance(target, Indicator):
         sink.add("E501", item.key_span,
                  f"scenario `{sc.name}` assigns `{key}`, which is not an input or indicator"
@@ -850,7 +850,7 @@ def resolve_scenarios(ctx: Context) -> None:
                 continue
             scenario_value(ctx, sc, item, seen, sc.values)
         if sc.extends is not None:
-            base = ctx.names.get(sc.extends)
+            base = ctx.declared(sc.extends)
             ext = sc.decl.extends
             if base is None:
                 sink.add("E502", ext.span, f"scenario `{sc.name}` extends `{sc.extends}`, which is not "
