@@ -173,3 +173,11 @@ def test_formula_levels_and_an_adjustments_points():
     g, a = model.indicators["g"], model.indicators["a"]
     assert g.baseline is None and g.baseline_formula is not None and g.adjust_limit == (-0.05, 0.05)
     assert g.adjustments == ["a"] and a.unit == "%" and g.unit is None and a.adjustments == ()
+
+
+def test_nested_in_is_the_block_a_declaration_is_written_in():
+    model = load("kgi g { kpi a { }  kpi b { parent: g }  kpi c { parent: h }  kpi d { parent: 5 } }\nkgi h { }\n"
+                 "kpi e { parent: g }\nkpi f { parent: zz }\nkgi k { kgi m { parent: k } }\n")
+    got = {n: (i.parent, i.nested_in) for n, i in model.indicators.items()}
+    assert got == {"g": (None, None), "a": ("g", "g"), "b": ("g", "g"), "c": ("g", "g"), "d": ("g", "g"),
+                   "h": (None, None), "e": ("g", None), "f": (None, None), "k": (None, None), "m": ("k", "k")}

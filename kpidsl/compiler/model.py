@@ -190,7 +190,7 @@ class Indicator:
     kind: str
     decl: syntax.IndicatorDecl
     entries: Entries = NO_ENTRIES
-    nested_in: str | None = None
+    #: The kgi or kpi above it: the one whose block it is written in, else its ``parent:`` entry's.
     parent: str | None = None
     #: Names in file order: a list once one is linked, an empty tuple before.
     children: list[str] | tuple[()] = ()
@@ -227,6 +227,20 @@ class Indicator:
     unit = _written("unit", "``unit:``, or None; an adjustment's is ``%`` (its value shows as points, a fraction).",
                     lambda ind: "%" if ind.kind == "adjustment" else None)
 
+    def _nested_in(self) -> str | None:
+        more = self._more
+        if more is not None and "nested_in" in more:
+            return more["nested_in"]
+        parent = self.parent
+        if parent is None or "parent" not in self.entries:
+            return parent
+        value = self.entries["parent"].value
+        return parent if type(value) is not syntax.Ref or value.name.text != parent else None
+
+    nested_in = property(_nested_in, _setter("nested_in"), doc="The indicator whose block it is written "
+                         "in, or None: its ``parent`` unless its ``parent:`` entry gave that (assigned when "
+                         "the entry names the block's own indicator too).")
+
     @property
     def label(self) -> str | None:
         """Its label (``kpi sales "Sales" { … }``), or None."""
@@ -244,7 +258,6 @@ class Indicator:
         ind.kind = kind
         ind.decl = decl
         ind.entries = NO_ENTRIES
-        ind.nested_in = None
         ind.parent = None
         ind.children = ()  # most have none: a list is made for the first (link_tree)
         ind.vetoes = ()

@@ -107,7 +107,7 @@ def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indi
         return grades.collect(ctx, decl, nested_in)
     ind = _declared(name, kind, decl)
     if nested_in is not None:
-        ind.nested_in = nested_in.name
+        ind.parent = nested_in.name  # (a `parent:` entry is followed by link_tree)
         if kind not in _NESTS or nested_in.kind not in _HOLDS:
             _check_nesting(ctx, ind, nested_in)
     if name in indicators or name in others:  # _declare, inline
@@ -276,9 +276,9 @@ _READERS = {
 _NUMERIC = frozenset(key for key, reader in _READERS.items() if reader in (_read_number, _read_level))
 #: The Settings attribute each entry sets.
 _ATTRIBUTE = {key: "formula" if key == "value" else key for key in _READERS} | {"adjustments": "adjust_limit"}
-#: The Indicator attribute each entry sets (``parent`` holds an Ident until link_tree resolves it);
-#: None for those an indicator reads from its entries (``model.WRITTEN``).
-_STORED = {key: None if key in WRITTEN else name for key, name in _ATTRIBUTE.items()}
+#: The Indicator attribute each entry sets; None for those an indicator reads from its entries
+#: (``model.WRITTEN``, and ``parent``, which link_tree follows).
+_STORED = {key: None if key in WRITTEN or key == "parent" else name for key, name in _ATTRIBUTE.items()}
 
 
 #: Per kind, the keys an entry may have without any finding (see ``_report_entry``): the kinds'
@@ -383,18 +383,21 @@ def link_tree(ctx: Context) -> None:
     tree_names = None  # the kgis and kpis, for suggestions (listed once)
     linked = False  # whether any `parent:` entry was followed
     for ind in indicators.values():
-        ref = ind.parent
-        ind.parent = ind.nested_in
-        if ref is None:
+        if "parent" not in ind.entries:
             continue
         entry = ind.entries["parent"]
+        if type(entry.value) is not syntax.Ref:  # an E001 (``_read_parent``)
+            continue
+        ref, nested_in = entry.value.name, ind.parent  # the block it is written in, if any
+        if ref.text == nested_in:  # both ways name one parent: ``nested_in`` cannot tell them apart
+            ind.nested_in = nested_in
         if ind.kind == "kgi":
             sink.add("E207", entry.key_span, f"kgi `{ind.name}` has a `parent`; a kgi is the top of a tree: "
                      "remove `parent:`, or make it a `kpi`")
             continue
-        if ind.nested_in is not None:
+        if nested_in is not None:
             sink.add("E207", entry.key_span,
-                     f"`{ind.name}` is written inside `{ind.nested_in}` and also has `parent: {ref.text}`; "
+                     f"`{ind.name}` is written inside `{nested_in}` and also has `parent: {ref.text}`; "
                      "give the parent one way: remove `parent:` or move the declaration out of the block")
             continue
         target = ctx.declared(ref.text)
