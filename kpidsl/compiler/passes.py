@@ -681,7 +681,7 @@ def resolve_formulas(ctx: Context) -> None:
     """Check every formula (E101, E103, E302, E303, E503) and record what each one reads; then the
     bounds written as formulas, which may read inputs only (E304)."""
     model = ctx.model
-    model.uses.update(expressions.check_values(ctx, model.indicators.values()))
+    model.uses = expressions.check_values(ctx, model.indicators.values())  # its dict, not a copy
     for ind in model.indicators.values():
         t = ind.target
         bounds = [] if ind._more is None else [  # (where bounds written as formulas are)
