@@ -181,3 +181,11 @@ def test_nested_in_is_the_block_a_declaration_is_written_in():
     got = {n: (i.parent, i.nested_in) for n, i in model.indicators.items()}
     assert got == {"g": (None, None), "a": ("g", "g"), "b": ("g", "g"), "c": ("g", "g"), "d": ("g", "g"),
                    "h": (None, None), "e": ("g", None), "f": (None, None), "k": (None, None), "m": ("k", "k")}
+
+
+def test_the_repeats_of_an_entry_share_one_message():
+    model = load('kgi g { value: 1  target: >= 1 ' + 'owner: "o" ' * 4 + 'bogus: 1 ' * 3 + '}\n')
+    twice = [f.message for f in model.findings if f.code == "E003"]
+    unknown = [f.message for f in model.findings if f.code == "E004"]
+    assert len(twice) == 3 and len(unknown) == 3 and twice[0] is twice[2] and unknown[0] is unknown[2]
+    assert twice[0] == "`owner` is given twice in kgi `g` (first on line 1); keep one"

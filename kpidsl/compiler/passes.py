@@ -6,6 +6,7 @@ built, and reports findings; every pass runs, so one run reports every error it 
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import attrs
@@ -303,24 +304,27 @@ def _report_entry(sink: FindingSink, kind: str, owner: Indicator | None, item: s
                   seen: dict[str, syntax.Entry]) -> None:
     """Report why ``item``, whose key is not in ``_PLAIN[kind]`` or already seen, is not kept:
     E003, E204, E402 or E004 (``_PLAIN`` holds exactly the keys none of them applies to)."""
-    key = item.key
-    if key in seen:
-        sink.add("E003", item.key_span, f"`{key}` is given twice in {_label(kind, owner)} (first on line "
-                 f"{seen[key].key_span.line}); keep one")
-    elif key == "weight" and kind in _NO_WEIGHT:
-        sink.add("E204", item.key_span, f"{_label(kind, owner)} has a `weight`, but {_NO_WEIGHT[kind]}; "
-                 "only a `kpi` carries a weight: remove it")
-    elif kind == "veto" and key in ("baseline", "stretch"):
-        sink.add("E402", item.key_span, f"{_label(kind, owner)} has a `{key}`, but a veto is a pass/fail "
-                 "gate: it is met or missed; remove it")
+    first = seen.get(item.key)
+    code, message = _entry_problem(item.key, kind, _label(kind, owner), first and first.key_span.line)
+    sink.add(code, item.key_span, message)
+
+
+@functools.lru_cache(maxsize=256)
+def _entry_problem(key: str, kind: str, label: str, first_line: int | None) -> tuple[str, str]:
+    """The code and message of ``_report_entry`` (``first_line``: that of the key's first entry, if
+    seen): one message for the many repeats of an entry in a block."""
+    if first_line is not None:
+        return "E003", f"`{key}` is given twice in {label} (first on line {first_line}); keep one"
+    if key == "weight" and kind in _NO_WEIGHT:
+        return "E204", f"{label} has a `weight`, but {_NO_WEIGHT[kind]}; only a `kpi` carries a weight: remove it"
+    if kind == "veto" and key in ("baseline", "stretch"):
+        return "E402", f"{label} has a `{key}`, but a veto is a pass/fail gate: it is met or missed; remove it"
+    allowed = ALLOWED[kind]
+    if key in KNOWN_KEYS:
+        msg = f"{label} cannot have `{key}`"
     else:
-        allowed = ALLOWED[kind]
-        label = _label(kind, owner)
-        if key in KNOWN_KEYS:
-            msg = f"{label} cannot have `{key}`"
-        else:
-            msg = f"unknown entry `{key}` in {label}" + closest(key, allowed)
-        sink.add("E004", item.key_span, msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed)))
+        msg = f"unknown entry `{key}` in {label}" + closest(key, allowed)
+    return "E004", msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed))
 
 
 def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.Block, into,
