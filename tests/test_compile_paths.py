@@ -3,6 +3,7 @@ merged child lists, formula order without Tarjan, and tree order without a set o
 
 from __future__ import annotations
 
+import datetime
 import math
 
 import pytest
@@ -52,7 +53,7 @@ def test_entries_and_nested_declarations_read_in_one_walk():
            '  target: >= 1\n}\nkgi g { kpi c { } }\nmetric m { }\n')
     model = load(src)
     assert list(model.indicators) == ["g", "a", "b", "c", "m"]
-    assert [i.index for i in model.indicators.values()] == [0, 1, 2, 3, 4]
+    assert [i.span.line for i in model.indicators.values()] == [1, 2, 4, 7, 8]  # in file order
     assert list(model.indicators["g"].entries) == ["owner", "target"]  # a wrong form is still given
     assert model.indicators["c"].nested_in is None  # nested in a duplicate: collected on its own
     assert [(f.code, f.span.line) for f in model.findings] == [
@@ -112,13 +113,15 @@ def test_declared_indicators_are_what_the_constructor_makes():
 
     from kpidsl.compiler.model import Indicator
 
-    made = Indicator("n", "kpi", None, 3, "L")
-    declared = Indicator.declared("n", "kpi", None, 3, "L")
-    for field in attrs.fields(Indicator):  # every attribute set, to the same default
-        assert getattr(declared, field.name) == getattr(made, field.name), field.name
+    made = Indicator("n", "kpi", None)
+    declared = Indicator.declared("n", "kpi", None)
+    rare = [n for n, v in vars(Indicator).items() if type(v) is property and n not in ("span", "own_score", "scored")]
+    assert {"owner", "unit", "cap", "adjustments", "baseline_formula"} <= set(rare)
+    for name in [f.name for f in attrs.fields(Indicator)] + rare:  # every attribute set, to the same default
+        assert getattr(declared, name) == getattr(made, name), name
     assert repr(declared) == repr(made)
-    other = Indicator.declared("m", "kgi", None, 4, None)
-    assert other.entries is not declared.entries  # a dict each
+    other = Indicator.declared("m", "kgi", None)
+    assert len(other.entries) == 0 and list(declared.entries) == []  # none kept yet
     assert other.children == other.vetoes == () and type(made.children) is tuple  # immutable until linked
 
 
@@ -131,3 +134,58 @@ def test_the_lines_are_split_once_for_parser_and_model():
     other, _ = kpidsl.api.compile_text("kgi b { value: 2  target: >= 2 }")
     assert model.lines == text.split("\n") and other.lines == ["kgi b { value: 2  target: >= 2 }"]
     assert sources.lines_of(text) == text.split("\n") and sources.lines_of(text) is not model.lines  # split anew
+
+
+def test_entries_are_a_mapping_of_the_first_entry_of_each_kept_key():
+    model = load("kgi g { owner: \"a\"  bogus: 1  target: >= 1  owner: \"b\" }\nkgi h { owner: \"c\"  target: >= 2 }\n")
+    g, h = model.indicators["g"].entries, model.indicators["h"].entries
+    assert list(g) == list(g.keys()) == ["owner", "target"] and len(g) == 2 and "bogus" not in g
+    assert g["owner"].value.value == "a" and g.get("owner") is g["owner"] and g.get("cap") is None
+    assert [k for k, _ in g.items()] == ["owner", "target"] and list(g.values()) == [g["owner"], g["target"]]
+    assert dict(g) == dict(g.items()) and list(h.items()) == [("owner", h["owner"]), ("target", h["target"])]
+    with pytest.raises(KeyError):
+        g["cap"]
+
+
+@pytest.mark.parametrize("key, written, meaning", [
+    ("unit", "JPY", "JPY"), ("unit", '"%"', "%"), ("unit", "5", None),
+    ("owner", '"Sales"', "Sales"), ("owner", "sales", None), ("source", '"ERP"', "ERP"), ("source", "1", None),
+    ("description", '"d"', "d"), ("description", "2025-01-01", None),
+    ("due", "2025-12-31", datetime.date(2025, 12, 31)), ("due", '"2025-12-31"', None),
+    ("period", "monthly", "monthly"), ("period", "fortnightly", None), ("period", '"monthly"', None),
+    ("perspective", "customer", "customer"), ("perspective", "x", None), ("type", "process", "process"),
+    ("type", "3", None), ("cap", "150%", 1.5), ("cap", "x", None), ("score", "own", "own"), ("score", "mine", None),
+    ("accumulate", "avg", "avg"), ("accumulate", "1", None), ("baseline", "5", 5.0), ("baseline_formula", "5", None),
+])
+def test_each_entry_reads_as_its_attribute(key, written, meaning):
+    entry = key.removesuffix("_formula")
+    model = load(f"kgi g {{ value: 1  target: >= 1  {entry}: {written} }}\n")
+    ind = model.indicators["g"]
+    assert getattr(ind, key) == meaning and entry in ind.entries
+    assert ind.unit is None or key == "unit"
+    ind.owner, ind.unit, ind.cap, ind.adjustments = "o", "u", 2.0, ["a"]  # assigned, each reads as assigned
+    assert (ind.owner, ind.unit, ind.cap, ind.adjustments, ind.stretch_formula) == ("o", "u", 2.0, ["a"], None)
+
+
+def test_formula_levels_and_an_adjustments_points():
+    model = load("input i { }\nkgi g { value: i  target: >= 1  baseline: i * 2  adjustments: -5% .. 5%\n"
+                 "  adjustment a { value: i }\n}\n")
+    g, a = model.indicators["g"], model.indicators["a"]
+    assert g.baseline is None and g.baseline_formula is not None and g.adjust_limit == (-0.05, 0.05)
+    assert g.adjustments == ["a"] and a.unit == "%" and g.unit is None and a.adjustments == ()
+
+
+def test_nested_in_is_the_block_a_declaration_is_written_in():
+    model = load("kgi g { kpi a { }  kpi b { parent: g }  kpi c { parent: h }  kpi d { parent: 5 } }\nkgi h { }\n"
+                 "kpi e { parent: g }\nkpi f { parent: zz }\nkgi k { kgi m { parent: k } }\n")
+    got = {n: (i.parent, i.nested_in) for n, i in model.indicators.items()}
+    assert got == {"g": (None, None), "a": ("g", "g"), "b": ("g", "g"), "c": ("g", "g"), "d": ("g", "g"),
+                   "h": (None, None), "e": ("g", None), "f": (None, None), "k": (None, None), "m": ("k", "k")}
+
+
+def test_the_repeats_of_an_entry_share_one_message():
+    model = load('kgi g { value: 1  target: >= 1 ' + 'owner: "o" ' * 4 + 'bogus: 1 ' * 3 + '}\n')
+    twice = [f.message for f in model.findings if f.code == "E003"]
+    unknown = [f.message for f in model.findings if f.code == "E004"]
+    assert len(twice) == 3 and len(unknown) == 3 and twice[0] is twice[2] and unknown[0] is unknown[2]
+    assert twice[0] == "`owner` is given twice in kgi `g` (first on line 1); keep one"

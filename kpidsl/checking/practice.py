@@ -263,7 +263,7 @@ def _unit_of(node, units: dict[str, str], found: list) -> str | None:
 
 @rule("W109")
 def mixed_units(model: Model, max_children: int) -> Found:
-    units = {name: ind.unit for name, ind in model.indicators.items() if ind.unit}
+    units = {name: unit for name, ind in model.indicators.items() if (unit := ind.unit)}
     if len(set(units.values())) < 2:
         return
     formulas = []

@@ -33,8 +33,7 @@ def read_limit(ctx: Context, entry: syntax.Entry, value):
 
 
 def collected(ctx: Context, ind) -> None:
-    """E004 for an adjustment without ``value``; its value shows as points (a fraction, in %)."""
-    ind.unit = "%"
+    """E004 for an adjustment without ``value`` (its value shows as points, a fraction: its ``unit`` is ``%``)."""
     if "value" not in ind.entries:
         ctx.sink.add("E004", ind.span, f"adjustment `{ind.name}` has no `value`; an adjustment adds the points "
                      "its formula gives: add `value: FORMULA`, such as `value: awards * 2%`")
@@ -47,7 +46,7 @@ def check_adjustments(ctx: Context) -> None:
     for ind in model.indicators.values():
         if ind.kind != "adjustment" or ind.formula is None:
             continue
-        for name in sorted(model.uses.get(ind.name, ()), key=lambda n: model.indicators[n].index):
+        for name in sorted(model.uses.get(ind.name, ()), key=lambda n: model.indicators[n].span):
             other = model.indicators[name]
             if other.kind != "input":
                 ctx.sink.add("E408", ind.entries["value"].value.span,

@@ -15,11 +15,18 @@ class Context:
 
     model: Model
     sink: FindingSink
-    names: dict[str, object] = attrs.Factory(dict)  # name -> Indicator | Scenario
+    #: The scenarios and grades by name (the indicators are ``model.indicators``): names are unique
+    #: across every kind of declaration, and a second table of every indicator is a model's size again.
+    others: dict[str, object] = attrs.Factory(dict)
     #: One-line targets read so far, by their text (Target is immutable, so they can be shared).
     targets: dict[str, Target] = attrs.Factory(dict)
     #: ``model.lines`` once a pass has needed them (a plain attribute is cheaper to read).
     lines: list[str] | None = None
+
+    def declared(self, name: str):
+        """The Indicator, Scenario or Grade declared as ``name``, else None."""
+        found = self.model.indicators.get(name)
+        return self.others.get(name) if found is None else found
 
 
 def number_of(value) -> float | None:

@@ -15,6 +15,7 @@ from ..errors import Span, closest
 from ..parsing import syntax
 from .context import Context, number_of, source_text
 from .context import pct as _pct
+from .model import NO_ENTRIES, Entries, entries_of
 
 #: The entries a grade may have.
 ENTRIES = frozenset({"score", "coefficient", "description"})
@@ -33,7 +34,7 @@ class Grade:
     floor: float | None = None
     coefficient: float | None = None
     description: str | None = None
-    entries: dict[str, syntax.Entry] = attrs.Factory(dict)
+    entries: Entries = NO_ENTRIES
     kind: str = "grade"
 
     @property
@@ -49,27 +50,28 @@ def collect(ctx: Context, decl: syntax.IndicatorDecl, nested_in) -> None:
         sink.add("E004", decl.name.span, f"grade `{name}` is written inside `{nested_in.name}`; grades belong "
                  "to the whole model: write them at the top level of the file")
     grade = Grade(name, decl, label=None if decl.label is None else decl.label.value)
-    if name in ctx.names:
-        first = ctx.names[name]
+    first = ctx.declared(name)
+    if first is not None:
         sink.add("E102", decl.name.span, f"`{name}` is already declared on line {first.span.line}; names are "
                  "unique across every kind of declaration: rename one of them")
         return
-    ctx.names[name] = grade
+    ctx.others[name] = grade
+    seen: dict[str, syntax.Entry] = {}
     for item in decl.body.items:
         if type(item) is not syntax.Entry:
             span = item.name.span if type(item) is syntax.IndicatorDecl else item.span
             sink.add("E004", span, f"grade `{name}` holds entries only: `score`, `coefficient`, `description`")
             continue
         key = item.key
-        if key in grade.entries:
+        if key in seen:
             sink.add("E003", item.key_span, f"`{key}` is given twice in grade `{name}` (first on line "
-                     f"{grade.entries[key].key_span.line}); keep one")
+                     f"{seen[key].key_span.line}); keep one")
             continue
         if key not in ENTRIES:
             sink.add("E004", item.key_span, f"unknown entry `{key}` in grade `{name}`" + closest(key, ENTRIES)
                      + "; it may have `coefficient`, `description`, `score`")
             continue
-        grade.entries[key] = item
+        seen[key] = item
         value = item.value
         if key == "score":
             if type(value) is syntax.Threshold and value.op == ">=" and number_of(value.value) is not None:
@@ -87,6 +89,7 @@ def collect(ctx: Context, decl: syntax.IndicatorDecl, nested_in) -> None:
         else:
             sink.add("E001", value.span, f"found `{source_text(ctx.model, value)}` after `description:`; expected a string "
                      "in double quotes")
+    grade.entries = entries_of(seen, decl.body.items)
     ctx.model.grades.append(grade)
 
 

@@ -55,93 +55,225 @@ class Target:
         return out
 
 
-@attrs.define(eq=False)
+_at = tuple.__getitem__
+
+
+class Entries(tuple):
+    """The entries kept of a block: an immutable mapping of each key to its ``syntax.Entry``, in
+    file order. A key's entry is the first of the key in the block: unknown, misplaced and repeated
+    keys are not kept (the compiler reports them).
+
+    One tuple: the keys kept, then the block's items, where a lookup finds the entry. A model keeps
+    one per declaration: a dict was several times the size. ``key in entries`` is the tuple's own
+    test over the keys (a key never equals the items)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key) -> syntax.Entry:
+        entry = self.get(key)
+        if entry is None:
+            raise KeyError(key)
+        return entry
+
+    def get(self, key, default=None):
+        """The entry of ``key``, else ``default``."""
+        if key in self:
+            for item in _at(self, -1):
+                if type(item) is syntax.Entry and item.key == key:
+                    return item
+        return default
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return tuple.__len__(self) - 1
+
+    def keys(self) -> tuple[str, ...]:
+        """The keys, in file order."""
+        return _at(self, slice(None, -1))
+
+    def values(self) -> list[syntax.Entry]:
+        """The entries, in file order."""
+        return [self[k] for k in self.keys()]
+
+    def items(self) -> list[tuple[str, syntax.Entry]]:
+        """``(key, entry)`` pairs, in file order."""
+        return [(k, self[k]) for k in self.keys()]
+
+    def __repr__(self) -> str:
+        return f"Entries({dict(self.items())!r})"
+
+
+def entries_of(keys, items: tuple) -> Entries:
+    """The entries of a block whose ``items`` hold an entry of each of ``keys`` (distinct, in file
+    order), each the first of its key."""
+    return tuple.__new__(Entries, (*keys, items))
+
+
+#: The entries of a block that keeps none.
+NO_ENTRIES = entries_of((), ())
+
+
+def _string(value) -> str | None:
+    return value.value if type(value) is syntax.String else None
+
+
+def _unit(value) -> str | None:
+    t = type(value)
+    return value.value if t is syntax.String else value.name.text if t is syntax.Ref else None
+
+
+def _date(value) -> datetime.date | None:
+    return value.value if type(value) is syntax.Date else None
+
+
+def _word(words: tuple[str, ...]):
+    def word(value) -> str | None:
+        return value.name.text if type(value) is syntax.Ref and value.name.text in words else None
+
+    return word
+
+
+#: The attributes an indicator reads from its entry of the same key when asked (None without the
+#: entry, or when the entry's value has the wrong form, which the compiler reports as an E001):
+#: each key's meaning of a value. Most indicators give few of them, and the entries are kept anyway.
+WRITTEN = {"unit": _unit, "owner": _string, "source": _string, "description": _string, "due": _date,
+           "period": _word(PERIODS), "perspective": _word(PERSPECTIVES), "type": _word(TYPES)}
+
+
+def _written(key: str, doc: str, unwritten=lambda ind: None) -> property:
+    """The attribute ``key`` of ``WRITTEN``, unless assigned (then the value assigned);
+    ``unwritten(indicator)`` without the entry."""
+    meaning = WRITTEN[key]
+
+    def get(self):
+        more = self._more
+        if more is not None and key in more:
+            return more[key]
+        entries = self.entries
+        return meaning(entries.get(key).value) if key in entries else unwritten(self)
+
+    return property(get, _setter(key), doc=doc)
+
+
+def _rare(key: str, doc: str, default=None) -> property:
+    """An attribute that most indicators leave at ``default``: kept in ``_more`` once assigned."""
+
+    def get(self):
+        more = self._more
+        return default if more is None else more.get(key, default)
+
+    return property(get, _setter(key), doc=doc)
+
+
+def _setter(key: str):
+    def set_(self, value) -> None:
+        if self._more is None:
+            self._more = {key: value}
+        else:
+            self._more[key] = value
+
+    return set_
+
+
+@attrs.define(eq=False, weakref_slot=False)
 class Indicator:
-    """A ``kgi``, ``kpi``, ``veto``, ``metric`` or ``input`` with its entries read and linked."""
+    """A ``kgi``, ``kpi``, ``veto``, ``metric`` or ``input`` with its entries read and linked.
+
+    A model keeps one per declaration, so only the attributes most indicators set have a slot of
+    their own. The descriptive ones (``WRITTEN``) are read from the entries when asked; the rare
+    ones (``adjustments``, ``adjust_limit``, ``baseline_formula``, ``stretch_formula``, ``cap``,
+    ``score``, ``accumulate``) live in ``_more``, a dict made by the first assignment. Every
+    attribute reads and assigns as a plain one."""
 
     name: str
     kind: str
     decl: syntax.IndicatorDecl
-    index: int
-    label: str | None = None
-    entries: dict[str, syntax.Entry] = attrs.Factory(dict)
-    nested_in: str | None = None
+    entries: Entries = NO_ENTRIES
+    #: The kgi or kpi above it: the one whose block it is written in, else its ``parent:`` entry's.
     parent: str | None = None
     #: Names in file order: a list once one is linked, an empty tuple before.
     children: list[str] | tuple[()] = ()
     vetoes: list[str] | tuple[()] = ()
-    #: Its ``adjustment`` declarations (bonus and deduction items), in file order.
-    adjustments: list[str] | tuple[()] = ()
-    #: ``adjustments: LO .. HI``: the range the total of its adjustments is kept within, or None.
-    adjust_limit: tuple[float, float] | None = None
     weight: float | None = None
     effective_weight: float | None = None
     target: Target | None = None
     baseline: float | None = None
     stretch: float | None = None
-    #: A baseline or stretch written as a formula over inputs (then ``baseline``/``stretch`` is None).
-    baseline_formula: Any = None
-    stretch_formula: Any = None
     formula: Any = None
-    #: The score at the stretch for this indicator (``cap:``), or None for the model's.
-    cap: float | None = None
-    #: ``"own"`` to score on its own achievement though it has drivers (``score: own``), else None.
-    score: str | None = None
-    #: How its supplied values accumulate over periods (``accumulate:``), or None for ``sum``.
-    accumulate: str | None = None
-    unit: str | None = None
-    owner: str | None = None
-    due: datetime.date | None = None
-    period: str | None = None
-    perspective: str | None = None
-    type: str | None = None
-    source: str | None = None
-    description: str | None = None
+    #: The rare attributes and the ``WRITTEN`` ones assigned, by name; None until one is.
+    _more: dict[str, Any] | None = None
+
+    adjustments = _rare("adjustments", "Its ``adjustment`` declarations (bonus and deduction items), in file "
+                        "order: a list once one is linked, an empty tuple before.", ())
+    adjust_limit = _rare("adjust_limit", "``adjustments: LO .. HI``: the range the total of its adjustments "
+                         "is kept within, or None.")
+    baseline_formula = _rare("baseline_formula", "A baseline written as a formula over inputs (then "
+                             "``baseline`` is None).")
+    stretch_formula = _rare("stretch_formula", "A stretch written as a formula over inputs (then ``stretch`` "
+                            "is None).")
+    cap = _rare("cap", "The score at the stretch for this indicator (``cap:``), or None for the model's.")
+    score = _rare("score", "``\"own\"`` to score on its own achievement though it has drivers "
+                  "(``score: own``), else None.")
+    accumulate = _rare("accumulate", "How its supplied values accumulate over periods (``accumulate:``), "
+                       "or None for ``sum``.")
+    owner = _written("owner", "``owner:``, or None.")
+    due = _written("due", "``due:``, a date, or None.")
+    period = _written("period", "``period:``, one of ``PERIODS``, or None.")
+    perspective = _written("perspective", "``perspective:``, one of ``PERSPECTIVES``, or None.")
+    type = _written("type", "``type:``, one of ``TYPES``, or None.")
+    source = _written("source", "``source:``, or None.")
+    description = _written("description", "``description:``, or None.")
+    unit = _written("unit", "``unit:``, or None; an adjustment's is ``%`` (its value shows as points, a fraction).",
+                    lambda ind: "%" if ind.kind == "adjustment" else None)
+
+    def _nested_in(self) -> str | None:
+        more = self._more
+        if more is not None and "nested_in" in more:
+            return more["nested_in"]
+        parent = self.parent
+        if parent is None or "parent" not in self.entries:
+            return parent
+        value = self.entries["parent"].value
+        return parent if type(value) is not syntax.Ref or value.name.text != parent else None
+
+    nested_in = property(_nested_in, _setter("nested_in"), doc="The indicator whose block it is written "
+                         "in, or None: its ``parent`` unless its ``parent:`` entry gave that (assigned when "
+                         "the entry names the block's own indicator too).")
+
+    @property
+    def label(self) -> str | None:
+        """Its label (``kpi sales "Sales" { … }``), or None."""
+        label = None if self.decl is None else self.decl.label
+        return None if label is None else label.value
 
     @classmethod
-    def declared(cls, name: str, kind: str, decl: syntax.IndicatorDecl, index: int,
-                 label: str | None) -> "Indicator":
-        """``Indicator(name, kind, decl, index, label)``, every other attribute at its default, made
+    def declared(cls, name: str, kind: str, decl: syntax.IndicatorDecl) -> "Indicator":
+        """``Indicator(name, kind, decl)``, every other attribute at its default, made
         without the generated ``__init__``: the compiler makes one per declaration, and binding
-        two dozen optional arguments was a good part of collecting them. One plain assignment per
+        the optional arguments was a good part of collecting them. One plain assignment per
         attribute, in the order of the fields: cheaper than chained or tuple assignments."""
         ind = _new(cls)
         ind.name = name
         ind.kind = kind
         ind.decl = decl
-        ind.index = index
-        ind.label = label
-        ind.entries = {}
-        ind.nested_in = None
+        ind.entries = NO_ENTRIES
         ind.parent = None
         ind.children = ()  # most have none: a list is made for the first (link_tree)
         ind.vetoes = ()
-        ind.adjustments = ()
-        ind.adjust_limit = None
         ind.weight = None
         ind.effective_weight = None
         ind.target = None
         ind.baseline = None
         ind.stretch = None
-        ind.baseline_formula = None
-        ind.stretch_formula = None
         ind.formula = None
-        ind.cap = None
-        ind.score = None
-        ind.accumulate = None
-        ind.unit = None
-        ind.owner = None
-        ind.due = None
-        ind.period = None
-        ind.perspective = None
-        ind.type = None
-        ind.source = None
-        ind.description = None
+        ind._more = None
         return ind
 
     @property
     def span(self) -> Span:
-        """Where findings about this declaration start: its name."""
+        """Where findings about this declaration start: its name (indicators sort by it in file order)."""
         return self.decl.name.span
 
     @property

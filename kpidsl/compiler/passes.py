@@ -6,6 +6,7 @@ built, and reports findings; every pass runs, so one run reports every error it 
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import attrs
@@ -17,7 +18,7 @@ from .context import pct as _pct
 from ..parsing import syntax
 from ..errors import BY_POSITION, FindingSink, closest
 from ..gcpause import paused_gc
-from .model import ACCUMULATE, KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TO_DATE, TYPES, Indicator, Model, Scenario, Target
+from .model import ACCUMULATE, KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TO_DATE, TYPES, Indicator, Model, Scenario, Target, WRITTEN, entries_of
 
 #: Entries each kind of declaration may have (nested declarations are checked separately).
 _COMMON = {"value", "unit", "baseline", "target", "stretch", "owner", "due", "period", "perspective",
@@ -81,15 +82,15 @@ def collect_declarations(ctx: Context) -> None:
 
 def _declare(ctx: Context, name: syntax.Ident, obj) -> bool:
     """Register ``obj`` under its name, or report E102 and return False."""
-    if name.text in ctx.names:
+    if ctx.declared(name.text) is not None:
         _duplicate(ctx, name)
         return False
-    ctx.names[name.text] = obj
+    ctx.others[name.text] = obj
     return True
 
 
 def _duplicate(ctx: Context, name: syntax.Ident) -> None:
-    first = ctx.names[name.text]
+    first = ctx.declared(name.text)
     ctx.sink.add("E102", name.span, f"`{name.text}` is already declared on line {first.span.line}; names are "
                  "unique across every kind of declaration: rename one of them")
 
@@ -101,23 +102,26 @@ _NESTS, _HOLDS = ("kpi", "veto", "adjustment"), ("kgi", "kpi")
 
 def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indicator | None) -> None:
     """One indicator declaration and its entries, with those nested in it in their place among them."""
-    indicators, names = ctx.model.indicators, ctx.names
-    name, kind, label = decl.name.text, _KIND[decl.kind], decl.label
+    indicators, others = ctx.model.indicators, ctx.others
+    name, kind = decl.name.text, _KIND[decl.kind]
     if kind == "grade":
         return grades.collect(ctx, decl, nested_in)
-    ind = _declared(name, kind, decl, len(indicators), None if label is None else label.value)
+    ind = _declared(name, kind, decl)
     if nested_in is not None:
-        ind.nested_in = nested_in.name
+        ind.parent = nested_in.name  # (a `parent:` entry is followed by link_tree)
         if kind not in _NESTS or nested_in.kind not in _HOLDS:
             _check_nesting(ctx, ind, nested_in)
-    if name in names:  # _declare, inline
+    if name in indicators or name in others:  # _declare, inline
         _duplicate(ctx, decl.name)
         for item in decl.body.items:  # collected, but not as nested in it; its entries go unread
             if type(item) is syntax.IndicatorDecl:
                 _collect_indicator(ctx, item, None)
         return
-    names[name] = indicators[name] = ind
-    _read_block(ctx, kind, ind, decl.body, ind, ind.entries)
+    indicators[name] = ind
+    seen: dict[str, syntax.Entry] = {}
+    _read_block(ctx, kind, ind, decl.body, ind, seen)
+    if seen:
+        ind.entries = entries_of(seen, decl.body.items)
     if kind == "adjustment":
         adjustments.collected(ctx, ind)
     if kind == "metric" and "value" not in ind.entries:
@@ -271,8 +275,11 @@ _READERS = {
 }
 #: Keys whose value is a number literal (each sets the attribute of its name).
 _NUMERIC = frozenset(key for key, reader in _READERS.items() if reader in (_read_number, _read_level))
-#: The Indicator attribute each entry sets (``parent`` holds its Ref until link_tree resolves it).
+#: The Settings attribute each entry sets.
 _ATTRIBUTE = {key: "formula" if key == "value" else key for key in _READERS} | {"adjustments": "adjust_limit"}
+#: The Indicator attribute each entry sets; None for those an indicator reads from its entries
+#: (``model.WRITTEN``, and ``parent``, which link_tree follows).
+_STORED = {key: None if key in WRITTEN or key == "parent" else name for key, name in _ATTRIBUTE.items()}
 
 
 #: Per kind, the keys an entry may have without any finding (see ``_report_entry``): the kinds'
@@ -297,24 +304,27 @@ def _report_entry(sink: FindingSink, kind: str, owner: Indicator | None, item: s
                   seen: dict[str, syntax.Entry]) -> None:
     """Report why ``item``, whose key is not in ``_PLAIN[kind]`` or already seen, is not kept:
     E003, E204, E402 or E004 (``_PLAIN`` holds exactly the keys none of them applies to)."""
-    key = item.key
-    if key in seen:
-        sink.add("E003", item.key_span, f"`{key}` is given twice in {_label(kind, owner)} (first on line "
-                 f"{seen[key].key_span.line}); keep one")
-    elif key == "weight" and kind in _NO_WEIGHT:
-        sink.add("E204", item.key_span, f"{_label(kind, owner)} has a `weight`, but {_NO_WEIGHT[kind]}; "
-                 "only a `kpi` carries a weight: remove it")
-    elif kind == "veto" and key in ("baseline", "stretch"):
-        sink.add("E402", item.key_span, f"{_label(kind, owner)} has a `{key}`, but a veto is a pass/fail "
-                 "gate: it is met or missed; remove it")
+    first = seen.get(item.key)
+    code, message = _entry_problem(item.key, kind, _label(kind, owner), first and first.key_span.line)
+    sink.add(code, item.key_span, message)
+
+
+@functools.lru_cache(maxsize=256)
+def _entry_problem(key: str, kind: str, label: str, first_line: int | None) -> tuple[str, str]:
+    """The code and message of ``_report_entry`` (``first_line``: that of the key's first entry, if
+    seen): one message for the many repeats of an entry in a block."""
+    if first_line is not None:
+        return "E003", f"`{key}` is given twice in {label} (first on line {first_line}); keep one"
+    if key == "weight" and kind in _NO_WEIGHT:
+        return "E204", f"{label} has a `weight`, but {_NO_WEIGHT[kind]}; only a `kpi` carries a weight: remove it"
+    if kind == "veto" and key in ("baseline", "stretch"):
+        return "E402", f"{label} has a `{key}`, but a veto is a pass/fail gate: it is met or missed; remove it"
+    allowed = ALLOWED[kind]
+    if key in KNOWN_KEYS:
+        msg = f"{label} cannot have `{key}`"
     else:
-        allowed = ALLOWED[kind]
-        label = _label(kind, owner)
-        if key in KNOWN_KEYS:
-            msg = f"{label} cannot have `{key}`"
-        else:
-            msg = f"unknown entry `{key}` in {label}" + closest(key, allowed)
-        sink.add("E004", item.key_span, msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed)))
+        msg = f"unknown entry `{key}` in {label}" + closest(key, allowed)
+    return "E004", msg + "; it may have " + ", ".join(f"`{k}`" for k in sorted(allowed))
 
 
 def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.Block, into,
@@ -323,7 +333,7 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
     ``into``; reports repeated, misplaced and unknown entries and the forms of the values.
     Declarations nested in an indicator's block are collected as they come (a model header's are
     not declarations)."""
-    plain, readers, attribute = _PLAIN[kind], _READERS, _ATTRIBUTE
+    plain, readers, attribute = _PLAIN[kind], _READERS, _ATTRIBUTE if owner is None else _STORED
     for item in block.items:
         t = type(item)
         if t is syntax.Entry:
@@ -347,7 +357,7 @@ def _read_block(ctx: Context, kind: str, owner: Indicator | None, block: syntax.
             val = readers[key](ctx, item, value)
             if type(val) is _Formula:
                 setattr(into, attribute[key] + "_formula", val.node)
-            elif val is not None:
+            elif val is not None and attribute[key] is not None:
                 setattr(into, attribute[key], val)
         elif t is syntax.IndicatorDecl:
             if owner is not None:
@@ -377,21 +387,24 @@ def link_tree(ctx: Context) -> None:
     tree_names = None  # the kgis and kpis, for suggestions (listed once)
     linked = False  # whether any `parent:` entry was followed
     for ind in indicators.values():
-        ref = ind.parent
-        ind.parent = ind.nested_in
-        if ref is None:
+        if "parent" not in ind.entries:
             continue
         entry = ind.entries["parent"]
+        if type(entry.value) is not syntax.Ref:  # an E001 (``_read_parent``)
+            continue
+        ref, nested_in = entry.value.name, ind.parent  # the block it is written in, if any
+        if ref.text == nested_in:  # both ways name one parent: ``nested_in`` cannot tell them apart
+            ind.nested_in = nested_in
         if ind.kind == "kgi":
             sink.add("E207", entry.key_span, f"kgi `{ind.name}` has a `parent`; a kgi is the top of a tree: "
                      "remove `parent:`, or make it a `kpi`")
             continue
-        if ind.nested_in is not None:
+        if nested_in is not None:
             sink.add("E207", entry.key_span,
-                     f"`{ind.name}` is written inside `{ind.nested_in}` and also has `parent: {ref.text}`; "
+                     f"`{ind.name}` is written inside `{nested_in}` and also has `parent: {ref.text}`; "
                      "give the parent one way: remove `parent:` or move the declaration out of the block")
             continue
-        target = ctx.names.get(ref.text)
+        target = ctx.declared(ref.text)
         if target is None:
             if tree_names is None:
                 tree_names = _tree_names(model)
@@ -488,7 +501,7 @@ def _parent_cycles(ctx: Context) -> set[str]:
                 cycle.append(above)
                 above = indicators[above].parent
             in_cycle.update(cycle)
-            position = lambda n: indicators[n].index  # noqa: E731
+            position = lambda n: indicators[n].span  # noqa: E731
             first = min(cycle, key=position)
             ctx.sink.add("E206", indicators[first].span,
                          "parents form a cycle: " + cycle_text(cycle, position) + "; point one `parent:` at a kgi")
@@ -569,15 +582,8 @@ def check_thresholds(ctx: Context) -> None:
                 sink.add("E402", ind.span, f"veto `{ind.name}` has no target; a veto is a pass/fail gate: "
                          "add one such as `target: == 0`")
             continue
-        if ind.cap is not None and not CAP_RANGE[0] <= ind.cap <= CAP_RANGE[1]:
-            sink.add("E404", ind.entries["cap"].key_span,
-                     f"`cap: {source_text(model, ind.entries['cap'].value)}` of `{ind.name}` is outside "
-                     f"{_pct(CAP_RANGE[0])} to {_pct(CAP_RANGE[1])}: the cap is the score at the stretch; write "
-                     "one such as `100%` (no reward beyond the target) or `150%`")
-        if ind.score == "own" and ind.target is None and "target" not in ind.entries:
-            sink.add("E406", ind.entries["score"].key_span,
-                     f"`{ind.name}` is scored on its own achievement (`score: own`) but has no target to "
-                     "achieve; add a target, or remove `score: own` to score it from its drivers")
+        if ind._more is not None:  # (where its cap and score are, when it has either)
+            _check_cap_and_score(ctx, ind)
         t = ind.target
         if t is None:
             continue
@@ -606,6 +612,19 @@ def check_thresholds(ctx: Context) -> None:
             sink.add("E403", entries["target"].key_span,
                      f"the band `{t.text}` of `{ind.name}` runs backwards (lower end above upper end); "
                      "write it `lo .. hi`")
+
+
+def _check_cap_and_score(ctx: Context, ind: Indicator) -> None:
+    """E404 for a cap outside ``CAP_RANGE``; E406 for ``score: own`` without a target."""
+    if ind.cap is not None and not CAP_RANGE[0] <= ind.cap <= CAP_RANGE[1]:
+        ctx.sink.add("E404", ind.entries["cap"].key_span,
+                     f"`cap: {source_text(ctx.model, ind.entries['cap'].value)}` of `{ind.name}` is outside "
+                     f"{_pct(CAP_RANGE[0])} to {_pct(CAP_RANGE[1])}: the cap is the score at the stretch; write "
+                     "one such as `100%` (no reward beyond the target) or `150%`")
+    if ind.score == "own" and ind.target is None and "target" not in ind.entries:
+        ctx.sink.add("E406", ind.entries["score"].key_span,
+                     f"`{ind.name}` is scored on its own achievement (`score: own`) but has no target to "
+                     "achieve; add a target, or remove `score: own` to score it from its drivers")
 
 
 def _check_settings(ctx: Context) -> None:
@@ -666,11 +685,12 @@ def resolve_formulas(ctx: Context) -> None:
     """Check every formula (E101, E103, E302, E303, E503) and record what each one reads; then the
     bounds written as formulas, which may read inputs only (E304)."""
     model = ctx.model
-    model.uses.update(expressions.check_values(ctx, model.indicators.values()))
+    model.uses = expressions.check_values(ctx, model.indicators.values())  # its dict, not a copy
     for ind in model.indicators.values():
         t = ind.target
-        bounds = [(key, f) for key, f in (("baseline", ind.baseline_formula), ("stretch", ind.stretch_formula))
-                  if f is not None]
+        bounds = [] if ind._more is None else [  # (where bounds written as formulas are)
+            (key, f) for key, f in (("baseline", ind.baseline_formula), ("stretch", ind.stretch_formula))
+            if f is not None]
         if t is not None and t.formulas:
             bounds += [("target", f) for f in t.formulas]
         if not bounds:
@@ -678,7 +698,7 @@ def resolve_formulas(ctx: Context) -> None:
         read: set[str] = set()
         for key, formula in bounds:
             names = expressions.safe_check(formula, ctx, expect=False, want=expressions.NUM)
-            for name in sorted(names, key=lambda n: model.indicators[n].index):
+            for name in sorted(names, key=lambda n: model.indicators[n].span):
                 other = model.indicators[name]
                 if other.kind != "input":
                     ctx.sink.add("E304", ind.entries[key].value.span,
@@ -714,7 +734,7 @@ def check_formula_cycles(ctx: Context) -> None:
         # Tarjan completes components in reverse topological order: dependencies first
         if len(comp) > 1 or comp[0] in graph[comp[0]]:
             cyclic.update(comp)
-            first = min(comp, key=lambda n: model.indicators[n].index)
+            first = min(comp, key=lambda n: model.indicators[n].span)
             path = _cycle_path(first, set(comp), graph)
             sink.add("E301", model.indicators[first].entries["value"].key_span,
                      "formulas refer to each other in a cycle: " + " → ".join(f"`{n}`" for n in path)
@@ -796,10 +816,10 @@ def scenario_value(ctx: Context, sc: Scenario, item: syntax.Entry, seen: dict[st
                  f"line {seen[key].key_span.line}); keep one")
         return
     seen[key] = item
-    if key == asof.KEY and key not in ctx.names and into is sc.values:  # `as_of: DATE`, unless a name is `as_of`
+    if key == asof.KEY and ctx.declared(key) is None and into is sc.values:  # `as_of: DATE`, unless a name is `as_of`
         asof.read(ctx, sc, item)
         return
-    target = ctx.names.get(key)
+    target = ctx.declared(key)
     if not isinstance(target, Indicator):
         sink.add("E501", item.key_span,
                  f"scenario `{sc.name}` assigns `{key}`, which is not an input or indicator"
@@ -837,7 +857,7 @@ def resolve_scenarios(ctx: Context) -> None:
                 continue
             scenario_value(ctx, sc, item, seen, sc.values)
         if sc.extends is not None:
-            base = ctx.names.get(sc.extends)
+            base = ctx.declared(sc.extends)
             ext = sc.decl.extends
             if base is None:
                 sink.add("E502", ext.span, f"scenario `{sc.name}` extends `{sc.extends}`, which is not "
@@ -898,14 +918,14 @@ def order_indicators(ctx: Context) -> None:
             order.append(name)
             below, vetoes = node.children, node.vetoes
             if node.adjustments:  # placed among its vetoes, by their place in the file
-                vetoes = sorted([*vetoes, *node.adjustments], key=lambda n: indicators[n].index)
+                vetoes = sorted([*vetoes, *node.adjustments], key=lambda n: indicators[n].span)
             if vetoes:  # both lists are in file order (link_tree): merge them
                 if not below:
                     below = vetoes
-                elif indicators[below[-1]].index < indicators[vetoes[0]].index:
+                elif indicators[below[-1]].span < indicators[vetoes[0]].span:
                     below = below + vetoes
                 else:
-                    below = sorted(below + vetoes, key=lambda n: indicators[n].index)
+                    below = sorted(below + vetoes, key=lambda n: indicators[n].span)
             if not below:
                 continue
             for child in below:

@@ -99,7 +99,7 @@ def layout(model: Model) -> tuple[list[tuple[str, int, str]], list[tuple[str, st
 
     def kids(ind: Indicator) -> list[str]:
         return sorted((c for c in (*ind.children, *ind.vetoes, *ind.adjustments) if c in inds),
-                      key=lambda c: inds[c].index)
+                      key=lambda c: inds[c].span)
 
     def walk(root: str) -> None:
         # stack of (name, depth, prefix of this line, prefix for its children)
@@ -133,7 +133,7 @@ def layout(model: Model) -> tuple[list[tuple[str, int, str]], list[tuple[str, st
             walk(root)
     metrics = [n for n in inds if inds[n].kind == "metric"]
     order = {n: i for i, n in enumerate(model.order)}
-    metrics.sort(key=lambda n: (order.get(n, len(order)), inds[n].index))
+    metrics.sort(key=lambda n: (order.get(n, len(order)), inds[n].span))
     return rows, edges, metrics
 
 
@@ -176,7 +176,7 @@ def _reads(model: Model, name: str, ev: Evaluation | None) -> str | None:
     formula reads, in declaration order."""
     inds = model.indicators
     read = sorted((n for n in model.uses.get(name, ()) if n in inds and inds[n].kind in ("input", "metric")),
-                  key=lambda n: inds[n].index)
+                  key=lambda n: inds[n].span)
     if not read:
         return None
     if ev is not None:
