@@ -289,12 +289,13 @@ class DuckDB(Sql):
 
 
 class Spark(Sql):
-    """Spark's ``FLOOR`` of a DOUBLE is a BIGINT (wrong past 2^63): a number past 2^52 is whole already."""
+    """Spark's ``FLOOR`` of a DOUBLE is a BIGINT (an overflow error past ±2^63): a number past ±2^52
+    is whole already (and NaN, which Spark orders above every number, is kept as it is)."""
 
     DIALECT = "spark"
 
     def floor(self, e):
-        return exp.Case().when(_bin(exp.GTE, e, number(2.0 ** 52)), e.copy()).else_(
+        return exp.Case().when(_bin(exp.GTE, exp.Abs(this=e), number(2.0 ** 52)), e.copy()).else_(
             exp.cast(exp.Floor(this=e.copy()), "double"))
 
 
