@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import collections
+import heapq
 import operator
+from array import array
+from collections.abc import Sequence
+from typing import Iterator
 
 
 class Span(collections.namedtuple("Span", "line column end_line end_column")):
@@ -124,15 +128,161 @@ class KpiError(Exception):
         super().__init__(message or "; ".join(f"{f.code} {f.message}" for f in self.findings))
 
 
-class FindingSink:
-    """Collects findings for one file, in the order they are reported."""
+#: Runs of findings in position order (each pass reports in file order) that ``FindingSink.sorted``
+#: merges, keeping one finding of each at a time; more are sorted as a whole.
+MERGED_RUNS = 64
+#: Distinct messages a sink remembers, so that the same message reported again and again (the
+#: same mistake all along a file) is kept once.
+RECENT_MESSAGES = 64
 
-    def __init__(self, path: str):
+_CODES: list[str] = []  # every code reported in this process, in order of first report
+_NUMBERS: dict[str, int] = {}  # code -> its place in _CODES
+
+
+def _number(code: str) -> int:
+    number = _NUMBERS.get(code)
+    if number is None:
+        number = _NUMBERS.setdefault(code, len(_CODES))
+        if number == len(_CODES):
+            _CODES.append(code)
+    return number
+
+
+class FindingSink:
+    """Collects findings for one file, in the order they are reported, compactly: a file may have a
+    finding for every few bytes, and they are kept while its syntax tree and model are.
+
+    The four numbers of each span are in one array, each code is a number, and the same message
+    reported again within the last ``RECENT_MESSAGES`` distinct ones is the same string. ``items``
+    and ``sorted`` are sequences of ``Finding``, each made when it is read. ``FindingSink(path,
+    before=other)`` reads the findings ``other`` holds (when made) as its own first ones, and adds
+    more after them."""
+
+    def __init__(self, path: str, before: FindingSink | None = None):
         self.path = path
-        self.items: list[Finding] = []
         self.compared = 0  # names compared for suggestions (``closest``)
+        self._before = before
+        self._base = 0 if before is None else len(before)  # findings read from ``before``
+        self._spans = array("i")  # line, column, end line, end column of each finding
+        self._codes = array("H")  # each finding's code, as its place in _CODES
+        self._messages: list[str] = []
+        self._recent: dict[str, str] = {}
+        self._runs = array("q")  # where each run of findings in position order starts, but the first
+        self._last: tuple | None = None  # the span and code of the last finding
 
     def add(self, code: str, span: Span | None, message: str) -> None:
         """Report a finding with ``code`` (one of ``kpidsl.checking.rules.RULES``) at ``span`` (the
         start of the file when unknown)."""
-        self.items.append(Finding(self.path, span or UNKNOWN_SPAN, code, message))
+        span = span or UNKNOWN_SPAN
+        last = self._last
+        if last is not None and (span < last[0] or span == last[0] and code < last[1]):
+            self._runs.append(len(self))
+        self._last = (span, code)
+        recent = self._recent
+        if len(recent) >= RECENT_MESSAGES and message not in recent:
+            recent.clear()
+        self._messages.append(recent.setdefault(message, message))
+        self._codes.append(_number(code))
+        self._spans.extend(span)
+
+    def __len__(self) -> int:
+        return self._base + len(self._codes)
+
+    @property
+    def items(self) -> Findings:
+        """The findings reported so far, in the order they were."""
+        return Findings(self, range(len(self)))
+
+    def sorted(self) -> Findings:
+        """The findings reported so far by position (``BY_POSITION``; in the order reported where
+        that is equal)."""
+        n = len(self)
+        starts = self.run_starts(n)
+        if len(starts) == 1:
+            return Findings(self, range(n))
+        if len(starts) > MERGED_RUNS:
+            return Findings(self, array("q", sorted(range(n), key=self.key)))
+        ends = [*starts[1:], n]
+        return Findings(self, array("q", heapq.merge(*map(range, starts, ends), key=self.key)))
+
+    def run_starts(self, n: int) -> list[int]:
+        """Where each run of the first ``n`` findings in position order starts (0 first)."""
+        starts = [0] if self._before is None else self._before.run_starts(min(n, self._base))
+        if 0 < self._base < n:
+            starts.append(self._base)
+        starts += (s for s in self._runs if s < n)
+        return starts
+
+    def key(self, i: int) -> tuple:
+        """``BY_POSITION`` of finding ``i``: its span and code."""
+        if i < self._base:
+            return self._before.key(i)
+        i -= self._base
+        spans, j = self._spans, 4 * i
+        return spans[j], spans[j + 1], spans[j + 2], spans[j + 3], _CODES[self._codes[i]]
+
+    def finding(self, i: int) -> Finding:
+        """Finding ``i`` (from 0, in the order reported)."""
+        if i < self._base:
+            return self._before.finding(i)
+        i -= self._base
+        spans, j = self._spans, 4 * i
+        return tuple.__new__(Finding, (self.path, spans[j], spans[j + 1], spans[j + 2], spans[j + 3],
+                                       _CODES[self._codes[i]], self._messages[i]))
+
+    def code_and_line(self, i: int) -> tuple[str, int]:
+        """The code of finding ``i`` and the line where it starts."""
+        if i < self._base:
+            return self._before.code_and_line(i)
+        i -= self._base
+        return _CODES[self._codes[i]], self._spans[4 * i]
+
+
+class Findings(Sequence):
+    """Findings of one file as a read-only sequence of ``Finding``, each made when it is read: the
+    findings of ``sink`` (by their number in the order reported) in the order of ``order``.
+
+    Equal to a list or tuple of the same findings; ``+`` with one makes a list."""
+
+    __slots__ = ("sink", "order")
+
+    def __init__(self, sink: FindingSink, order: Sequence[int]):
+        self.sink = sink
+        self.order = order
+
+    @property
+    def path(self) -> str:
+        return self.sink.path
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return Findings(self.sink, self.order[i])
+        return self.sink.finding(self.order[i])
+
+    def __iter__(self) -> Iterator[Finding]:
+        return map(self.sink.finding, self.order)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Findings, list, tuple)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other):
+        return [*self, *other] if isinstance(other, (Findings, list, tuple)) else NotImplemented
+
+    def __radd__(self, other):
+        return [*other, *self] if isinstance(other, (list, tuple)) else NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+    def select(self, keep) -> Findings:
+        """The findings for which ``keep(code, line)`` is true (``line`` where the finding starts),
+        in the same order."""
+        read = self.sink.code_and_line
+        return Findings(self.sink, array("q", (i for i in self.order if keep(*read(i)))))

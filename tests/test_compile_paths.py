@@ -122,12 +122,13 @@ def test_declared_indicators_are_what_the_constructor_makes():
     assert other.children == other.vetoes == () and type(made.children) is tuple  # immutable until linked
 
 
-def test_the_lines_are_split_once_for_parser_and_model():
+def test_the_model_reads_the_lines_kpi_check_shows():
     from kpidsl.parsing import sources
 
     text = "kgi a { value: 1\n  target: >= 1 }\r\n\n"
-    model, _ = kpidsl.api.compile_text(text)
-    assert model.lines is sources.lines_of(text)  # the list the parser read
+    data = text.encode()
+    shown = sources.display_lines(data)
+    model, _ = kpidsl.api.compile_text(sources.decode(data, FindingSink("f")))
+    assert model.lines is shown  # one object: the text and where its lines start
     other, _ = kpidsl.api.compile_text("kgi b { value: 2  target: >= 2 }")
-    assert model.lines == text.split("\n") and other.lines == ["kgi b { value: 2  target: >= 2 }"]
-    assert sources.lines_of(text) == text.split("\n") and sources.lines_of(text) is not model.lines  # split anew
+    assert list(model.lines) == text.split("\n") and list(other.lines) == ["kgi b { value: 2  target: >= 2 }"]

@@ -14,7 +14,7 @@ import signal
 import stat
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import attrs
 import click
@@ -56,10 +56,10 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 #: The lines of each file read in this run, for the source line under a finding.
-_lines: dict[str, list[str]] = {}
+_lines: dict[str, Sequence[str]] = {}
 
 
-def _compile(path: str, data: bytes | None = None) -> tuple[Model | None, list[Finding]]:
+def _compile(path: str, data: bytes | None = None) -> tuple[Model | None, Sequence[Finding]]:
     """Read (unless ``data`` is given) and compile one file; OSError passes through."""
     from .. import api
     from ..errors import FindingSink
@@ -118,7 +118,7 @@ def _write_text(text: str) -> None:
     _write_pieces(text[i:i + _WRITE_SIZE] for i in range(0, len(text), _WRITE_SIZE))
 
 
-def _print_findings(findings: list[Finding], err: bool = False) -> None:
+def _print_findings(findings: Iterable[Finding], err: bool = False) -> None:
     style = _style_for(sys.stderr if err else sys.stdout)
     for f in findings:
         if f.path not in _lines:  # a file that is not UTF-8: show what can be shown

@@ -15,7 +15,7 @@ from . import adjustments, asof, grades, periods
 from .context import Context, written_span, number_of, source_text
 from .context import pct as _pct
 from ..parsing import syntax
-from ..errors import BY_POSITION, FindingSink, closest
+from ..errors import FindingSink, closest
 from ..gcpause import paused_gc
 from .model import ACCUMULATE, KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TO_DATE, TYPES, Indicator, Model, Scenario, Target
 
@@ -966,6 +966,6 @@ def compile_tree(tree: syntax.File, text: str, sink: FindingSink) -> Model:
                 pass_(ctx)
     finally:
         sys.setrecursionlimit(limit)
-    model.findings = sorted(sink.items, key=BY_POSITION)
+    model.findings = sink.sorted()
     return model
 
