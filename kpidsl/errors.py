@@ -131,9 +131,65 @@ class KpiError(Exception):
 #: Runs of findings in position order (each pass reports in file order) that ``FindingSink.sorted``
 #: merges, keeping one finding of each at a time; more are sorted as a whole.
 MERGED_RUNS = 64
-#: Distinct messages a sink remembers, so that the same message reported again and again (the
-#: same mistake all along a file) is kept once.
-RECENT_MESSAGES = 64
+#: The fewest characters a message must share with the one before (at its start and end) for the
+#: two to be kept as one frame and what each has between its two parts.
+SHARED_ENOUGH = 16
+
+
+class _Messages:
+    """The messages of a sink, in order, kept as frames and middles: messages reported one after
+    another mostly differ only in a name or a number (``kpi `o1` does not link …``, ``kpi `o2` …``),
+    so each is kept as a frame (the start and the end it shares with the message before, kept once
+    for every message that has them) and its own middle, in one UTF-8 buffer."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[str, str]] = [("", "")]
+        self.frame_of = array("I")  # each message's frame
+        self.middles = bytearray()  # each message's middle, one after another
+        self.ends = array("q")  # where each message's middle ends in ``middles``
+        self.last = ""  # the last message
+
+    def append(self, message: str) -> None:
+        number = len(self.frames) - 1
+        start, end = self.frames[number]
+        if not (start or end) or len(start) + len(end) > len(message) or not (
+                message.startswith(start) and message.endswith(end)):
+            start, end = self._frame(message)
+            number = len(self.frames) - 1 if start or end else 0
+        self.last = message
+        self.frame_of.append(number)
+        self.middles += message[len(start):len(message) - len(end)].encode("utf-8", "surrogatepass")
+        self.ends.append(len(self.middles))
+
+    def _frame(self, message: str) -> tuple[str, str]:
+        """The start and end ``message`` shares with the last one (a new frame), or none."""
+        last = self.last
+        start = _shared(message.startswith, last, len(message), lambda n: last[:n])
+        end = _shared(message.endswith, last, len(message) - start, lambda n: last[len(last) - n:])
+        if start + end < SHARED_ENOUGH:
+            return "", ""
+        frame = message[:start], message[len(message) - end:]
+        self.frames.append(frame)
+        return frame
+
+    def __getitem__(self, i: int) -> str:
+        start, end = self.frames[self.frame_of[i]]
+        middle = self.middles[self.ends[i - 1] if i else 0:self.ends[i]].decode("utf-8", "surrogatepass")
+        return start + middle + end
+
+
+def _shared(has, other: str, most: int, part) -> int:
+    """The most characters (up to ``most``) of which ``has(part(n))`` holds, ``part(n)`` being ``n``
+    characters of ``other``; by halving, each step one comparison made in C."""
+    low, high = 0, min(most, len(other))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if has(part(mid)):
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
 
 _CODES: list[str] = []  # every code reported in this process, in order of first report
 _NUMBERS: dict[str, int] = {}  # code -> its place in _CODES
@@ -152,8 +208,8 @@ class FindingSink:
     """Collects findings for one file, in the order they are reported, compactly: a file may have a
     finding for every few bytes, and they are kept while its syntax tree and model are.
 
-    The four numbers of each span are in one array, each code is a number, and the same message
-    reported again within the last ``RECENT_MESSAGES`` distinct ones is the same string. ``items``
+    The four numbers of each span are in one array, each code is a number, and the messages are
+    kept as the parts they share with the message before and their own (``_Messages``). ``items``
     and ``sorted`` are sequences of ``Finding``, each made when it is read. ``FindingSink(path,
     before=other)`` reads the findings ``other`` holds (when made) as its own first ones, and adds
     more after them."""
@@ -165,9 +221,8 @@ class FindingSink:
         self._base = 0 if before is None else len(before)  # findings read from ``before``
         self._spans = array("i")  # line, column, end line, end column of each finding
         self._codes = array("H")  # each finding's code, as its place in _CODES
-        self._messages: list[str] = []
-        self._recent: dict[str, str] = {}
-        self._runs = array("q")  # where each run of findings in position order starts, but the first
+        self._messages = _Messages()
+        self._runs = array("i")  # where each run of findings in position order starts, but the first
         self._last: tuple | None = None  # the span and code of the last finding
 
     def add(self, code: str, span: Span | None, message: str) -> None:
@@ -178,10 +233,7 @@ class FindingSink:
         if last is not None and (span < last[0] or span == last[0] and code < last[1]):
             self._runs.append(len(self))
         self._last = (span, code)
-        recent = self._recent
-        if len(recent) >= RECENT_MESSAGES and message not in recent:
-            recent.clear()
-        self._messages.append(recent.setdefault(message, message))
+        self._messages.append(message)
         self._codes.append(_number(code))
         self._spans.extend(span)
 
@@ -201,9 +253,9 @@ class FindingSink:
         if len(starts) == 1:
             return Findings(self, range(n))
         if len(starts) > MERGED_RUNS:
-            return Findings(self, array("q", sorted(range(n), key=self.key)))
+            return Findings(self, array("i", sorted(range(n), key=self.key)))
         ends = [*starts[1:], n]
-        return Findings(self, array("q", heapq.merge(*map(range, starts, ends), key=self.key)))
+        return Findings(self, array("i", heapq.merge(*map(range, starts, ends), key=self.key)))
 
     def run_starts(self, n: int) -> list[int]:
         """Where each run of the first ``n`` findings in position order starts (0 first)."""
@@ -285,4 +337,4 @@ class Findings(Sequence):
         """The findings for which ``keep(code, line)`` is true (``line`` where the finding starts),
         in the same order."""
         read = self.sink.code_and_line
-        return Findings(self.sink, array("q", (i for i in self.order if keep(*read(i)))))
+        return Findings(self.sink, array("i", (i for i in self.order if keep(*read(i)))))
