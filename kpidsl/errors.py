@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import collections
 import heapq
 import operator
 from array import array
 from collections.abc import Sequence
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 class Span(collections.namedtuple("Span", "line column end_line end_column")):
@@ -148,34 +149,47 @@ class _Messages:
         self.middles = bytearray()  # each message's middle, one after another
         self.ends = array("q")  # where each message's middle ends in ``middles``
         self.last = ""  # the last message
+        self.start, self.end, self.number = "", "", 0  # the last frame made, and its number
 
     def append(self, message: str) -> None:
-        number = len(self.frames) - 1
-        start, end = self.frames[number]
-        if not (start or end) or len(start) + len(end) > len(message) or not (
-                message.startswith(start) and message.endswith(end)):
-            start, end = self._frame(message)
-            number = len(self.frames) - 1 if start or end else 0
+        start, end, number = self.start, self.end, self.number
+        if not (number and message.startswith(start) and message.endswith(end)
+                and len(start) + len(end) <= len(message)):
+            start, end, number = self._frame(message)
         self.last = message
         self.frame_of.append(number)
         self.middles += message[len(start):len(message) - len(end)].encode("utf-8", "surrogatepass")
         self.ends.append(len(self.middles))
 
-    def _frame(self, message: str) -> tuple[str, str]:
-        """The start and end ``message`` shares with the last one (a new frame), or none."""
+    def _frame(self, message: str) -> tuple[str, str, int]:
+        """The start and end ``message`` shares with the last one and their number (a new frame,
+        the last made from now on), or no frame (0)."""
         last = self.last
         start = _shared(message.startswith, last, len(message), lambda n: last[:n])
         end = _shared(message.endswith, last, len(message) - start, lambda n: last[len(last) - n:])
         if start + end < SHARED_ENOUGH:
-            return "", ""
-        frame = message[:start], message[len(message) - end:]
-        self.frames.append(frame)
-        return frame
+            return "", "", 0
+        self.frames.append((message[:start], message[len(message) - end:]))
+        self.start, self.end = self.frames[-1]
+        self.number = len(self.frames) - 1
+        return self.start, self.end, self.number
 
-    def __getitem__(self, i: int) -> str:
-        start, end = self.frames[self.frame_of[i]]
-        middle = self.middles[self.ends[i - 1] if i else 0:self.ends[i]].decode("utf-8", "surrogatepass")
-        return start + middle + end
+
+def _merge(first: Sequence[int], then: Sequence[int], key: Callable[[int], tuple]) -> Sequence[int]:
+    """The numbers of ``first`` and ``then``, each sorted by ``key``, in one sequence so sorted (those
+    of ``first`` first where keys are equal). A few numbers are each put in place by halving."""
+    if not then:
+        return first
+    if len(then) * len(first).bit_length() >= len(first):
+        return array("i", heapq.merge(first, then, key=key))
+    out, done = array("i"), 0
+    for i in then:
+        at = bisect.bisect_right(first, key(i), done, key=key)
+        out.extend(first[done:at])
+        out.append(i)
+        done = at
+    out.extend(first[done:])
+    return out
 
 
 def _shared(has, other: str, most: int, part) -> int:
@@ -211,8 +225,8 @@ class FindingSink:
     The four numbers of each span are in one array, each code is a number, and the messages are
     kept as the parts they share with the message before and their own (``_Messages``). ``items``
     and ``sorted`` are sequences of ``Finding``, each made when it is read. ``FindingSink(path,
-    before=other)`` reads the findings ``other`` holds (when made) as its own first ones, and adds
-    more after them."""
+    before=other)`` reads the findings of ``other`` as its own first ones and adds more after them
+    (nothing is to be added to ``other`` then)."""
 
     def __init__(self, path: str, before: FindingSink | None = None):
         self.path = path
@@ -223,22 +237,29 @@ class FindingSink:
         self._codes = array("H")  # each finding's code, as its place in _CODES
         self._messages = _Messages()
         self._runs = array("i")  # where each run of findings in position order starts, but the first
-        self._last: tuple | None = None  # the span and code of the last finding
+        self._sorted: Sequence[int] | None = None  # the numbers of the findings by position, once found
+        self._last_span: tuple = (0,)  # the span and code of the last finding
+        self._last_code = ""
 
     def add(self, code: str, span: Span | None, message: str) -> None:
         """Report a finding with ``code`` (one of ``kpidsl.checking.rules.RULES``) at ``span`` (the
         start of the file when unknown)."""
         span = span or UNKNOWN_SPAN
-        last = self._last
-        if last is not None and (span < last[0] or span == last[0] and code < last[1]):
+        if span <= self._last_span and (span < self._last_span or code < self._last_code):
             self._runs.append(len(self))
-        self._last = (span, code)
+        self._last_span, self._last_code = span, code
         self._messages.append(message)
-        self._codes.append(_number(code))
+        number = _NUMBERS.get(code)
+        self._codes.append(_number(code) if number is None else number)
         self._spans.extend(span)
 
     def __len__(self) -> int:
         return self._base + len(self._codes)
+
+    def has_errors(self) -> bool:
+        """Whether any finding reported so far is an error (its code starts with ``E``)."""
+        return any(_CODES[c][0] == "E" for c in set(self._codes)) or (
+            self._before is not None and self._before.has_errors())
 
     @property
     def items(self) -> Findings:
@@ -248,46 +269,63 @@ class FindingSink:
     def sorted(self) -> Findings:
         """The findings reported so far by position (``BY_POSITION``; in the order reported where
         that is equal)."""
-        n = len(self)
-        starts = self.run_starts(n)
+        if self._sorted is None or len(self._sorted) != len(self):
+            order = self._own_sorted()
+            if self._before is not None:
+                order = _merge(self._before.sorted().order, order, self.keyer())
+            self._sorted = order
+        return Findings(self, self._sorted)
+
+    def _own_sorted(self) -> Sequence[int]:
+        """The numbers of the findings added to this sink (not those before it) by position."""
+        n, starts = len(self), [self._base, *self._runs]
         if len(starts) == 1:
-            return Findings(self, range(n))
+            return range(self._base, n)
+        key = self.keyer()
         if len(starts) > MERGED_RUNS:
-            return Findings(self, array("i", sorted(range(n), key=self.key)))
-        ends = [*starts[1:], n]
-        return Findings(self, array("i", heapq.merge(*map(range, starts, ends), key=self.key)))
+            return array("i", sorted(range(self._base, n), key=key))
+        return array("i", heapq.merge(*map(range, starts, [*starts[1:], n]), key=key))
 
-    def run_starts(self, n: int) -> list[int]:
-        """Where each run of the first ``n`` findings in position order starts (0 first)."""
-        starts = [0] if self._before is None else self._before.run_starts(min(n, self._base))
-        if 0 < self._base < n:
-            starts.append(self._base)
-        starts += (s for s in self._runs if s < n)
-        return starts
+    def keyer(self) -> Callable[[int], tuple]:
+        """``BY_POSITION`` of a finding by its number (from 0, in the order reported): its span and code."""
+        spans, codes = self._spans, self._codes
 
-    def key(self, i: int) -> tuple:
-        """``BY_POSITION`` of finding ``i``: its span and code."""
-        if i < self._base:
-            return self._before.key(i)
-        i -= self._base
-        spans, j = self._spans, 4 * i
-        return spans[j], spans[j + 1], spans[j + 2], spans[j + 3], _CODES[self._codes[i]]
+        def key(i: int) -> tuple:
+            j = 4 * i
+            return spans[j], spans[j + 1], spans[j + 2], spans[j + 3], _CODES[codes[i]]
 
-    def finding(self, i: int) -> Finding:
-        """Finding ``i`` (from 0, in the order reported)."""
-        if i < self._base:
-            return self._before.finding(i)
-        i -= self._base
-        spans, j = self._spans, 4 * i
-        return tuple.__new__(Finding, (self.path, spans[j], spans[j + 1], spans[j + 2], spans[j + 3],
-                                       _CODES[self._codes[i]], self._messages[i]))
+        return self._after_before(key, FindingSink.keyer)
 
-    def code_and_line(self, i: int) -> tuple[str, int]:
-        """The code of finding ``i`` and the line where it starts."""
-        if i < self._base:
-            return self._before.code_and_line(i)
-        i -= self._base
-        return _CODES[self._codes[i]], self._spans[4 * i]
+    def reader(self) -> Callable[[int], Finding]:
+        """The ``Finding`` of a number (from 0, in the order reported), made when asked for."""
+        path, spans, codes, messages = self.path, self._spans, self._codes, self._messages
+        frames, frame_of, middles, ends = messages.frames, messages.frame_of, messages.middles, messages.ends
+        new = tuple.__new__
+
+        def read(i: int) -> Finding:
+            j = 4 * i
+            start, end = frames[frame_of[i]]
+            a, b = ends[i - 1] if i else 0, ends[i]
+            if a < b:
+                start += middles[a:b].decode("utf-8", "surrogatepass") + end
+            elif end:
+                start += end
+            return new(Finding, (path, spans[j], spans[j + 1], spans[j + 2], spans[j + 3], _CODES[codes[i]], start))
+
+        return self._after_before(read, FindingSink.reader)
+
+    def code_and_line(self) -> Callable[[int], tuple[str, int]]:
+        """The code of a finding by its number and the line where it starts."""
+        spans, codes = self._spans, self._codes
+        return self._after_before(lambda i: (_CODES[codes[i]], spans[4 * i]), FindingSink.code_and_line)
+
+    def _after_before(self, own, of_before):
+        """``own`` (of this sink's findings, numbered from 0), or with a sink before, a function that
+        reads the findings of that one by ``of_before`` of it and the later ones by ``own``."""
+        if self._before is None:
+            return own
+        before, base = of_before(self._before), self._base
+        return lambda i: before(i) if i < base else own(i - base)
 
 
 class Findings(Sequence):
@@ -312,10 +350,10 @@ class Findings(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return Findings(self.sink, self.order[i])
-        return self.sink.finding(self.order[i])
+        return self.sink.reader()(self.order[i])
 
     def __iter__(self) -> Iterator[Finding]:
-        return map(self.sink.finding, self.order)
+        return map(self.sink.reader(), self.order)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (Findings, list, tuple)):
@@ -336,5 +374,5 @@ class Findings(Sequence):
     def select(self, keep) -> Findings:
         """The findings for which ``keep(code, line)`` is true (``line`` where the finding starts),
         in the same order."""
-        read = self.sink.code_and_line
+        read = self.sink.code_and_line()
         return Findings(self.sink, array("i", (i for i in self.order if keep(*read(i)))))

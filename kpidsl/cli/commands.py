@@ -228,6 +228,7 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
             if model is not None:
                 found = api.check(model, config)
             model = None  # only the findings are kept: the model goes before the next file or the output
+            found = list(found)  # each Finding made once, now that the model is gone
             if k:
                 cache.store(k, path, found)
         else:

@@ -932,7 +932,7 @@ def resolve_periods(ctx: Context) -> None:
 
 def mark_evaluable(ctx: Context) -> None:
     """Mark a model without errors as evaluable (``kpidsl.evaluation.plan`` lowers it on first use)."""
-    if not any(f.is_error for f in ctx.sink.items):
+    if not ctx.sink.has_errors():
         ctx.model.evaluable = True
 
 
