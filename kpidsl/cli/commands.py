@@ -234,7 +234,10 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
         else:
             _lines[path] = sources.display_lines(data)
         failing = failing or any(map(config.fails, found))
-        findings += found
+        if findings:
+            findings += found
+        else:  # the one list, not a copy of it
+            findings = found
     if fmt == "json":
         _write_pieces(json_findings_pieces(findings))
     elif fmt == "sarif":
@@ -261,8 +264,9 @@ def _load_for_eval(path: str) -> Model:
     if model is None:
         _print_findings(findings, err=True)
         _fail(f"{path} has errors; fix them first (`kpi check {path}`)", 1)
-    errors = [f for f in model.findings if f.is_error]
-    if errors:
+    if model.has_errors:
+        model = None  # freed before the errors are made (a file may have one every few bytes)
+        errors = [f for f in findings if f.is_error]
         _print_findings(errors, err=True)
         _fail(f"{path} has {len(errors)} error{'s' if len(errors) != 1 else ''} and cannot be evaluated", 1)
     return model
