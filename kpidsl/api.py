@@ -27,22 +27,23 @@ def parse(text: str, path: str | None = None) -> syntax.File:
     return tree
 
 
-def read_source(path: str) -> tuple[str | None, list[Finding]]:
+def read_source(path: str) -> tuple[str | None, Sequence[Finding]]:
     """Read and decode a file: its text, or None and an E000 finding. OSError for I/O problems."""
     data = sources.read_bytes(path)
     sink = FindingSink(path)
     return sources.decode(data, sink), sink.items
 
 
-def compile_text(text: str, path: str = "<text>") -> tuple[Model | None, list[Finding]]:
-    """Parse and compile ``text``: the model (None after a syntax error) and every finding."""
+def compile_text(text: str, path: str = "<text>") -> tuple[Model | None, Sequence[Finding]]:
+    """Parse and compile ``text``: the model (None after a syntax error) and every finding (a
+    read-only sequence, ``model.findings`` when there is a model)."""
     text = sources.without_bom(text)  # the parser and the model read the same object
     sink = FindingSink(path)
     tree = parser.parse_text(text, sink)
     if tree is None or sink.items:  # E001/E002: the model is not compiled
-        return None, list(sink.items)
+        return None, sink.items
     model = compiler.compile_tree(tree, text, sink)
-    return model, list(model.findings)
+    return model, model.findings
 
 
 def load_text(text: str, path: str = "<text>") -> Model:
@@ -63,9 +64,10 @@ def load(path: str | os.PathLike) -> Model:
     return load_text(text, path)
 
 
-def check(model: Model, config: Config | None = None) -> list[Finding]:
+def check(model: Model, config: Config | None = None) -> Sequence[Finding]:
     """Every finding for a compiled model — compile errors and practice rules — sorted by position,
-    less those silenced by ``# noqa`` comments and ``config`` (None: the defaults, silencing nothing)."""
+    less those silenced by ``# noqa`` comments and ``config`` (None: the defaults, silencing nothing):
+    a read-only sequence (``kpidsl.errors.Findings``), each finding made when it is read."""
     from .checking.lint import lint
 
     return lint(model, config)

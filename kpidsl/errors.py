@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import collections
+import heapq
 import operator
+from array import array
+from collections.abc import Sequence
+from typing import Callable, Iterator
 
 
 class Span(collections.namedtuple("Span", "line column end_line end_column")):
@@ -124,15 +129,250 @@ class KpiError(Exception):
         super().__init__(message or "; ".join(f"{f.code} {f.message}" for f in self.findings))
 
 
-class FindingSink:
-    """Collects findings for one file, in the order they are reported."""
+#: Runs of findings in position order (each pass reports in file order) that ``FindingSink.sorted``
+#: merges, keeping one finding of each at a time; more are sorted as a whole.
+MERGED_RUNS = 64
+#: The fewest characters a message must share with the one before (at its start and end) for the
+#: two to be kept as one frame and what each has between its two parts.
+SHARED_ENOUGH = 16
 
-    def __init__(self, path: str):
+
+class _Messages:
+    """The messages of a sink, in order, kept as frames and middles: messages reported one after
+    another mostly differ only in a name or a number (``kpi `o1` does not link …``, ``kpi `o2` …``),
+    so each is kept as a frame (the start and the end it shares with the message before, kept once
+    for every message that has them) and its own middle, in one UTF-8 buffer."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[str, str]] = [("", "")]
+        self.frame_of = array("I")  # each message's frame
+        self.middles = bytearray()  # each message's middle, one after another
+        self.ends = array("q")  # where each message's middle ends in ``middles``
+        self.last = ""  # the last message
+        self.start, self.end, self.number = "", "", 0  # the last frame made, and its number
+
+    def append(self, message: str) -> None:
+        start, end, number = self.start, self.end, self.number
+        if not (number and message.startswith(start) and message.endswith(end)
+                and len(start) + len(end) <= len(message)):
+            start, end, number = self._frame(message)
+        self.last = message
+        self.frame_of.append(number)
+        self.middles += message[len(start):len(message) - len(end)].encode("utf-8", "surrogatepass")
+        self.ends.append(len(self.middles))
+
+    def _frame(self, message: str) -> tuple[str, str, int]:
+        """The start and end ``message`` shares with the last one and their number (a new frame,
+        the last made from now on), or no frame (0)."""
+        last = self.last
+        start = _shared(message.startswith, last, len(message), lambda n: last[:n])
+        end = _shared(message.endswith, last, len(message) - start, lambda n: last[len(last) - n:])
+        if start + end < SHARED_ENOUGH:
+            return "", "", 0
+        self.frames.append((message[:start], message[len(message) - end:]))
+        self.start, self.end = self.frames[-1]
+        self.number = len(self.frames) - 1
+        return self.start, self.end, self.number
+
+
+def _merge(first: Sequence[int], then: Sequence[int], key: Callable[[int], tuple]) -> Sequence[int]:
+    """The numbers of ``first`` and ``then``, each sorted by ``key``, in one sequence so sorted (those
+    of ``first`` first where keys are equal). A few numbers are each put in place by halving."""
+    if not then:
+        return first
+    if len(then) * len(first).bit_length() >= len(first):
+        return array("i", heapq.merge(first, then, key=key))
+    out, done = array("i"), 0
+    for i in then:
+        at = bisect.bisect_right(first, key(i), done, key=key)
+        out.extend(first[done:at])
+        out.append(i)
+        done = at
+    out.extend(first[done:])
+    return out
+
+
+def _shared(has, other: str, most: int, part) -> int:
+    """The most characters (up to ``most``) of which ``has(part(n))`` holds, ``part(n)`` being ``n``
+    characters of ``other``; by halving, each step one comparison made in C."""
+    low, high = 0, min(most, len(other))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if has(part(mid)):
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+_CODES: list[str] = []  # every code reported in this process, in order of first report
+_NUMBERS: dict[str, int] = {}  # code -> its place in _CODES
+
+
+def _number(code: str) -> int:
+    number = _NUMBERS.get(code)
+    if number is None:
+        number = _NUMBERS.setdefault(code, len(_CODES))
+        if number == len(_CODES):
+            _CODES.append(code)
+    return number
+
+
+class FindingSink:
+    """Collects findings for one file, in the order they are reported, compactly: a file may have a
+    finding for every few bytes, and they are kept while its syntax tree and model are.
+
+    The four numbers of each span are in one array, each code is a number, and the messages are
+    kept as the parts they share with the message before and their own (``_Messages``). ``items``
+    and ``sorted`` are sequences of ``Finding``, each made when it is read. ``FindingSink(path,
+    before=other)`` reads the findings of ``other`` as its own first ones and adds more after them
+    (nothing is to be added to ``other`` then)."""
+
+    def __init__(self, path: str, before: FindingSink | None = None):
         self.path = path
-        self.items: list[Finding] = []
         self.compared = 0  # names compared for suggestions (``closest``)
+        self._before = before
+        self._base = 0 if before is None else len(before)  # findings read from ``before``
+        self._spans = array("i")  # line, column, end line, end column of each finding
+        self._codes = array("H")  # each finding's code, as its place in _CODES
+        self._messages = _Messages()
+        self._runs = array("i")  # where each run of findings in position order starts, but the first
+        self._sorted: Sequence[int] | None = None  # the numbers of the findings by position, once found
+        self._last_span: tuple = (0,)  # the span and code of the last finding
+        self._last_code = ""
 
     def add(self, code: str, span: Span | None, message: str) -> None:
         """Report a finding with ``code`` (one of ``kpidsl.checking.rules.RULES``) at ``span`` (the
         start of the file when unknown)."""
-        self.items.append(Finding(self.path, span or UNKNOWN_SPAN, code, message))
+        span = span or UNKNOWN_SPAN
+        if span <= self._last_span and (span < self._last_span or code < self._last_code):
+            self._runs.append(len(self))
+        self._last_span, self._last_code = span, code
+        self._messages.append(message)
+        number = _NUMBERS.get(code)
+        self._codes.append(_number(code) if number is None else number)
+        self._spans.extend(span)
+
+    def __len__(self) -> int:
+        return self._base + len(self._codes)
+
+    def has_errors(self) -> bool:
+        """Whether any finding reported so far is an error (its code starts with ``E``)."""
+        return any(_CODES[c][0] == "E" for c in set(self._codes)) or (
+            self._before is not None and self._before.has_errors())
+
+    @property
+    def items(self) -> Findings:
+        """The findings reported so far, in the order they were."""
+        return Findings(self, range(len(self)))
+
+    def sorted(self) -> Findings:
+        """The findings reported so far by position (``BY_POSITION``; in the order reported where
+        that is equal)."""
+        if self._sorted is None or len(self._sorted) != len(self):
+            order = self._own_sorted()
+            if self._before is not None:
+                order = _merge(self._before.sorted().order, order, self.keyer())
+            self._sorted = order
+        return Findings(self, self._sorted)
+
+    def _own_sorted(self) -> Sequence[int]:
+        """The numbers of the findings added to this sink (not those before it) by position."""
+        n, starts = len(self), [self._base, *self._runs]
+        if len(starts) == 1:
+            return range(self._base, n)
+        key = self.keyer()
+        if len(starts) > MERGED_RUNS:
+            return array("i", sorted(range(self._base, n), key=key))
+        return array("i", heapq.merge(*map(range, starts, [*starts[1:], n]), key=key))
+
+    def keyer(self) -> Callable[[int], tuple]:
+        """``BY_POSITION`` of a finding by its number (from 0, in the order reported): its span and code."""
+        spans, codes = self._spans, self._codes
+
+        def key(i: int) -> tuple:
+            j = 4 * i
+            return spans[j], spans[j + 1], spans[j + 2], spans[j + 3], _CODES[codes[i]]
+
+        return self._after_before(key, FindingSink.keyer)
+
+    def reader(self) -> Callable[[int], Finding]:
+        """The ``Finding`` of a number (from 0, in the order reported), made when asked for."""
+        path, spans, codes, messages = self.path, self._spans, self._codes, self._messages
+        frames, frame_of, middles, ends = messages.frames, messages.frame_of, messages.middles, messages.ends
+        new = tuple.__new__
+
+        def read(i: int) -> Finding:
+            j = 4 * i
+            start, end = frames[frame_of[i]]
+            a, b = ends[i - 1] if i else 0, ends[i]
+            if a < b:
+                start += middles[a:b].decode("utf-8", "surrogatepass") + end
+            elif end:
+                start += end
+            return new(Finding, (path, spans[j], spans[j + 1], spans[j + 2], spans[j + 3], _CODES[codes[i]], start))
+
+        return self._after_before(read, FindingSink.reader)
+
+    def code_and_line(self) -> Callable[[int], tuple[str, int]]:
+        """The code of a finding by its number and the line where it starts."""
+        spans, codes = self._spans, self._codes
+        return self._after_before(lambda i: (_CODES[codes[i]], spans[4 * i]), FindingSink.code_and_line)
+
+    def _after_before(self, own, of_before):
+        """``own`` (of this sink's findings, numbered from 0), or with a sink before, a function that
+        reads the findings of that one by ``of_before`` of it and the later ones by ``own``."""
+        if self._before is None:
+            return own
+        before, base = of_before(self._before), self._base
+        return lambda i: before(i) if i < base else own(i - base)
+
+
+class Findings(Sequence):
+    """Findings of one file as a read-only sequence of ``Finding``, each made when it is read: the
+    findings of ``sink`` (by their number in the order reported) in the order of ``order``.
+
+    Equal to a list or tuple of the same findings; ``+`` with one makes a list."""
+
+    __slots__ = ("sink", "order")
+
+    def __init__(self, sink: FindingSink, order: Sequence[int]):
+        self.sink = sink
+        self.order = order
+
+    @property
+    def path(self) -> str:
+        return self.sink.path
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return Findings(self.sink, self.order[i])
+        return self.sink.reader()(self.order[i])
+
+    def __iter__(self) -> Iterator[Finding]:
+        return map(self.sink.reader(), self.order)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Findings, list, tuple)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other):
+        return [*self, *other] if isinstance(other, (Findings, list, tuple)) else NotImplemented
+
+    def __radd__(self, other):
+        return [*other, *self] if isinstance(other, (list, tuple)) else NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+    def select(self, keep) -> Findings:
+        """The findings for which ``keep(code, line)`` is true (``line`` where the finding starts),
+        in the same order."""
+        read = self.sink.code_and_line()
+        return Findings(self.sink, array("i", (i for i in self.order if keep(*read(i)))))

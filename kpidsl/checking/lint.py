@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
-from ..errors import BY_POSITION, Finding, FindingSink
+from ..errors import Findings, FindingSink
 from ..gcpause import paused_gc
 from ..compiler.model import Model
 from ..parsing.scanning import split_comment
@@ -43,40 +43,50 @@ def noqa_codes(line: str) -> tuple[str, ...] | None:
     return tuple(c.strip().upper() for c in codes.split(",") if c.strip())
 
 
-def practice_findings(model: Model, max_children: int) -> list[Finding]:
-    """The findings of every practice rule for ``model``."""
-    sink = FindingSink(model.path)
+def practice_findings(model: Model, max_children: int, sink: FindingSink | None = None) -> Findings:
+    """The findings of every practice rule for ``model``, added to ``sink`` (by default a new one)."""
+    sink = FindingSink(model.path) if sink is None else sink
+    start = len(sink)
     for code, check in CHECKS.items():
         for span, message in check(model, max_children):
             sink.add(code, span, message)
-    return sink.items
+    return Findings(sink, range(start, len(sink)))
 
 
-def suppress(findings: list[Finding], lines: list[str] | None, config: Config | None) -> list[Finding]:
+def suppress(findings: Findings, lines: Sequence[str] | None, config: Config | None) -> Findings:
     """Drop findings silenced by ``# noqa`` on their line or by ``config`` (None: the defaults,
     which silence nothing)."""
-    out = []
     read: dict[int, tuple[str, ...] | None] = {}  # each line's # noqa, read once (a line may have many findings)
-    for f in findings:
-        if RULES[f.code].silenceable:
-            if lines and 1 <= f.span.line <= len(lines):
-                codes = read.get(f.span.line, read)
-                if codes is read:
-                    codes = read[f.span.line] = noqa_codes(lines[f.span.line - 1])
-                if codes is not None and (not codes or any(f.code.startswith(c) for c in codes)):
-                    continue
-            if config is not None and config.silences(f.code, f.path):
-                continue
-        out.append(f)
-    return out
+    path = findings.path
+
+    def kept(code: str, line: int) -> bool:
+        if not RULES[code].silenceable:
+            return True
+        if lines and 1 <= line <= len(lines):
+            codes = read.get(line, read)
+            if codes is read:
+                codes = read[line] = noqa_codes(lines[line - 1])
+            if codes is not None and (not codes or any(code.startswith(c) for c in codes)):
+                return False
+        return config is None or not config.silences(code, path)
+
+    return findings if lines is None and config is None else findings.select(kept)
 
 
-def lint(model: Model, config: Config | None = None) -> list[Finding]:
+def lint(model: Model, config: Config | None = None) -> Findings:
     """Every finding for ``model`` after suppression, sorted by position."""
     # Without a configuration the defaults apply, and kpidsl.checking.config is not even imported (making
     # its class was a good part of the first check of a process).
     max_children = DEFAULT_MAX_CHILDREN if config is None else config.max_children
     with paused_gc():  # the model is acyclic; a collection would walk every node of a large tree
-        findings = list(model.findings) + practice_findings(model, max_children)
-        findings.sort(key=BY_POSITION)
-        return suppress(findings, model.lines if findings else None, config)  # no split of a clean file
+        compiled = model.findings
+        if isinstance(compiled, Findings) and len(compiled) == len(compiled.sink):  # all of its sink's
+            before = compiled.sink
+        else:  # findings made otherwise: kept as compiled ones are
+            before = FindingSink(model.path)
+            for f in compiled:
+                before.add(f.code, f.span, f.message)
+        sink = FindingSink(model.path, before)
+        practice_findings(model, max_children, sink)
+        lines = model.lines if len(sink) and "#" in model.text else None  # no split without a comment
+        return suppress(sink.sorted(), lines, config)

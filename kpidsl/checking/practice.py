@@ -12,6 +12,7 @@ W108. The error says what to fix.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from typing import Callable, Iterable, Iterator
 
@@ -168,7 +169,9 @@ def _used_names(model: Model) -> set[str]:
 def _names_in_errors(model: Model) -> set[str]:
     """The names written in entries that have an error finding, or that were not read (those of a
     declaration whose name is already taken, or of a second model header)."""
-    starts = sorted((f.span.line, f.span.column) for f in model.findings if f.is_error)
+    # where each error starts, as line << 32 | column (findings are sorted by position): a tuple each
+    # would be the largest thing made while the model is held, for a file with an error every few bytes
+    starts = array("q", (f.span.line << 32 | f.span.column for f in model.findings if f.is_error))
     names: set[str] = set()
     stack = [d for d in model.tree.decls if type(d) is not syntax.ScenarioDecl]  # expects are read above
     while stack:
@@ -181,8 +184,8 @@ def _names_in_errors(model: Model) -> set[str]:
                 stack.append(item)
             elif type(item) is syntax.Entry:
                 s = item.span
-                i = bisect_left(starts, (s.line, s.column))
-                if unread or (i < len(starts) and starts[i] < (s.end_line, s.end_column)):
+                i = bisect_left(starts, s.line << 32 | s.column)
+                if unread or (i < len(starts) and starts[i] < (s.end_line << 32 | s.end_column)):
                     names |= {n.name.text for n in syntax.iter_nodes(item.value) if type(n) is syntax.Ref}
     return names
 

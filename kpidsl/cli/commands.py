@@ -14,7 +14,7 @@ import signal
 import stat
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import attrs
 import click
@@ -56,10 +56,10 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 #: The lines of each file read in this run, for the source line under a finding.
-_lines: dict[str, list[str]] = {}
+_lines: dict[str, Sequence[str]] = {}
 
 
-def _compile(path: str, data: bytes | None = None) -> tuple[Model | None, list[Finding]]:
+def _compile(path: str, data: bytes | None = None) -> tuple[Model | None, Sequence[Finding]]:
     """Read (unless ``data`` is given) and compile one file; OSError passes through."""
     from .. import api
     from ..errors import FindingSink
@@ -118,7 +118,7 @@ def _write_text(text: str) -> None:
     _write_pieces(text[i:i + _WRITE_SIZE] for i in range(0, len(text), _WRITE_SIZE))
 
 
-def _print_findings(findings: list[Finding], err: bool = False) -> None:
+def _print_findings(findings: Iterable[Finding], err: bool = False) -> None:
     style = _style_for(sys.stderr if err else sys.stdout)
     for f in findings:
         if f.path not in _lines:  # a file that is not UTF-8: show what can be shown
@@ -228,12 +228,16 @@ def check(paths: tuple[str, ...], fmt: str, select_: str | None, ignore: str | N
             if model is not None:
                 found = api.check(model, config)
             model = None  # only the findings are kept: the model goes before the next file or the output
+            found = list(found)  # each Finding made once, now that the model is gone
             if k:
                 cache.store(k, path, found)
         else:
             _lines[path] = sources.display_lines(data)
         failing = failing or any(map(config.fails, found))
-        findings += found
+        if findings:
+            findings += found
+        else:  # the one list, not a copy of it
+            findings = found
     if fmt == "json":
         _write_pieces(json_findings_pieces(findings))
     elif fmt == "sarif":
@@ -260,8 +264,9 @@ def _load_for_eval(path: str) -> Model:
     if model is None:
         _print_findings(findings, err=True)
         _fail(f"{path} has errors; fix them first (`kpi check {path}`)", 1)
-    errors = [f for f in model.findings if f.is_error]
-    if errors:
+    if model.has_errors:
+        model = None  # freed before the errors are made (a file may have one every few bytes)
+        errors = [f for f in findings if f.is_error]
         _print_findings(errors, err=True)
         _fail(f"{path} has {len(errors)} error{'s' if len(errors) != 1 else ''} and cannot be evaluated", 1)
     return model

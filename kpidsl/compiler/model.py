@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import collections
 import datetime
-from typing import Any
+from typing import Any, Sequence
 
 import attrs
 
 from ..parsing import syntax
 from ..errors import Finding, Span
 from ..parsing.grammar import KINDS  # noqa: F401 - the indicator kinds, as the grammar spells them
-from ..parsing.sources import lines_of
+from ..parsing.sources import Lines, text_lines
 
 PERIODS = ("daily", "weekly", "monthly", "quarterly", "yearly")
 PERSPECTIVES = ("financial", "customer", "process", "learning")
@@ -342,7 +342,7 @@ class Model:
     settings: Settings = attrs.Factory(Settings)
     indicators: dict[str, Indicator] = attrs.Factory(dict)
     scenarios: dict[str, Scenario] = attrs.Factory(dict)
-    findings: list[Finding] = attrs.Factory(list)
+    findings: Sequence[Finding] = attrs.Factory(list)
     #: Output order: the trees depth first, then metrics, then inputs.
     order: list[str] = attrs.Factory(list)
     #: Names whose formulas the program computes, in dependency order.
@@ -358,16 +358,16 @@ class Model:
     lags: dict[tuple[str, str], None] = attrs.Factory(dict)
     #: Set by the compiler when the model has no errors: it can then be evaluated.
     evaluable: bool = False
-    _lines: list[str] | None = None
+    _lines: Lines | None = None
     #: Each in-file scenario's values resolved through its ``extends`` chain (by ``scenario_values``;
     #: a scenario that assigns nothing shares the dict of the one it extends).
     _resolved: dict[str, dict[str, float]] | None = None
 
     @property
-    def lines(self) -> list[str]:
-        """The source text split into lines (computed once)."""
+    def lines(self) -> Lines:
+        """The lines of the source text (found once)."""
         if self._lines is None:
-            self._lines = lines_of(self.text)  # those the parser split, when it read this text
+            self._lines = text_lines(self.text)
         return self._lines
 
     @property

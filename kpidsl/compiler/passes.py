@@ -16,7 +16,7 @@ from . import adjustments, asof, grades, periods
 from .context import Context, written_span, number_of, source_text
 from .context import pct as _pct
 from ..parsing import syntax
-from ..errors import BY_POSITION, FindingSink, closest
+from ..errors import FindingSink, closest
 from ..gcpause import paused_gc
 from .model import ACCUMULATE, KINDS, PERIODS, PERSPECTIVES, SCORE_FROM, TO_DATE, TYPES, Indicator, Model, Scenario, Target, WRITTEN, entries_of
 
@@ -952,7 +952,7 @@ def resolve_periods(ctx: Context) -> None:
 
 def mark_evaluable(ctx: Context) -> None:
     """Mark a model without errors as evaluable (``kpidsl.evaluation.plan`` lowers it on first use)."""
-    if not any(f.is_error for f in ctx.sink.items):
+    if not ctx.sink.has_errors():
         ctx.model.evaluable = True
 
 
@@ -986,6 +986,6 @@ def compile_tree(tree: syntax.File, text: str, sink: FindingSink) -> Model:
                 pass_(ctx)
     finally:
         sys.setrecursionlimit(limit)
-    model.findings = sorted(sink.items, key=BY_POSITION)
+    model.findings = sink.sorted()
     return model
 

@@ -6,12 +6,18 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import re
 import stat
 import sys
+from array import array
+from collections.abc import Iterator, Sequence
+from itertools import islice
 
 from ..errors import FindingSink, Span
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+_BOM = "\ufeff"
+_NEWLINE = re.compile("\n")
 _CHUNK = 1 << 20
 _KINDS = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
           stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFLNK: "a symbolic link"}
@@ -84,7 +90,7 @@ def without_bom(text: str) -> str:
     The mark is not part of the text: columns do not count it, and the parser, the model and the
     formatter are given text without it. It is removed once, where text comes in (``kpidsl.api``'s
     ``parse`` and ``compile_text``, which every file read goes through, and ``format_source``), so
-    that the parser and the model share one text object and ``lines_of``'s split."""
+    that the parser and the model share one text object and its ``text_lines``."""
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -126,17 +132,69 @@ def decode(data: bytes, sink: FindingSink) -> str | None:
         return None
 
 
-def display_lines(data: bytes) -> list[str]:
-    """The lines of a file for showing under a finding (undecodable bytes replaced); for a file
-    without a byte-order mark, the parser's own ``lines_of`` (callers must not change them)."""
-    try:
-        return lines_of(_decoded(data).lstrip("\ufeff"))
-    except UnicodeDecodeError:
-        return data.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n")
+class Lines(Sequence):
+    """The lines of a text as ``text.split("\\n")`` has them (after ``start``), kept as the text and
+    where each line starts: a list of them would cost some fifty bytes a line more, for as long as
+    the model and the findings shown under them are kept. A line is cut out of the text when it is
+    read; the last one read is kept, as findings are read line after line."""
+
+    __slots__ = ("text", "_starts", "_last")
+
+    def __init__(self, text: str, start: int = 0):
+        self.text = text
+        self._starts = array("q", [start])
+        self._starts.extend(m.end() for m in _NEWLINE.finditer(text, start))
+        self._last: tuple[int, str] = (-1, "")
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        starts = self._starts
+        n = len(starts)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("line index out of range")
+        last = self._last
+        if last[0] == i:
+            return last[1]
+        line = self.text[starts[i]:starts[i + 1] - 1 if i + 1 < n else len(self.text)]
+        self._last = (i, line)
+        return line
+
+    def __iter__(self) -> Iterator[str]:
+        text, starts = self.text, self._starts
+        for start, end in zip(starts, islice(starts, 1, None)):
+            yield text[start:end - 1]
+        yield text[starts[-1]:]
 
 
 @_kept_for_last
+def text_lines(text: str) -> Lines:
+    """``Lines(text)``, made once for the last text asked for: the lines ``kpi check`` shows under
+    findings and the compiled model's ``lines`` are one object."""
+    return Lines(text)
+
+
+def display_lines(data: bytes) -> Lines:
+    """The lines of a file for showing under a finding (undecodable bytes replaced, leading byte-order
+    marks left out); for a UTF-8 file without one, ``text_lines`` of its text."""
+    try:
+        text = _decoded(data)
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+    else:
+        if not text.startswith(_BOM):
+            return text_lines(text)
+    start = 0
+    while text.startswith(_BOM, start):
+        start += 1
+    return Lines(text, start)
+
+
 def lines_of(text: str) -> list[str]:
-    """``text.split("\\n")``, made once for the last text asked for: the parser reads a file by its
-    lines, and the compiled model reads them again (targets, messages). Callers must not change it."""
+    """``text.split("\\n")``: the lines the parser reads (lark counts ``\\n`` only)."""
     return text.split("\n")

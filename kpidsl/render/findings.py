@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 from ..errors import Finding
 from .text import clean, width
@@ -29,7 +29,7 @@ def _caret_line(line: str, f: Finding) -> str:
     return " " * lead + "^" * max(1, width(_shown(line[start:end])))
 
 
-def text_finding(f: Finding, lines: list[str] | None, style: Style = plain) -> str:
+def text_finding(f: Finding, lines: Sequence[str] | None, style: Style = plain) -> str:
     """``path:line:col: CODE message``, then the source line and a caret under the span. The path,
     the message and the line are printed through ``clean``: what a terminal would act on is escaped,
     and the caret stands under the escaped text."""

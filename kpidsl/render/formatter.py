@@ -28,7 +28,7 @@ from typing import Iterable
 
 from ..parsing import grammar, parser, syntax
 from ..parsing.scanning import split_comment
-from ..parsing.sources import lines_of, without_bom
+from ..parsing.sources import text_lines, without_bom
 from ..errors import FindingSink, KpiError
 from ..gcpause import paused_gc
 from .text import width
@@ -268,7 +268,7 @@ def _end(node) -> tuple[int, int]:
 class _Printer:
     def __init__(self, text: str, tree: syntax.File):
         self.tree = tree
-        lines = lines_of(text)  # the parser's split of the same text
+        lines = text_lines(text)
         self.blank_before = [0] * (len(lines) + 2)  # blank lines among lines 1..i
         for i, ln in enumerate(lines, start=1):
             self.blank_before[i] = self.blank_before[i - 1] + (_BLANK.fullmatch(ln) is not None)
