@@ -169,12 +169,13 @@ CONSTANTS = {"TRUE": True, "FALSE": False, "NAN": NAN, **CODES}
 _PROGRAMS: "weakref.WeakKeyDictionary[Plan, Adaptive]" = weakref.WeakKeyDictionary()
 
 
-def program(plan: Plan) -> Adaptive:
+def program(plan: Plan, file_size: int | None = None) -> Adaptive:
     """The plan for Python floats, once per plan: its steps run one by one, then (from its
-    ``COMPILE_AFTER``-th run on) its compiled code."""
+    ``COMPILE_AFTER``-th run on, when its code fits the memory a file of ``file_size`` bytes may
+    take: ``stepper.CODE_PER_FILE_BYTE``) its compiled code."""
     prog = _PROGRAMS.get(plan)
     if prog is None:
-        prog = _PROGRAMS[plan] = Adaptive(plan, PRIMITIVES, CONSTANTS, "scalar")
+        prog = _PROGRAMS[plan] = Adaptive(plan, PRIMITIVES, CONSTANTS, "scalar", file_size)
     return prog
 
 
@@ -242,7 +243,7 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
     """
     plan = plan_of(model) if plan is None else plan
     with paused_gc():  # results are acyclic; collections over a large model's heap would dominate
-        prog = program(plan)
+        prog = program(plan, len(model.text))
         n = len(plan.slots)
         r: list = [NAN] * plan.temps_from
         r[MET * n:(MET + 1) * n] = [None] * n  # an unknown condition

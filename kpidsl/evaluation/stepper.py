@@ -26,6 +26,13 @@ from .pycode import Program, source
 #: steps one by one, and a compiled run about a tenth of one, so a plan run many times costs at most
 #: about twice what it would compiled at once.
 COMPILE_AFTER = 8
+#: What compiled code takes, about, per step (bytes), and the most it may take per byte of the model's
+#: file: a plan whose code would take more (a file dense with formulas, where steps come every few
+#: bytes) is never compiled and runs its steps however often it runs, so that evaluating many
+#: scenarios stays within the memory of ``docs/robustness.md``. Real models, with their labels,
+#: owners and comments, are well within it.
+CODE_PER_STEP = 60
+CODE_PER_FILE_BYTE = 6
 
 _INLINE = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "neg": operator.neg,
            "copy": lambda a: a}
@@ -78,11 +85,15 @@ class Adaptive:
     expect functions per scenario), that runs its steps one by one until it has been run
     ``COMPILE_AFTER`` times, and from then on runs the compiled ``Program``."""
 
-    def __init__(self, plan: Plan, primitives: dict[str, Callable], constants: dict[str, object], label: str):
+    def __init__(self, plan: Plan, primitives: dict[str, Callable], constants: dict[str, object], label: str,
+                 file_size: int | None = None):
         missing = set(PRIMITIVES) - set(primitives)
         if missing:
             raise TypeError(f"the {label} runtime lacks primitives: {sorted(missing)}")
         self._plan = weakref.ref(plan)  # the programs of a plan are kept as long as the plan
+        #: Whether it compiles after ``COMPILE_AFTER`` runs: its code fits the memory a file of
+        #: ``file_size`` bytes may take (None: always).
+        self.compiles = file_size is None or len(plan.steps) * CODE_PER_STEP <= CODE_PER_FILE_BYTE * file_size
         self._args = primitives, constants, label
         self._functions = {**_INLINE, **primitives}
         self._runs = 0
@@ -106,7 +117,7 @@ class Adaptive:
             return self._compiled.run(r, n)
         self._runs += 1
         plan = self._plan()
-        if self._runs > COMPILE_AFTER:
+        if self._runs > COMPILE_AFTER and self.compiles:
             self._compiled, self._last = Program(plan, *self._args), None
             return self._compiled.run(r, n)
         if self._last is None:

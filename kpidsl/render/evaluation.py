@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 
 from ..compiler.model import Model
 from ..evaluation.drags import drags_of, points_text
 from ..evaluation.results import Evaluation
 from .findings import Each, Style, json_text, plain
-from .text import STATUS_COLOURS, clean, fmt_pct, met_mark, pad, score_text, target_text, value_text, width
+from .text import STATUS_COLOURS, Lines, clean, fmt_pct, met_mark, pad, score_text, target_text, value_text, width
 from .tree import MAX_INDENT, deep_mark, effective_owners, grade_text, layout, to_text
-
-
-#: Scenarios whose CSV rows are made together: the rows of a group are held until written.
-CSV_GROUP = 4
 
 
 def own_text(r) -> str:
@@ -124,7 +119,7 @@ def _target_json(target, level) -> dict:
 
 def to_csv(model: Model, evals: list[Evaluation], write=None) -> str:
     """One row per scenario and declaration (``kpidsl.data.RESULT_COLUMNS``), as the batch path writes.
-    ``evals`` may be a generator: scenarios are asked for and written ``CSV_GROUP`` at a time. With
+    ``evals`` may be a generator: each scenario is asked for and written before the next. With
     ``write``, the text is given to it in pieces as it is made, and the result is empty."""
     import numpy as np
 
@@ -151,8 +146,7 @@ def to_csv(model: Model, evals: list[Evaluation], write=None) -> str:
             targets = lambda name: [target_text(model, name, ev.levels) for ev in evs]  # noqa: E731
         return [ev.name for ev in evs], fields, targets
 
-    evals = iter(evals)
-    groups = (group(evs) for evs in iter(lambda: list(itertools.islice(evals, CSV_GROUP)), []))
+    groups = (group([ev]) for ev in evals)  # a scenario's rows at a time
     if write is None:
         return "".join(results_csv_pieces(model, groups))
     for piece in results_csv_pieces(model, groups):
@@ -231,7 +225,7 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
         name = clean(ev.name)
         title = name if width(name) <= total else name[: max(1, total - 1)] + "…"
         blocks.append((ev, title, total, cols, ws))
-    out = _Lines(write)
+    out = Lines(write)
     lead = [line for ev in evals for line in grade_lines(model, ev)]
     if lead:
         out.extend([*lead, ""])
@@ -262,44 +256,6 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
     return out.text()
 
 
-class _Lines:
-    """Lines of output, joined by newlines, ending with one newline after the last that is not
-    blank: given to ``write`` as they are made (trailing blank lines held until more comes), or
-    kept for ``text()``."""
-
-    def __init__(self, write=None):
-        self.write = write
-        self.kept: list[str] = []
-        self.blank = 0  # blank lines not written yet
-        self.started = False
-
-    def append(self, line: str) -> None:
-        if not line:
-            self.blank += 1
-            return
-        piece = ("\n" if self.started else "") + "\n" * self.blank + line
-        self.blank, self.started = 0, True
-        if self.write is None:
-            self.kept.append(piece)
-        else:
-            self.write(piece)
-
-    def extend(self, lines) -> None:
-        for line in lines:
-            self.append(line)
-
-    def end(self, lines=()) -> None:
-        self.extend(lines)
-        piece = "\n"
-        if self.write is None:
-            self.kept.append(piece)
-        else:
-            self.write(piece)
-
-    def text(self) -> str:
-        return "".join(self.kept)
-
-
 def to_tree(model: Model, evals: list[Evaluation], style: Style = plain, drags: int | None = 3,
             parents: bool = False, owners: bool = True, inputs: bool = True, write=None) -> str:
     """Each scenario as the tree of ``kpi tree --scenario`` (``kpidsl.render.tree.to_text``: values,
@@ -312,5 +268,7 @@ def to_tree(model: Model, evals: list[Evaluation], style: Style = plain, drags: 
     for k, ev in enumerate(evals):
         notes = [f"{ev.name}: no data for " + ", ".join(ev.missing)] if ev.missing else []
         notes += drag_lines(model, ev, drags, parents)
-        write(("\n" if k else "") + to_text(model, ev, style, owners=owners, inputs=inputs, notes=[clean(n) for n in notes]))
+        if k:
+            write("\n")
+        to_text(model, ev, style, owners=owners, inputs=inputs, notes=[clean(n) for n in notes], write=write)
     return "".join(kept)

@@ -123,3 +123,41 @@ def score_text(model: Model, r) -> str:
 def met_mark(r) -> str:
     """✓ met, ✗ missed, blank when there is no target or no data."""
     return "" if r.met is None else "✓" if r.met else "✗"
+
+
+class Lines:
+    """Lines of output, joined by newlines, ending with one newline after the last that is not
+    blank: given to ``write`` as they are made (trailing blank lines held until more comes), or
+    kept for ``text()``."""
+
+    def __init__(self, write=None):
+        self.write = write
+        self.kept: list[str] = []
+        self.blank = 0  # blank lines not written yet
+        self.started = False
+
+    def append(self, line: str) -> None:
+        if not line:
+            self.blank += 1
+            return
+        piece = ("\n" if self.started else "") + "\n" * self.blank + line
+        self.blank, self.started = 0, True
+        if self.write is None:
+            self.kept.append(piece)
+        else:
+            self.write(piece)
+
+    def extend(self, lines) -> None:
+        for line in lines:
+            self.append(line)
+
+    def end(self, lines=()) -> None:
+        self.extend(lines)
+        piece = "\n"
+        if self.write is None:
+            self.kept.append(piece)
+        else:
+            self.write(piece)
+
+    def text(self) -> str:
+        return "".join(self.kept)

@@ -57,7 +57,7 @@ from typing import Iterable
 from ..evaluation.results import Evaluation
 from ..compiler.model import Indicator, Model
 from .findings import Style, plain
-from .text import STATUS_COLOURS, clean, met_mark, score_text, target_text, unsafe, value_text
+from .text import STATUS_COLOURS, Lines, clean, met_mark, score_text, target_text, unsafe, value_text
 
 FORMATS = ("text", "mermaid", "dot")
 #: Levels that text output draws by indentation; deeper rows are drawn at this depth and marked
@@ -253,15 +253,16 @@ def _title(model: Model, ev: Evaluation | None) -> str | None:
 
 
 def to_text(model: Model, evaluation: Evaluation | None = None, style: Style = plain, *, owners: bool = True,
-            inputs: bool = True, notes: Iterable[str] = ()) -> str:
+            inputs: bool = True, notes: Iterable[str] = (), write=None) -> str:
     """The title, a box-drawing tree per kgi (``├── └── │``), the metrics, then ``notes`` (lines
-    printed as they are given, after a blank line: ``kpi eval`` gives the drags)."""
+    printed as they are given, after a blank line: ``kpi eval`` gives the drags). With ``write``,
+    lines are given to it as they are made, and the result is empty."""
     rows, _, metrics = layout(model)
     owner_of = effective_owners(model)
-    out: list[str] = []
+    out = Lines(write)
     title = _title(model, evaluation)
     if title:
-        out += [style(clean(title), bold=True), ""]
+        out.extend([style(clean(title), bold=True), ""])
 
     def node(name: str, lead: str, reads_lead: str) -> None:
         out.append(lead + _text_line(model, _parts(model, name, owner_of, evaluation, owners), style))
@@ -284,9 +285,8 @@ def to_text(model: Model, evaluation: Evaluation | None = None, style: Style = p
     if not rows and not metrics:
         out.append("(no kgi, kpi, veto or metric)")
     notes = list(notes)
-    if notes:
-        out += [""] + notes
-    return "\n".join(out).rstrip("\n") + "\n"
+    out.end([""] + notes if notes else [])
+    return out.text()
 
 
 # ---------------------------------------------------------------------------------------------
