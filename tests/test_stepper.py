@@ -73,3 +73,18 @@ def test_a_plan_run_often_is_compiled_and_gives_the_same(monkeypatch):
         outs.append(prog.run(r, None))
     assert prog._compiled is not None
     assert all(_same(a, b) for a, b in zip(outs[0], outs[-1]))
+
+
+@pytest.mark.parametrize("file_size, compiles", [(None, True), (10 ** 9, True), (1, False)])
+def test_a_plan_whose_code_would_outweigh_its_file_is_never_compiled(monkeypatch, file_size, compiles):
+    monkeypatch.setattr(stepper, "COMPILE_AFTER", 2)
+    model = kpidsl.load_text(EDGES)
+    plan = plan_of(model)
+    prog = stepper.Adaptive(plan, scalar.PRIMITIVES, scalar.CONSTANTS, "scalar", file_size)
+    outs = []
+    for _ in range(6):
+        r = [math.nan] * plan.temps_from
+        r[plan.slots["x"]], r[plan.slots["y"]] = 3.0, 4.0
+        outs.append(prog.run(r, None))
+    assert prog.compiles is compiles and (prog._compiled is not None) is compiles
+    assert all(_same(a, b) for a, b in zip(outs[0], outs[-1]))
