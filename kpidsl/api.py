@@ -95,7 +95,7 @@ def missing_values(model: Model, values: Mapping[str, float]) -> list[str]:
     unless ``allow_missing``), found without evaluating: to stop before any result is written."""
     from .evaluation.plan import plan_of
 
-    return [name for name in plan_of(model).needed if name not in values]
+    return plan_of(model).missing(values)
 
 
 def release_plan(model: Model) -> None:

@@ -117,6 +117,10 @@ class Plan:
     #: fills with NAME's value in that other period (unknown when it does not).
     lags: dict[tuple[str, str], int] = attrs.Factory(dict)
 
+    def missing(self, given) -> list[str]:
+        """The names a scenario must supply (``needed``) that ``given`` lacks, in order."""
+        return [name for name in self.needed if name not in given]
+
     def reg(self, field: int, name: str) -> int:
         """The register of ``name``'s ``field`` (one of ``VALUE`` … ``DRAG``)."""
         return field * len(self.slots) + self.slots[name]

@@ -34,13 +34,12 @@ MET_CODES = (False, True, None)
 
 @attrs.frozen
 class Layout:
-    """What the results of one plan share: the names in output order, each one's position, kind and
-    slot (its register), and the status of each status code."""
+    """What the results of one plan share: the names in output order, each one's position and kind,
+    and the status of each status code."""
 
     names: tuple[str, ...]
     positions: dict[str, int]
     kinds: tuple[str, ...]
-    slots: tuple[int, ...]
     statuses: tuple[str | None, ...]
 
 

@@ -205,7 +205,7 @@ def layout_of(model: Model, plan: Plan) -> tuple[Layout, tuple]:
         slots = [plan.slots[nm] for nm in names]
         n = len(plan.slots)
         layout = Layout(names, {nm: k for k, nm in enumerate(names)},
-                        tuple(model.indicators[nm].kind for nm in names), tuple(slots), STATUSES)
+                        tuple(model.indicators[nm].kind for nm in names), STATUSES)
         got = _LAYOUTS[plan] = layout, tuple(_getter([f * n + i for i in slots])
                                              for f in (0, MET, ACHIEVEMENT, SCORE, STATUS))
     return got
@@ -253,7 +253,7 @@ def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario
         if plan.as_of is not None:
             day = as_of if as_of is not None else scenario_as_of(model, name)
             r[plan.as_of] = NAN if day is None else float(day.toordinal())
-        missing = [nm for nm in plan.needed if nm not in values]
+        missing = plan.missing(values)
         if missing and not allow_missing:
             raise MissingValues(name, missing)
         if fed:

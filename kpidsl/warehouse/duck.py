@@ -118,7 +118,7 @@ def missing_columns(model: Model, overrides: dict) -> list[str]:
     """The output columns whose NULLs are missing values: the value of each name the model needs."""
     from ..evaluation.plan import VALUE
 
-    return [sqlplan.output_name(n, VALUE) for n in plan_of(model).needed if n not in overrides]
+    return [sqlplan.output_name(n, VALUE) for n in plan_of(model).missing(overrides)]
 
 
 def _beside(path: str) -> str:

@@ -74,7 +74,7 @@ def evaluate(model: Model, source: Source, output: str | None, fmt: str | None, 
     values, keys = columns_of(model, list(df.columns), source.label, source.kind == "csv")
     df.createOrReplaceTempView(VIEW)
     sql = sqlplan.runtime("spark")
-    needed = [n for n in plan_of(model).needed if n not in overrides]
+    needed = plan_of(model).missing(overrides)
     try:
         if needed:
             counts = [exp.Sum(this=exp.Case().when(sql.is_finite(exp.cast(exp.column(n, quoted=True), "double")),
