@@ -410,7 +410,9 @@ def _scan_by_regex(text: str):
 #: around spaces), comments, whitespace other than spaces, chunks of several tokens.
 _CHUNKS = ['"', " ", "  ", "\t", "\r", "\\", "#", "a", "b1", "1", "1.5", "%", "value:", ":", "{", "}",
            "\ufeff", "\f", "\xa0", "\x0b", "2024-01-01", "..", ".", "万", "٣", "(", ",", ">=", '"a b"', '\\"',
-           '# "x', '""', 'x"', '"1 2', "1e5", "_", "é", ";", "max(a,", "1..2"]
+           '# "x', '""', 'x"', '"1 2', "1e5", "_", "é", ";", "max(a,", "1..2",
+           # names and keys that the scan takes as one token without the regex, and their near misses
+           "x_1:", "_:", "kpi", "a:b", "é:", "a::", ":a", "a-b", "1a"]
 
 
 @settings(max_examples=2000, **SETTINGS)

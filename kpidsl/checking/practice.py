@@ -145,7 +145,7 @@ def too_many_children(model: Model, max_children: int) -> Found:
     below: dict[str, int] = {}
     for name in reversed(model.order):
         ind = inds[name]
-        if ind.kind in _SCORED:
+        if ind.children and ind.kind in _SCORED:  # (most have no children: nothing below them)
             below[name] = sum(1 + below.get(c, 0) for c in ind.children if inds[c].kind == "kpi")
     for ind in model.kgis:
         total = below.get(ind.name, 0)

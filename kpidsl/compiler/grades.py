@@ -89,7 +89,7 @@ def collect(ctx: Context, decl: syntax.IndicatorDecl, nested_in) -> None:
         else:
             sink.add("E001", value.span, f"found `{source_text(ctx.model, value)}` after `description:`; expected a string "
                      "in double quotes")
-    grade.entries = entries_of(seen, decl.body.items)
+    grade.entries = entries_of(seen, decl.body)
     ctx.model.grades.append(grade)
 
 

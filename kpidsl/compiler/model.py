@@ -63,9 +63,9 @@ class Entries(tuple):
     file order. A key's entry is the first of the key in the block: unknown, misplaced and repeated
     keys are not kept (the compiler reports them).
 
-    One tuple: the keys kept, then the block's items, where a lookup finds the entry. A model keeps
-    one per declaration: a dict was several times the size. ``key in entries`` is the tuple's own
-    test over the keys (a key never equals the items)."""
+    One tuple: the keys kept, then the block (``syntax.Block``, a tuple of its items then its
+    positions), where a lookup finds the entry. A model keeps one per declaration: a dict was several
+    times the size. ``key in entries`` is the tuple's own test over the keys (a key never equals a block)."""
 
     __slots__ = ()
 
@@ -105,10 +105,10 @@ class Entries(tuple):
         return f"Entries({dict(self.items())!r})"
 
 
-def entries_of(keys, items: tuple) -> Entries:
-    """The entries of a block whose ``items`` hold an entry of each of ``keys`` (distinct, in file
-    order), each the first of its key."""
-    return tuple.__new__(Entries, (*keys, items))
+def entries_of(keys, block: tuple) -> Entries:
+    """The entries of ``block`` (a ``syntax.Block``, or a tuple of items), which holds an entry of each
+    of ``keys`` (distinct, in file order), each the first of its key."""
+    return tuple.__new__(Entries, (*keys, block))
 
 
 #: The entries of a block that keeps none.

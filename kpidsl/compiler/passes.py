@@ -121,7 +121,7 @@ def _collect_indicator(ctx: Context, decl: syntax.IndicatorDecl, nested_in: Indi
     seen: dict[str, syntax.Entry] = {}
     _read_block(ctx, kind, ind, decl.body, ind, seen)
     if seen:
-        ind.entries = entries_of(seen, decl.body.items)
+        ind.entries = entries_of(seen, decl.body)
     if kind == "adjustment":
         adjustments.collected(ctx, ind)
     if kind == "metric" and "value" not in ind.entries:
@@ -165,7 +165,10 @@ def _read_formula(ctx: Context, entry: syntax.Entry, value):
 
 
 def _read_target(ctx: Context, entry: syntax.Entry, value):
-    line, start, end_line, end = value.span
+    if type(value) is syntax.Threshold and type(bound := value.value) is syntax.Number:  # `>= N`, without a Span
+        line, start, end_line, end = value[-2], value[-1], bound[-2], bound[-1] + len(bound[0])
+    else:
+        line, start, end_line, end = value.span
     one_line = line == end_line
     if one_line:  # its text alone fixes a one-line target: models repeat the same few targets
         lines = ctx.lines

@@ -140,24 +140,32 @@ def scanner(text: str):
     line at a time. ``TOKENS`` defines the tokens; most lines need no regex, though: a line whose
     space-separated chunks are each one token (as ``TOKENS`` reads the chunk alone) has exactly
     those tokens, as no token but a string or a comment holds a space. Splitting is done in C, and
-    a chunk is matched once per file (``plain`` keeps those that are one token). Quoted strings
-    without a backslash are cut out of a line by its quotes first; any other line goes through
-    ``TOKENS``."""
+    a chunk is matched once per file (``plain`` keeps those that are one token; an ASCII name, the
+    commonest new chunk, is known without the regex). A line is read in one pass over its chunks,
+    and read again another way from the first chunk that is not one token: quoted strings without
+    a backslash are cut out of the line by its quotes first; any other line goes through ``TOKENS``."""
     source = lines_of(text)
     end_col = len(text) - text.rfind("\n")
     match = TOKENS.match
     plain = {chunk: chunk for chunk in _PLAIN_SEED}  # each as its first string: a spelling's tokens share one
-    is_plain = plain.__contains__
+    known = plain.get
     edge = _EDGE
     done = 0  # lines scanned
 
+    def one_token(chunk: str) -> bool:
+        """Whether ``chunk``, not yet in ``plain``, is one token (then it is kept there)."""
+        # an ASCII name, or a key with its colon, is one token: what TOKENS's first choice reads
+        if not (chunk.isascii() and (chunk.isidentifier() or chunk[-1] == ":" and chunk[:-1].isidentifier())):
+            m = match(chunk)
+            if m[1] or m[2] != chunk or chunk[0] == '"' and _open(chunk):
+                return False
+        plain[chunk] = chunk
+        return True
+
     def one_token_each(chunks: list[str]) -> bool:
         for chunk in chunks:
-            if chunk not in plain:
-                m = match(chunk)
-                if m[1] or m[2] != chunk or chunk[0] == '"' and _open(chunk):
-                    return False
-                plain[chunk] = chunk
+            if chunk not in plain and not one_token(chunk):
+                return False
         return True
 
     def more(toks: list[str], lines: list[int], cols: list[int], count: int | None) -> bool:
@@ -171,17 +179,26 @@ def scanner(text: str):
             body = text_of_line.lstrip(edge)
             if not body:
                 continue
-            col = len(text_of_line) - len(body) + 1
+            first = col = len(text_of_line) - len(body) + 1
             body = body.rstrip(edge)
-            chunks = body.split(" ")
             n = len(toks)
-            if all(map(is_plain, chunks)) or one_token_each(chunks):
-                for chunk in chunks:
-                    if chunk:
-                        add_tok(plain[chunk])
-                        add_col(col)
+            for chunk in body.split(" "):  # most lines: each chunk one token, most of them seen before
+                if chunk:
+                    tok = known(chunk)
+                    if tok is None:
+                        if not one_token(chunk):
+                            break
+                        tok = chunk
+                    add_tok(tok)
+                    add_col(col)
                     col += len(chunk) + 1
-            elif not ('"' in body and _quoted(body, col, one_token_each, add_tok, add_col, plain)):
+                else:
+                    col += 1
+            else:
+                lines += repeat(line, len(toks) - n)
+                continue
+            del toks[n:], cols[n:]  # a chunk of more than one token: the line is read another way
+            if not ('"' in body and _quoted(body, first, one_token_each, add_tok, add_col, plain)):
                 _regex_line(text_of_line, add_tok, add_col)
             lines += repeat(line, len(toks) - n)
         done = stop
@@ -419,7 +436,9 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         while op == "*" or op == "/":
             i += 1
             right = unary()
-            left = new(Binary, (left, op, right) + _from_to(left, right))
+            k = left._kept  # _from_to(left, right), inline: most formulas are arithmetic
+            end = right[-1] if right._kept == 4 else right[-1] + len(right[0])
+            left = new(Binary, (left, op, right, left[-k], left[1 - k], right[-2], end))
             op = T[i]
         return left
 
@@ -430,7 +449,9 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         while op == "+" or op == "-":
             i += 1
             right = product()
-            left = new(Binary, (left, op, right) + _from_to(left, right))
+            k = left._kept  # _from_to(left, right), inline
+            end = right[-1] if right._kept == 4 else right[-1] + len(right[0])
+            left = new(Binary, (left, op, right, left[-k], left[1 - k], right[-2], end))
             op = T[i]
         return left
 
