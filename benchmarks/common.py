@@ -25,15 +25,28 @@ def kpi_command() -> list[str]:
 def cold(args: list[str], cwd: str | Path | None = None, repeat: int = 7, env: dict | None = None) -> float:
     """Median wall time of running ``args`` as a new process, in seconds. A run that exits non-zero
     raises ``subprocess.CalledProcessError``: a command that failed timed nothing worth reporting."""
-    times = []
-    run_env = dict(os.environ, NO_COLOR="1", **(env or {}))
-    # as an installed package would: with bytecode caches (pip writes them for the libraries too)
-    run_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return alternately([args], cwd=cwd, repeat=repeat, envs=[env])[0]
+
+
+def alternately(commands: list[list[str]], cwd: str | Path | None = None, repeat: int = 7,
+                envs: list[dict | None] | None = None) -> list[float]:
+    """The median wall time of each of ``commands`` as a new process (``envs``: extra variables for
+    each), run in turn ``repeat`` times: a ratio of two of them is taken in the same minutes, so that
+    a busy spell of the machine weighs on both sides instead of on one."""
+    times: list[list[float]] = [[] for _ in commands]
+    run_envs = []
+    for extra in envs or [None] * len(commands):
+        run_env = dict(os.environ, NO_COLOR="1", **(extra or {}))
+        # as an installed package would: with bytecode caches (pip writes them for the libraries too)
+        run_env.pop("PYTHONDONTWRITEBYTECODE", None)
+        run_envs.append(run_env)
     for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=run_env, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for args, run_env, spent in zip(commands, run_envs, times):
+            start = time.perf_counter()
+            subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=run_env,
+                           check=True)
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
 
 
 def model_text(n_indicators: int) -> str:

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import cold, kpi_command, model_text  # noqa: E402
+from common import alternately, kpi_command, model_text  # noqa: E402
 
 GOAL = 2.0
 MAX_BYTES = 2_000_000
@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> tuple[float, int]:
         model.write_text(model_text(args.indicators), encoding="utf-8")
         data.write_text(data_csv(args.indicators, args.months), encoding="utf-8")
         common = [str(model), "--data", str(data)]
-        json = cold(kpi_command() + ["eval", *common, "--format", "json"], cwd=tmp, repeat=args.repeat)
-        html = cold(kpi_command() + ["report", *common, "-o", str(page)], cwd=tmp, repeat=args.repeat,
-                    env={"SOURCE_DATE_EPOCH": "0"})
+        json, html = alternately([kpi_command() + ["eval", *common, "--format", "json"],
+                                  kpi_command() + ["report", *common, "-o", str(page)]], cwd=tmp,
+                                 repeat=args.repeat, envs=[None, {"SOURCE_DATE_EPOCH": "0"}])
         size = page.stat().st_size
     ratio = html / json
     ok = ratio <= GOAL and size < MAX_BYTES

@@ -48,7 +48,7 @@ def test_throughput_reports_times_faults_and_scaling(tmp_path):
 
 def test_batch_paths_agree():
     done = _run("batch.py", "--rows", "300", "--runs", "1")
-    assert "4,800 rows, 0 differ beyond 1e-12"  # 300 scenarios × 16 declarations in done.stdout
+    assert "4,800 rows, 0 differ beyond 1e-12" in done.stdout  # 300 scenarios × 16 declarations
     assert "(b) and (c) write the same text" in done.stdout
     assert "P3 batches:" in done.stdout
 
