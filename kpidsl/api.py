@@ -73,6 +73,14 @@ def check(model: Model, config: Config | None = None) -> Sequence[Finding]:
     return lint(model, config)
 
 
+def noqa_insertion(line: str, code: str) -> tuple[int, str]:
+    """Where (an index into ``line``) and what to insert so that the line's ``# noqa`` comment
+    silences ``code``: added to its ``# noqa:`` list, else a ``# noqa: CODE`` comment at its end."""
+    from .checking.lint import noqa_insertion
+
+    return noqa_insertion(line, code)
+
+
 def evaluate(model: Model, values: Mapping[str, float], *, name: str = "scenario", label: str | None = None,
              allow_missing: bool = False, expects: str | None = None, as_of: datetime.date | None = None) -> Evaluation:
     """Evaluate one scenario: ``values`` (name → number) against ``model``.

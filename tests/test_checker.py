@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 import kpidsl
 from conftest import ROOT
+from kpidsl import api
 from kpidsl.checking import config as config_mod
 from kpidsl.checking.lint import noqa_codes
 from kpidsl.cli.commands import cli
@@ -158,6 +159,24 @@ def test_follow_on_rule_keeps_the_warnings_an_error_does_not_explain():
 ])
 def test_noqa_parsing(line, expected):
     assert noqa_codes(line) == expected
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("kgi g {", "kgi g {  # noqa: W102"),
+    ("kgi g {   ", "kgi g {  # noqa: W102   "),
+    ("kgi g {  # noqa: W103", "kgi g {  # noqa: W103, W102"),
+    ("kgi g {  # noqa: W103, W104 because", "kgi g {  # noqa: W103, W104, W102 because"),
+    ("kgi g {  # the plan's tree", "kgi g {  # the plan's tree  # noqa: W102"),
+    ("kgi g {  # noqa", "kgi g {  # noqa  # noqa: W102"),  # a bare noqa silences all: left as written
+    # a `# noqa:` inside a string is no comment: the edit goes after the code, not into the label
+    ('kgi g "x # noqa: W103" {', 'kgi g "x # noqa: W103" {  # noqa: W102'),
+    ('kgi g "x # noqa: W103" {  # noqa: W104', 'kgi g "x # noqa: W103" {  # noqa: W104, W102'),
+])
+def test_noqa_insertion_adds_the_code_to_the_comment_only(line, expected):
+    at, text = api.noqa_insertion(line, "W102")
+    assert line[:at] + text + line[at:] == expected
+    codes = noqa_codes(expected)
+    assert codes == () or "W102" in codes  # () silences every code
 
 
 def test_noqa_silences_on_the_line_where_the_finding_starts():

@@ -43,6 +43,17 @@ def noqa_codes(line: str) -> tuple[str, ...] | None:
     return tuple(c.strip().upper() for c in codes.split(",") if c.strip())
 
 
+def noqa_insertion(line: str, code: str) -> tuple[int, str]:
+    """Where (an index into ``line``, one line without its end) and what to insert so that its
+    ``# noqa`` silences ``code``: ``, CODE`` after the codes of its ``# noqa:`` comment, else
+    ``  # noqa: CODE`` at its end (after any other comment). A ``#`` inside a string is no comment."""
+    code_part, comment = split_comment(line)
+    m = _noqa().search(comment) if comment else None
+    if m is not None and m.group("codes") is not None:
+        return len(code_part) + m.end("codes"), f", {code}"
+    return len(line.rstrip()), f"  # noqa: {code}"
+
+
 def practice_findings(model: Model, max_children: int, sink: FindingSink | None = None) -> Findings:
     """The findings of every practice rule for ``model``, added to ``sink`` (by default a new one)."""
     sink = FindingSink(model.path) if sink is None else sink

@@ -12,6 +12,7 @@ import re
 
 from lsprotocol import types as lsp
 
+from .. import api
 from ..checking.rules import RULES
 from ..errors import KpiError
 from ..render.formatter import format_source, line_end
@@ -19,18 +20,12 @@ from .documents import Document, Lines
 
 _SUGGESTION = re.compile(r"did you mean `([^\W\d]\w*)`\?")
 _NAME = re.compile(r"[^\W\d]\w*")
-_NOQA = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]*(?:\s*,\s*[A-Z]+[0-9]*)*", re.I)
 
 
 def _noqa_edit(lines: Lines, line: int, code: str) -> lsp.TextEdit:
     """The edit that adds ``code`` to 0-based ``line``'s ``# noqa:`` list, or a ``# noqa: CODE`` comment."""
     text = lines.lines[line] if line < len(lines.lines) else ""
-    body = text.rstrip("\r")
-    m = _NOQA.search(body)
-    if m is not None:
-        at, new = m.end(), f", {code}"
-    else:
-        at, new = len(body.rstrip()), f"  # noqa: {code}"
+    at, new = api.noqa_insertion(text.rstrip("\r"), code)
     pos = lines.position(line + 1, at + 1)
     return lsp.TextEdit(range=lsp.Range(start=pos, end=pos), new_text=new)
 
