@@ -83,3 +83,16 @@ def test_spark_engine_summary_and_output(spark, tmp_path):
         (want.rows, sorted(map(sorted, [c for _, c in want.counts])))
     assert [w[-2:] for w in got.worst] == [w[-2:] for w in want.worst]
     assert (tmp_path / "out.parquet" / "_SUCCESS").exists()
+
+
+def test_spark_engine_names_the_missing_values(spark, tmp_path):
+    from kpidsl.warehouse import tables
+
+    model = kpidsl.load(ROOT / "examples" / "ecommerce.kpi")
+    *given, lacking = supplied_names(model)
+    data = tmp_path / "rows.csv"
+    data.write_text(",".join(given) + "\n" + (",".join("1" for _ in given) + "\n") * 2, encoding="utf-8")
+    with pytest.raises(tables.WarehouseError) as caught:
+        spark_engine.evaluate(model, tables.source_of(str(data)), None, None, {}, False)
+    assert caught.value.code == 1
+    assert str(caught.value) == f"`{lacking}` has no value in 2 rows: supply the missing values, or pass --allow-missing"

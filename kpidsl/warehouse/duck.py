@@ -214,9 +214,7 @@ def evaluate(model: Model, source: Source, output: str | None, fmt: str | None, 
         rows, counts, worst, shown, gone = summarise(con, model, results, keys, missing_columns(model, overrides),
                                                      progress if output is None else None)
         if gone and not allow_missing:
-            raise WarehouseError("; ".join(f"`{n}` has no value in {c:,} row{'s' if c != 1 else ''}"
-                                           for n, c in gone.items())
-                                 + ": supply the missing values, or pass --allow-missing", 1)
+            raise WarehouseError.missing(gone)
         if tmp is not None:
             os.replace(tmp, output)
             tmp = None

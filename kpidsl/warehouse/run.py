@@ -78,9 +78,7 @@ def numpy_path(model: Model, source: Source, output: str, fmt: str, sets: tuple[
         for row_names in result.missing.values():
             for nm in row_names:
                 gone[nm] = gone.get(nm, 0) + 1
-        raise WarehouseError("; ".join(f"`{k}` has no value in {c:,} row{'s' if c != 1 else ''}"
-                                       for k, c in gone.items())
-                             + ": supply the missing values, or pass --allow-missing", 1)
+        raise WarehouseError.missing(gone)
     by_field = {VALUE: result.value, MET: result.met, ACHIEVEMENT: result.achievement, SCORE: result.score,
                 STATUS: result.status, DRAG: result._drag}
     arrays = {output_name(nm, f): by_field[f][nm] for nm, f in outputs(model)}

@@ -83,9 +83,7 @@ def evaluate(model: Model, source: Source, output: str | None, fmt: str | None, 
             row = spark.sql(_sql(exp.select(*counts).from_(VIEW))).collect()[0]
             gone = {n: int(c or 0) for n, c in zip(needed, row) if c}
             if gone and not allow_missing:
-                raise WarehouseError("; ".join(f"`{n}` has no value in {c:,} row{'s' if c != 1 else ''}"
-                                               for n, c in gone.items())
-                                     + ": supply the missing values, or pass --allow-missing", 1)
+                raise WarehouseError.missing(gone)
         query = sqlplan.query(model, VIEW, "spark", tuple(keys), columns=set(values), overrides=overrides,
                               grades=True)
         result = spark.sql(_sql(query))

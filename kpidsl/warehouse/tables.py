@@ -37,6 +37,13 @@ class WarehouseError(Exception):
         super().__init__(message)
         self.code = code
 
+    @classmethod
+    def missing(cls, rows_by_name: dict[str, int]) -> "WarehouseError":
+        """The error (exit code 1) for inputs that have no value in some rows: how many rows, by name."""
+        return cls("; ".join(f"`{name}` has no value in {count:,} row{'s' if count != 1 else ''}"
+                             for name, count in rows_by_name.items())
+                   + ": supply the missing values, or pass --allow-missing", 1)
+
 
 @attrs.frozen
 class Source:
