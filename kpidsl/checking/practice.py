@@ -160,7 +160,7 @@ def _used_names(model: Model) -> set[str]:
     for sc in model.scenarios.values():
         for item in sc.decl.body.items:
             if isinstance(item, syntax.Expect):
-                used |= {n.name.text for n in syntax.iter_nodes(item.condition) if isinstance(n, syntax.Ref)}
+                used |= {n.text for n in syntax.iter_nodes(item.condition) if isinstance(n, syntax.Ref)}
     if model.has_errors:
         used |= _names_in_errors(model)
     return used
@@ -186,7 +186,7 @@ def _names_in_errors(model: Model) -> set[str]:
                 s = item.span
                 i = bisect_left(starts, s.line << 32 | s.column)
                 if unread or (i < len(starts) and starts[i] < (s.end_line << 32 | s.end_column)):
-                    names |= {n.name.text for n in syntax.iter_nodes(item.value) if type(n) is syntax.Ref}
+                    names |= {n.text for n in syntax.iter_nodes(item.value) if type(n) is syntax.Ref}
     return names
 
 
@@ -247,7 +247,7 @@ def _unit_of(node, units: dict[str, str], found: list) -> str | None:
             continue
         got = [out.pop(id(k), None) for k in kids]
         if t is syntax.Ref:
-            unit = units.get(n.name.text)
+            unit = units.get(n.text)
         elif t is syntax.Neg:
             unit = got[0]
         elif (t is syntax.Binary and n.op in _ADDITIVE) or t is syntax.Compare or (

@@ -6,6 +6,7 @@ import attrs
 
 from ..errors import FindingSink
 from ..parsing import syntax
+from ..parsing.sources import Lines
 from .model import Model, Target
 
 
@@ -21,7 +22,7 @@ class Context:
     #: One-line targets read so far, by their text (Target is immutable, so they can be shared).
     targets: dict[str, Target] = attrs.Factory(dict)
     #: ``model.lines`` once a pass has needed them (a plain attribute is cheaper to read).
-    lines: list[str] | None = None
+    lines: Lines | None = None
 
     def declared(self, name: str):
         """The Indicator, Scenario or Grade declared as ``name``, else None."""

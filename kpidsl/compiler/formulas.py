@@ -61,7 +61,6 @@ class _Checker:
     def __init__(self, ctx: Context, expect: bool):
         self.ctx = ctx
         self.sink = ctx.sink
-        self.others = ctx.others
         self.indicators = ctx.model.indicators
         self.expect = expect
         self.uses: set[str] = set()
@@ -175,9 +174,7 @@ class _Checker:
         return BOOL
 
     def ref(self, name: syntax.Ref) -> str | None:
-        target = self.indicators.get(name.text)
-        if target is None:
-            target = self.others.get(name.text)
+        target = self.ctx.declared(name.text)
         if not isinstance(target, Indicator):
             if target is not None and getattr(target, "kind", None) == "grade":
                 self.sink.add("E103", name.span, f"`{name.text}` is a grade, not a value; compare a result's "

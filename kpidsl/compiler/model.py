@@ -121,7 +121,7 @@ def _string(value) -> str | None:
 
 def _unit(value) -> str | None:
     t = type(value)
-    return value.value if t is syntax.String else value.name.text if t is syntax.Ref else None
+    return value.value if t is syntax.String else value.text if t is syntax.Ref else None
 
 
 def _date(value) -> datetime.date | None:
@@ -130,7 +130,7 @@ def _date(value) -> datetime.date | None:
 
 def _word(words: tuple[str, ...]):
     def word(value) -> str | None:
-        return value.name.text if type(value) is syntax.Ref and value.name.text in words else None
+        return value.text if type(value) is syntax.Ref and value.text in words else None
 
     return word
 
@@ -236,11 +236,17 @@ class Indicator:
         if parent is None or "parent" not in self.entries:
             return parent
         value = self.entries["parent"].value
-        return parent if type(value) is not syntax.Ref or value.name.text != parent else None
+        return parent if type(value) is not syntax.Ref or value.text != parent else None
 
     nested_in = property(_nested_in, _setter("nested_in"), doc="The indicator whose block it is written "
                          "in, or None: its ``parent`` unless its ``parent:`` entry gave that (assigned when "
                          "the entry names the block's own indicator too).")
+
+    @property
+    def rare_set(self) -> bool:
+        """Whether any rare attribute (or a ``WRITTEN`` one) was assigned: while none is, each is at
+        its default, and a pass over every indicator may skip reading them."""
+        return self._more is not None
 
     @property
     def label(self) -> str | None:

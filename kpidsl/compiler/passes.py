@@ -165,10 +165,7 @@ def _read_formula(ctx: Context, entry: syntax.Entry, value):
 
 
 def _read_target(ctx: Context, entry: syntax.Entry, value):
-    if type(value) is syntax.Threshold and type(bound := value.value) is syntax.Number:  # `>= N`, without a Span
-        line, start, end_line, end = value[-2], value[-1], bound[-2], bound[-1] + len(bound[0])
-    else:
-        line, start, end_line, end = value.span
+    line, start, end_line, end = value.span
     one_line = line == end_line
     if one_line:  # its text alone fixes a one-line target: models repeat the same few targets
         lines = ctx.lines
@@ -228,18 +225,18 @@ def _read_level(ctx: Context, entry: syntax.Entry, value):
     return _Formula(value)
 
 
+# The descriptive keys' meaning of a value is ``model.WRITTEN``'s (an indicator reads it from its
+# entry when asked); their readers report the values that have none.
+
 def _read_unit(ctx: Context, entry: syntax.Entry, value):
-    t = type(value)
-    if t is syntax.String:
-        return value.value
-    if t is syntax.Ref:
-        return value.text
-    return _expected(ctx, entry, 'a unit name or a string (`unit: JPY`, `unit: "%"`)')
+    unit = WRITTEN["unit"](value)
+    return unit if unit is not None else _expected(ctx, entry, 'a unit name or a string (`unit: JPY`, `unit: "%"`)')
 
 
 def _read_string(ctx: Context, entry: syntax.Entry, value):
-    if type(value) is syntax.String:
-        return value.value
+    text = WRITTEN[entry.key](value)
+    if text is not None:
+        return text
     hint = ""
     if type(value) is syntax.Ref:
         hint = f' (`{entry.key}: "{source_text(ctx.model, value)}"`)'
@@ -247,9 +244,8 @@ def _read_string(ctx: Context, entry: syntax.Entry, value):
 
 
 def _read_date(ctx: Context, entry: syntax.Entry, value):
-    if type(value) is syntax.Date:
-        return value.value
-    return _expected(ctx, entry, "a date such as `2025-12-31`")
+    day = WRITTEN["due"](value)
+    return day if day is not None else _expected(ctx, entry, "a date such as `2025-12-31`")
 
 
 def _read_word(ctx: Context, entry: syntax.Entry, value):
@@ -395,7 +391,7 @@ def link_tree(ctx: Context) -> None:
         entry = ind.entries["parent"]
         if type(entry.value) is not syntax.Ref:  # an E001 (``_read_parent``)
             continue
-        ref, nested_in = entry.value.name, ind.parent  # the block it is written in, if any
+        ref, nested_in = entry.value, ind.parent  # (a Ref: its text and span); the block it is written in, if any
         if ref.text == nested_in:  # both ways name one parent: ``nested_in`` cannot tell them apart
             ind.nested_in = nested_in
         if ind.kind == "kgi":
@@ -585,7 +581,7 @@ def check_thresholds(ctx: Context) -> None:
                 sink.add("E402", ind.span, f"veto `{ind.name}` has no target; a veto is a pass/fail gate: "
                          "add one such as `target: == 0`")
             continue
-        if ind._more is not None:  # (where its cap and score are, when it has either)
+        if ind.rare_set:  # (its cap and score are rare attributes)
             _check_cap_and_score(ctx, ind)
         t = ind.target
         if t is None:
@@ -691,7 +687,7 @@ def resolve_formulas(ctx: Context) -> None:
     model.uses = expressions.check_values(ctx, model.indicators.values())  # its dict, not a copy
     for ind in model.indicators.values():
         t = ind.target
-        bounds = [] if ind._more is None else [  # (where bounds written as formulas are)
+        bounds = [] if not ind.rare_set else [  # (bounds written as formulas are rare attributes)
             (key, f) for key, f in (("baseline", ind.baseline_formula), ("stretch", ind.stretch_formula))
             if f is not None]
         if t is not None and t.formulas:

@@ -149,7 +149,7 @@ def _linear(node, summed: set[str]) -> bool:
         n = stack.pop()
         t = type(n)
         if t is syntax.Ref:
-            if n.name.text not in summed:
+            if n.text not in summed:
                 return False
             names += 1
         elif t is syntax.Neg:

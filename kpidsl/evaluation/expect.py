@@ -27,9 +27,9 @@ def _names_in(node) -> list[tuple[str, str | None]]:
     out = []
     for n in syntax.iter_nodes(node):
         if isinstance(n, syntax.Attribute) and isinstance(n.target, syntax.Ref):
-            out.append((n.target.name.text, n.name.text))
+            out.append((n.target.text, n.name.text))
         elif isinstance(n, syntax.Ref):
-            out.append((n.name.text, None))
+            out.append((n.text, None))
     # a Ref under an Attribute is listed by the Attribute; keep order, drop repeats
     attributed = {name for name, attr in out if attr}
     seen, result = set(), []

@@ -19,7 +19,7 @@ from ..gcpause import paused_gc
 from .plan import (ACHIEVEMENT, CODES, DRAG, MET, SCORE, STATUS, STATUSES, TOL, Plan, assignable, levels_problem,
                    plan_of)
 from .stepper import Adaptive
-from .results import Evaluation, ExpectResult, Layout, MissingValues, Results
+from .results import MET_CODES, Evaluation, ExpectResult, Layout, MissingValues, Results
 
 NAN = math.nan
 
@@ -184,7 +184,7 @@ def _num(x: float) -> float | None:
 
 
 _LAYOUTS: "weakref.WeakKeyDictionary[Plan, tuple[Layout, tuple]]" = weakref.WeakKeyDictionary()
-_MET_CODES = {False: 0, True: 1, None: 2}
+_MET_CODES = {met: code for code, met in enumerate(MET_CODES)}  # a result's met -> its code in ``Results``
 
 
 def _getter(indexes: list[int]):

@@ -436,9 +436,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         while op == "*" or op == "/":
             i += 1
             right = unary()
-            k = left._kept  # _from_to(left, right), inline: most formulas are arithmetic
-            end = right[-1] if right._kept == 4 else right[-1] + len(right[0])
-            left = new(Binary, (left, op, right, left[-k], left[1 - k], right[-2], end))
+            left = new(Binary, (left, op, right) + _from_to(left, right))
             op = T[i]
         return left
 
@@ -449,9 +447,7 @@ def _parse(text: str) -> tuple[syntax.File, list]:  # noqa: C901 - one grammar
         while op == "+" or op == "-":
             i += 1
             right = product()
-            k = left._kept  # _from_to(left, right), inline
-            end = right[-1] if right._kept == 4 else right[-1] + len(right[0])
-            left = new(Binary, (left, op, right, left[-k], left[1 - k], right[-2], end))
+            left = new(Binary, (left, op, right) + _from_to(left, right))
             op = T[i]
         return left
 

@@ -87,7 +87,7 @@ def _uses(node, out: list[Occurrence]) -> None:
         n = stack.pop()
         t = type(n)
         if t is syntax.Ref:
-            out.append(Occurrence(n.name.text, n.name.span, "use"))
+            out.append(Occurrence(n.text, n.span, "use"))
         elif t is syntax.Threshold:
             stack.append(n.value)
         elif t is syntax.Band:

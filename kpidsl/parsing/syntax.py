@@ -114,7 +114,10 @@ class EndsWithLast(Node):
         line = self[-2]
         if line is None:
             return None
-        last = self[-3].span
+        last = self[-3]
+        if isinstance(last, Token):  # (most values are one token: its end, without a Span of its own)
+            return _new(Span, (line, self[-1], last[-2], last[-1] + len(last[0])))
+        last = last.span
         return _new(Span, (line, self[-1], last[2], last[3]))
 
 

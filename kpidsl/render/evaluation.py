@@ -8,7 +8,7 @@ from ..compiler.model import Model
 from ..evaluation.drags import drags_of, points_text
 from ..evaluation.results import Evaluation
 from .findings import Each, Style, json_text, plain
-from .text import STATUS_COLOURS, Lines, clean, fmt_pct, met_mark, pad, score_text, target_text, value_text, width
+from .text import STATUS_COLOURS, LineWriter, clean, fmt_pct, met_mark, pad, score_text, target_text, value_text, width
 from .tree import MAX_INDENT, deep_mark, effective_owners, grade_text, layout, to_text
 
 
@@ -225,7 +225,7 @@ def to_table(model: Model, evals: list[Evaluation], style: Style = plain, drags:
         name = clean(ev.name)
         title = name if width(name) <= total else name[: max(1, total - 1)] + "…"
         blocks.append((ev, title, total, cols, ws))
-    out = Lines(write)
+    out = LineWriter(write)
     lead = [line for ev in evals for line in grade_lines(model, ev)]
     if lead:
         out.extend([*lead, ""])

@@ -116,7 +116,7 @@ def _expr_parts(n) -> tuple[int, list]:
     if t is syntax.Number:
         return _ATOM, [n.raw]
     if t is syntax.Ref:
-        return _ATOM, [n.name.text]
+        return _ATOM, [n.text]
     if t is syntax.Binary or t is syntax.Compare:
         return _operator("binary" if t is syntax.Binary else "compare", n.op, f" {n.op} ", n.left, n.right)
     if t is syntax.Call:

@@ -125,7 +125,7 @@ def met_mark(r) -> str:
     return "" if r.met is None else "✓" if r.met else "✗"
 
 
-class Lines:
+class LineWriter:
     """Lines of output, joined by newlines, ending with one newline after the last that is not
     blank: given to ``write`` as they are made (trailing blank lines held until more comes), or
     kept for ``text()``."""

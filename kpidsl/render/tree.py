@@ -57,7 +57,7 @@ from typing import Iterable
 from ..evaluation.results import Evaluation
 from ..compiler.model import Indicator, Model
 from .findings import Style, plain
-from .text import STATUS_COLOURS, Lines, clean, met_mark, score_text, target_text, unsafe, value_text
+from .text import STATUS_COLOURS, LineWriter, clean, met_mark, score_text, target_text, unsafe, value_text
 
 FORMATS = ("text", "mermaid", "dot")
 #: Levels that text output draws by indentation; deeper rows are drawn at this depth and marked
@@ -259,7 +259,7 @@ def to_text(model: Model, evaluation: Evaluation | None = None, style: Style = p
     lines are given to it as they are made, and the result is empty."""
     rows, _, metrics = layout(model)
     owner_of = effective_owners(model)
-    out = Lines(write)
+    out = LineWriter(write)
     title = _title(model, evaluation)
     if title:
         out.extend([style(clean(title), bold=True), ""])
